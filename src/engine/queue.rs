@@ -1,0 +1,175 @@
+//! A binary-heap event queue keyed on (time, sequence) with a clock that only moves forward.
+
+use std::cmp::Ordering;
+use std::collections::BinaryHeap;
+
+/// An event with the time it fires, in days, and its scheduling sequence number.
+#[derive(Debug, Clone)]
+pub struct Scheduled<E> {
+    /// Simulation time of the event, in days from the scenario start.
+    pub time_days: f64,
+    /// Order of scheduling; breaks ties between events at the same time (first scheduled first).
+    pub sequence: u64,
+    /// The event itself.
+    pub event: E,
+}
+
+impl<E> PartialEq for Scheduled<E> {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other) == Ordering::Equal
+    }
+}
+impl<E> Eq for Scheduled<E> {}
+impl<E> PartialOrd for Scheduled<E> {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl<E> Ord for Scheduled<E> {
+    /// Reversed so that `BinaryHeap` (a max-heap) pops the earliest (time, sequence) first.
+    fn cmp(&self, other: &Self) -> Ordering {
+        other
+            .time_days
+            .total_cmp(&self.time_days)
+            .then_with(|| other.sequence.cmp(&self.sequence))
+    }
+}
+
+/// The simulation clock and its pending events.
+///
+/// `pop` is O(log n), `schedule` O(log n). Times are `f64` days compared with `total_cmp`;
+/// scheduling into the past is a bug in the model and panics.
+#[derive(Debug)]
+pub struct EventQueue<E> {
+    heap: BinaryHeap<Scheduled<E>>,
+    now_days: f64,
+    next_sequence: u64,
+    processed: u64,
+}
+
+impl<E> Default for EventQueue<E> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<E> EventQueue<E> {
+    /// Creates an empty queue with the clock at day 0.
+    pub fn new() -> Self {
+        Self::with_capacity(0)
+    }
+
+    /// Creates an empty queue with room for `capacity` pending events.
+    pub fn with_capacity(capacity: usize) -> Self {
+        Self {
+            heap: BinaryHeap::with_capacity(capacity),
+            now_days: 0.0,
+            next_sequence: 0,
+            processed: 0,
+        }
+    }
+
+    /// Returns the current simulation time in days.
+    #[inline]
+    pub fn now_days(&self) -> f64 {
+        self.now_days
+    }
+
+    /// Returns how many events have been popped so far.
+    pub fn processed(&self) -> u64 {
+        self.processed
+    }
+
+    /// Returns how many events are pending.
+    pub fn len(&self) -> usize {
+        self.heap.len()
+    }
+
+    /// Returns true when no event is pending.
+    pub fn is_empty(&self) -> bool {
+        self.heap.is_empty()
+    }
+
+    /// Schedules `event` at absolute time `time_days` (not before now).
+    #[inline]
+    pub fn schedule_at(&mut self, time_days: f64, event: E) {
+        assert!(
+            time_days >= self.now_days,
+            "event scheduled in the past: {time_days} < now {}",
+            self.now_days
+        );
+        let sequence = self.next_sequence;
+        self.next_sequence += 1;
+        self.heap.push(Scheduled { time_days, sequence, event });
+    }
+
+    /// Schedules `event` after `delay_days` (non-negative) from now.
+    #[inline]
+    pub fn schedule_in(&mut self, delay_days: f64, event: E) {
+        self.schedule_at(self.now_days + delay_days, event);
+    }
+
+    /// Removes the earliest event, advances the clock to its time and returns it.
+    #[inline]
+    pub fn pop(&mut self) -> Option<(f64, E)> {
+        let next = self.heap.pop()?;
+        self.now_days = next.time_days;
+        self.processed += 1;
+        Some((next.time_days, next.event))
+    }
+
+    /// Pops the earliest event if it fires at or before `until_days`.
+    #[inline]
+    pub fn pop_until(&mut self, until_days: f64) -> Option<(f64, E)> {
+        match self.heap.peek() {
+            Some(next) if next.time_days <= until_days => self.pop(),
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pops_in_time_order_and_advances_the_clock() {
+        let mut queue = EventQueue::new();
+        queue.schedule_at(3.0, 'c');
+        queue.schedule_at(1.0, 'a');
+        queue.schedule_at(2.0, 'b');
+        let order: Vec<_> = std::iter::from_fn(|| queue.pop()).collect();
+        assert_eq!(order, vec![(1.0, 'a'), (2.0, 'b'), (3.0, 'c')]);
+        assert_eq!(queue.now_days(), 3.0);
+        assert_eq!(queue.processed(), 3);
+    }
+
+    #[test]
+    fn ties_run_in_scheduling_order() {
+        let mut queue = EventQueue::new();
+        for label in 0..100 {
+            queue.schedule_at(5.0, label);
+        }
+        let order: Vec<_> = std::iter::from_fn(|| queue.pop()).map(|(_, e)| e).collect();
+        assert_eq!(order, (0..100).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn pop_until_stops_at_the_horizon() {
+        let mut queue = EventQueue::new();
+        queue.schedule_at(1.0, 1);
+        queue.schedule_at(10.0, 2);
+        assert_eq!(queue.pop_until(5.0), Some((1.0, 1)));
+        assert_eq!(queue.pop_until(5.0), None);
+        assert_eq!(queue.len(), 1);
+    }
+
+    #[test]
+    #[should_panic(expected = "in the past")]
+    fn scheduling_into_the_past_is_a_bug() {
+        let mut queue = EventQueue::new();
+        queue.schedule_at(2.0, ());
+        queue.pop();
+        queue.schedule_at(1.0, ());
+    }
+}

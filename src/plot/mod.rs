@@ -1,0 +1,1 @@
+//! Charts drawn from a run's CSV files (work in progress).
