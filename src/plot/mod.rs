@@ -1,1 +1,522 @@
-//! Charts drawn from a run's CSV files (work in progress).
+//! Charts and the HTML report drawn from a run's CSV files alone; the only module that knows
+//! plotters.
+//!
+//! The pipeline reads left to right: `data` reads and validates every CSV into plain structs,
+//! `prepare` turns them into chart-ready series (stacks, bands, annual sums, units), `charts`
+//! draws one chart per function, and `html` writes index.html. [`draw_all`] runs it so that a
+//! failure leaves the previous charts/ and index.html as they were.
+
+mod charts;
+mod data;
+#[cfg(test)]
+mod fixture;
+mod html;
+mod prepare;
+mod units;
+
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use plotters::style::{FontStyle, RGBColor};
+
+/// Why charts could not be drawn: each variant names the file, and the column and line where
+/// there is one, so that a user can find the bad cell.
+#[derive(Debug, thiserror::Error)]
+pub enum PlotError {
+    /// A CSV file the charts need does not exist.
+    #[error("{}: file not found (charts need it)", path.display())]
+    MissingFile {
+        /// The missing file.
+        path: PathBuf,
+    },
+    /// A CSV file exists but could not be read.
+    #[error("cannot read {}: {source}", path.display())]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// A CSV file is not well-formed CSV (e.g. a row with the wrong number of fields).
+    #[error("{}: malformed CSV: {source}", path.display())]
+    Csv {
+        /// The file.
+        path: PathBuf,
+        /// The parser's error, which gives the line.
+        source: csv::Error,
+    },
+    /// A column the charts need is not in the header row.
+    #[error("{}: missing column `{column}` in the header row", path.display())]
+    MissingColumn {
+        /// The file.
+        path: PathBuf,
+        /// The missing column.
+        column: String,
+    },
+    /// A cell that must hold a finite number does not.
+    #[error("{}, line {line}, column `{column}`: `{value}` is not a finite number", path.display())]
+    NotANumber {
+        /// The file.
+        path: PathBuf,
+        /// Line number in the file (the header is line 1).
+        line: u64,
+        /// The column.
+        column: String,
+        /// The cell's text.
+        value: String,
+    },
+    /// A cell holds something other than what its column requires (a date, a month, a name).
+    #[error("{}, line {line}, column `{column}`: `{value}` is not {expected}", path.display())]
+    InvalidValue {
+        /// The file.
+        path: PathBuf,
+        /// Line number in the file (the header is line 1).
+        line: u64,
+        /// The column.
+        column: String,
+        /// The cell's text.
+        value: String,
+        /// What the column requires.
+        expected: &'static str,
+    },
+    /// study.csv lacks a key the charts show.
+    #[error("{}, column `key`: no row for key `{key}`", path.display())]
+    MissingKey {
+        /// The file.
+        path: PathBuf,
+        /// The missing key.
+        key: String,
+    },
+    /// A metric a chart draws has no row at all.
+    #[error("{}, column `{column}`: no rows for metric `{metric}`", path.display())]
+    MissingMetric {
+        /// The file.
+        path: PathBuf,
+        /// The column that names metrics.
+        column: &'static str,
+        /// The missing metric.
+        metric: String,
+    },
+    /// Two rows give the same cell of a table.
+    #[error("{}, line {line}: second row for {what}", path.display())]
+    DuplicateRow {
+        /// The file.
+        path: PathBuf,
+        /// Line number of the second row.
+        line: u64,
+        /// Which keys repeat.
+        what: String,
+    },
+    /// A file has a header but no rows the charts can use.
+    #[error("{}: no data rows", path.display())]
+    NoData {
+        /// The file.
+        path: PathBuf,
+    },
+    /// A chart or the report could not be written.
+    #[error("cannot write {}: {source}", path.display())]
+    Write {
+        /// The file or folder.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// plotters failed while drawing a chart.
+    #[error("drawing {} failed: {message}", path.display())]
+    Draw {
+        /// The chart file being drawn.
+        path: PathBuf,
+        /// plotters' error, as text (its type is generic over the backend).
+        message: String,
+    },
+    /// The bundled font could not be registered.
+    #[error("the bundled font {0} could not be loaded")]
+    Font(&'static str),
+}
+
+/// Name of the folder, inside the run's folder, that holds the charts.
+pub const CHARTS_DIR: &str = "charts";
+/// Name of the report written into the run's folder.
+pub const INDEX_HTML: &str = "index.html";
+
+/// Draws every chart and index.html from the CSVs in `dir` alone.
+///
+/// Reads study.csv, timeseries.csv, compare.csv and commitments.csv, validates all of them,
+/// then draws each chart as PNG and SVG into a temporary folder which replaces `dir/charts`
+/// only once every chart is drawn; index.html is likewise written to a temporary file and
+/// renamed. On error nothing in `dir` changes (apart from a stale temporary left by a killed
+/// process being removed). Returns the paths written: charts/NAME.png and .svg, then index.html.
+pub fn draw_all(dir: &Path) -> Result<Vec<PathBuf>, PlotError> {
+    let inputs = data::Inputs::read(dir)?;
+    let prepared = prepare::prepare(&inputs);
+    let list = charts::list(&prepared);
+    let page = html::render(&inputs, &list);
+    register_fonts()?;
+
+    let pid = std::process::id();
+    let tmp_dir = dir.join(format!(".charts.tmp-{pid}"));
+    let tmp_index = dir.join(format!(".index.html.tmp-{pid}"));
+    let written = write_to_temporaries(&tmp_dir, &tmp_index, &list, &page);
+    if let Err(e) = written {
+        let _ = std::fs::remove_dir_all(&tmp_dir);
+        let _ = std::fs::remove_file(&tmp_index);
+        return Err(e);
+    }
+    let charts_dir = dir.join(CHARTS_DIR);
+    let index = dir.join(INDEX_HTML);
+    replace_dir(&tmp_dir, &charts_dir, &dir.join(format!(".charts.old-{pid}")))?;
+    std::fs::rename(&tmp_index, &index).map_err(|source| PlotError::Write { path: index.clone(), source })?;
+
+    let mut paths = Vec::with_capacity(list.len() * 2 + 1);
+    for chart in &list {
+        for ext in ["png", "svg"] {
+            paths.push(charts_dir.join(format!("{}.{ext}", chart.name)));
+        }
+    }
+    paths.push(index);
+    Ok(paths)
+}
+
+fn write_to_temporaries(
+    tmp_dir: &Path,
+    tmp_index: &Path,
+    list: &[charts::Chart],
+    page: &str,
+) -> Result<(), PlotError> {
+    let io_err = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| PlotError::Write { path, source }
+    };
+    if tmp_dir.exists() {
+        std::fs::remove_dir_all(tmp_dir).map_err(io_err(tmp_dir))?;
+    }
+    std::fs::create_dir_all(tmp_dir).map_err(io_err(tmp_dir))?;
+    for chart in list {
+        chart.render(tmp_dir)?;
+    }
+    std::fs::write(tmp_index, page).map_err(io_err(tmp_index))
+}
+
+/// Moves `new` to `target`, replacing an existing `target` folder: the old one is moved aside
+/// first (rename cannot replace a non-empty folder) and deleted once the new one is in place.
+fn replace_dir(new: &Path, target: &Path, aside: &Path) -> Result<(), PlotError> {
+    let err = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| PlotError::Write { path, source }
+    };
+    let had_old = target.exists();
+    if had_old {
+        if aside.exists() {
+            std::fs::remove_dir_all(aside).map_err(err(aside))?;
+        }
+        std::fs::rename(target, aside).map_err(err(target))?;
+    }
+    if let Err(source) = std::fs::rename(new, target) {
+        if had_old {
+            let _ = std::fs::rename(aside, target);
+        }
+        let _ = std::fs::remove_dir_all(new);
+        return Err(PlotError::Write { path: target.to_path_buf(), source });
+    }
+    if had_old {
+        std::fs::remove_dir_all(aside).map_err(err(aside))?;
+    }
+    Ok(())
+}
+
+static FONT_REGULAR: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
+static FONT_BOLD: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans-Bold.ttf");
+
+/// Registers the bundled DejaVu Sans as plotters' "sans-serif" once per process, so that text
+/// needs no system font library.
+fn register_fonts() -> Result<(), PlotError> {
+    static RESULT: OnceLock<Result<(), &'static str>> = OnceLock::new();
+    let result = RESULT.get_or_init(|| {
+        // register_font's error type has no Debug or Display: name the file instead.
+        plotters::style::register_font("sans-serif", FontStyle::Normal, FONT_REGULAR)
+            .map_err(|_| "DejaVuSans.ttf")?;
+        plotters::style::register_font("sans-serif", FontStyle::Bold, FONT_BOLD)
+            .map_err(|_| "DejaVuSans-Bold.ttf")
+    });
+    result.map_err(PlotError::Font)
+}
+
+/// Colours for providers, by order of first appearance (Tableau 10: distinguishable, and
+/// readable for the common colour-vision deficiencies when paired with the legend order).
+const PROVIDER_PALETTE: [RGBColor; 10] = [
+    RGBColor(0x4E, 0x79, 0xA7),
+    RGBColor(0xF2, 0x8E, 0x2B),
+    RGBColor(0x59, 0xA1, 0x4F),
+    RGBColor(0xE1, 0x57, 0x59),
+    RGBColor(0xB0, 0x7A, 0xA1),
+    RGBColor(0x76, 0xB7, 0xB2),
+    RGBColor(0xED, 0xC9, 0x48),
+    RGBColor(0x9C, 0x75, 0x5F),
+    RGBColor(0xFF, 0x9D, 0xA7),
+    RGBColor(0xBA, 0xB0, 0xAC),
+];
+
+/// Colours for regimes, by scenario order (ColorBrewer Dark2: darker than the provider
+/// colours, so a regime line never reads as a provider area).
+const REGIME_PALETTE: [RGBColor; 8] = [
+    RGBColor(0x1B, 0x9E, 0x77),
+    RGBColor(0xD9, 0x5F, 0x02),
+    RGBColor(0x75, 0x70, 0xB3),
+    RGBColor(0xE7, 0x29, 0x8A),
+    RGBColor(0x66, 0xA6, 0x1E),
+    RGBColor(0xE6, 0xAB, 0x02),
+    RGBColor(0xA6, 0x76, 0x1D),
+    RGBColor(0x66, 0x66, 0x66),
+];
+
+/// Returns the colour of the provider at `index` in order of first appearance.
+fn provider_colour(index: usize) -> RGBColor {
+    PROVIDER_PALETTE[index % PROVIDER_PALETTE.len()]
+}
+
+/// Returns the colour of the regime at `index` in scenario order.
+fn regime_colour(index: usize) -> RGBColor {
+    REGIME_PALETTE[index % REGIME_PALETTE.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fixture::{self, Spec};
+    use super::*;
+
+    const CHARTS: [&str; 5] =
+        ["served_by_provider", "azure_commitment", "unmet_demand", "regime_comparison", "annual_spend"];
+
+    fn run_dir(spec: &Spec) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        fixture::write(dir.path(), spec);
+        dir
+    }
+
+    fn svg(dir: &Path, name: &str) -> String {
+        std::fs::read_to_string(dir.join(CHARTS_DIR).join(format!("{name}.svg"))).unwrap()
+    }
+
+    /// Names in `dir` other than the CSV inputs: what drawing left behind.
+    fn outputs(dir: &Path) -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| !n.ends_with(".csv"))
+            .collect();
+        names.sort();
+        names
+    }
+
+    #[test]
+    fn draws_every_chart_as_png_and_svg_with_its_title() {
+        let dir = run_dir(&Spec::default());
+        let written = draw_all(dir.path()).unwrap();
+        assert_eq!(written.len(), CHARTS.len() * 2 + 1);
+        for path in &written {
+            assert!(std::fs::metadata(path).unwrap().len() > 1000, "{} is (nearly) empty", path.display());
+        }
+        for name in CHARTS {
+            let png = std::fs::read(dir.path().join(CHARTS_DIR).join(format!("{name}.png"))).unwrap();
+            assert_eq!(&png[1..4], b"PNG", "{name}.png is not a PNG");
+            let text = svg(dir.path(), name);
+            assert!(text.trim_start().starts_with("<svg") && text.trim_end().ends_with("</svg>"), "{name}.svg");
+            assert_eq!(text.matches("<text").count(), text.matches("</text>").count(), "{name}.svg tags");
+            assert!(text.contains("40 replications per regime"), "{name}.svg lacks its title");
+        }
+        assert!(svg(dir.path(), "served_by_provider").contains("Compute served by provider"));
+        assert!(svg(dir.path(), "azure_commitment").contains("commitment $250B"));
+        assert!(svg(dir.path(), "regime_comparison").contains("rofr"));
+        assert_eq!(outputs(dir.path()), [CHARTS_DIR, INDEX_HTML], "no temporaries left");
+    }
+
+    #[test]
+    fn index_html_shows_every_chart_and_the_table_offline() {
+        let dir = run_dir(&Spec::default());
+        draw_all(dir.path()).unwrap();
+        let html = std::fs::read_to_string(dir.path().join(INDEX_HTML)).unwrap();
+        for name in CHARTS {
+            assert!(html.contains(&format!("src=\"charts/{name}.png\"")), "{name} missing from index.html");
+        }
+        assert!(html.contains("test-scenario") && html.contains("40 replications") && html.contains("20251122"));
+        assert!(html.contains("Total cost to the lab") && html.contains("$"));
+        assert!(!html.contains("http://") && !html.contains("https://") && !html.contains("<script"));
+    }
+
+    #[test]
+    fn a_regime_without_unmet_demand_still_draws() {
+        let spec = Spec::default();
+        let dir = run_dir(&spec);
+        draw_all(dir.path()).unwrap();
+        assert!(svg(dir.path(), "unmet_demand").contains("no unmet demand in any replication"));
+
+        // Every regime without unmet demand: the y axis must not collapse to zero width.
+        let spec = Spec { regimes: vec!["only"], no_unmet_regime: Some(0), regime_missing_provider: None, ..spec };
+        let dir = run_dir(&spec);
+        draw_all(dir.path()).unwrap();
+        assert!(svg(dir.path(), "unmet_demand").contains("no unmet demand in any replication"));
+    }
+
+    #[test]
+    fn drawing_twice_gives_the_same_bytes() {
+        let dir = run_dir(&Spec::default());
+        draw_all(dir.path()).unwrap();
+        let read_all = |d: &Path| {
+            CHARTS
+                .iter()
+                .flat_map(|n| ["png", "svg"].map(|e| std::fs::read(d.join(CHARTS_DIR).join(format!("{n}.{e}"))).unwrap()))
+                .chain(std::iter::once(std::fs::read(d.join(INDEX_HTML)).unwrap()))
+                .collect::<Vec<_>>()
+        };
+        let first = read_all(dir.path());
+        draw_all(dir.path()).unwrap();
+        assert!(first == read_all(dir.path()), "second drawing differs from the first");
+    }
+
+    #[test]
+    fn one_replication_with_empty_statistics_draws() {
+        let dir = run_dir(&Spec { replications: 1, ..Spec::default() });
+        draw_all(dir.path()).unwrap();
+        assert!(svg(dir.path(), "regime_comparison").contains("1 replication per regime"));
+    }
+
+    #[test]
+    fn no_commitments_and_many_regimes_draw() {
+        let spec = Spec {
+            regimes: vec!["a", "b", "c", "d", "e", "f", "g"],
+            commitments: false,
+            months: 18,
+            start_month: 1,
+            ..Spec::default()
+        };
+        let dir = run_dir(&spec);
+        draw_all(dir.path()).unwrap();
+        assert!(svg(dir.path(), "azure_commitment").contains("no Azure commitment in this regime"));
+    }
+
+    /// Asserts drawing fails and leaves nothing behind in a folder that had no charts.
+    fn fails_cleanly(dir: &Path) -> PlotError {
+        let err = draw_all(dir).unwrap_err();
+        assert!(outputs(dir).is_empty(), "left behind: {:?}", outputs(dir));
+        err
+    }
+
+    fn edit(dir: &Path, file: &str, f: impl FnOnce(String) -> String) {
+        let path = dir.join(file);
+        let text = std::fs::read_to_string(&path).unwrap();
+        std::fs::write(&path, f(text)).unwrap();
+    }
+
+    #[test]
+    fn a_missing_file_is_named() {
+        let dir = run_dir(&Spec::default());
+        std::fs::remove_file(dir.path().join("compare.csv")).unwrap();
+        match fails_cleanly(dir.path()) {
+            PlotError::MissingFile { path } => assert!(path.ends_with("compare.csv")),
+            e => panic!("wrong error: {e}"),
+        }
+    }
+
+    #[test]
+    fn a_missing_column_is_named() {
+        let dir = run_dir(&Spec::default());
+        edit(dir.path(), "timeseries.csv", |t| t.replacen("p95", "p96", 1));
+        match fails_cleanly(dir.path()) {
+            PlotError::MissingColumn { path, column } => {
+                assert!(path.ends_with("timeseries.csv"));
+                assert_eq!(column, "p95");
+            }
+            e => panic!("wrong error: {e}"),
+        }
+    }
+
+    #[test]
+    fn a_non_numeric_cell_is_named_with_its_line() {
+        let dir = run_dir(&Spec::default());
+        // Line 3 is the second data row; its mean (5th field) becomes text.
+        edit(dir.path(), "timeseries.csv", |t| {
+            let mut lines: Vec<String> = t.lines().map(str::to_string).collect();
+            let mut fields: Vec<&str> = lines[2].split(',').collect();
+            fields[4] = "lots";
+            lines[2] = fields.join(",");
+            lines.join("\n") + "\n"
+        });
+        let err = fails_cleanly(dir.path());
+        assert!(err.to_string().contains("timeseries.csv, line 3, column `mean`: `lots`"), "{err}");
+        match err {
+            PlotError::NotANumber { path, line, column, value } => {
+                assert!(path.ends_with("timeseries.csv"));
+                assert_eq!((line, column.as_str(), value.as_str()), (3, "mean", "lots"));
+            }
+            e => panic!("wrong error: {e}"),
+        }
+    }
+
+    #[test]
+    fn bad_values_in_each_file_are_named() {
+        let cases: [(&str, &str, &str, &str); 4] = [
+            ("compare.csv", ",total_cost_usd,40,", ",total_cost_usd,forty,", "n"),
+            ("commitments.csv", "-12-31", "-13-31", "deadline"),
+            ("study.csv", "replications,40", "replications,many", "value"),
+            ("timeseries.csv", ",2025-08,", ",2025-8,", "month"),
+        ];
+        for (file, from, to, column) in cases {
+            let dir = run_dir(&Spec::default());
+            edit(dir.path(), file, |t| t.replacen(from, to, 1));
+            match fails_cleanly(dir.path()) {
+                PlotError::InvalidValue { path, column: c, .. } => {
+                    assert!(path.ends_with(file), "{file}");
+                    assert_eq!(c, column, "{file}");
+                }
+                e => panic!("{file}: wrong error: {e}"),
+            }
+        }
+    }
+
+    #[test]
+    fn a_missing_metric_is_named() {
+        let dir = run_dir(&Spec::default());
+        edit(dir.path(), "compare.csv", |t| {
+            t.lines().filter(|l| !l.contains(",azure_share,")).map(|l| format!("{l}\n")).collect()
+        });
+        match fails_cleanly(dir.path()) {
+            PlotError::MissingMetric { path, metric, .. } => {
+                assert!(path.ends_with("compare.csv"));
+                assert_eq!(metric, "azure_share");
+            }
+            e => panic!("wrong error: {e}"),
+        }
+    }
+
+    #[test]
+    fn a_failure_keeps_the_previous_charts() {
+        let dir = run_dir(&Spec::default());
+        draw_all(dir.path()).unwrap();
+        let before = std::fs::read(dir.path().join(CHARTS_DIR).join("annual_spend.svg")).unwrap();
+        edit(dir.path(), "study.csv", |t| t.replace("seed,", "sead,"));
+        assert!(matches!(draw_all(dir.path()), Err(PlotError::MissingKey { key, .. }) if key == "seed"));
+        assert_eq!(outputs(dir.path()), [CHARTS_DIR, INDEX_HTML]);
+        let after = std::fs::read(dir.path().join(CHARTS_DIR).join("annual_spend.svg")).unwrap();
+        assert!(before == after);
+    }
+
+    /// Writes sample charts for a person to look at:
+    /// `CAPSIM_PLOT_SAMPLE=/tmp/sample cargo test --lib plot::tests::sample -- --ignored`.
+    #[test]
+    #[ignore]
+    fn sample() {
+        let root = PathBuf::from(std::env::var("CAPSIM_PLOT_SAMPLE").unwrap_or("/tmp/capsim-plot-sample".into()));
+        let specs = [
+            ("default", Spec::default()),
+            ("four", Spec { regimes: vec!["exclusive", "rofr", "open", "no-commit"], ..Spec::default() }),
+            ("single", Spec { regimes: vec!["only"], replications: 1, no_unmet_regime: Some(0), regime_missing_provider: None, ..Spec::default() }),
+            ("seven", Spec { regimes: vec!["a", "b", "c", "d", "e", "f", "g"], commitments: false, months: 18, start_month: 1, ..Spec::default() }),
+        ];
+        for (name, spec) in specs {
+            let dir = root.join(name);
+            std::fs::create_dir_all(&dir).unwrap();
+            fixture::write(&dir, &spec);
+            draw_all(&dir).unwrap();
+        }
+    }
+}

@@ -1,0 +1,90 @@
+//! Chart 2: cumulative Azure spend (mean and 5th-95th percentile band) against the Azure
+//! commitment amount and deadline, one panel per regime on a shared y scale.
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, VPos};
+
+use super::common::{self, DrawResult, LegendItem, MUTED, Swatch, anchored, band, font};
+use crate::plot::prepare::CommitmentChart;
+use crate::plot::regime_colour;
+
+/// Colour of the commitment amount and deadline lines: apart from every regime colour.
+const COMMITMENT: RGBColor = RGBColor(0xB0, 0x1E, 0x1E);
+/// Neutral colour for legend swatches of series drawn in each regime's colour.
+const NEUTRAL: RGBColor = RGBColor(0x70, 0x70, 0x70);
+
+/// Draws the Azure commitment chart on `root`.
+pub fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, chart: &CommitmentChart) -> DrawResult
+where
+    DB::ErrorType: 'static,
+{
+    let legend = [
+        LegendItem::new("mean cumulative Azure spend (regime colour)", Swatch::Line(NEUTRAL)),
+        LegendItem::new("5th-95th percentile", Swatch::Band(NEUTRAL)),
+        LegendItem::new("Azure commitment: amount and deadline", Swatch::Dashed(COMMITMENT)),
+    ];
+    let body = common::header(root, &chart.header, &legend)?;
+    let axis = &chart.axis;
+    let span = axis.end - axis.start;
+    let y_max = chart.y_max;
+    let y_desc = format!("cumulative Azure spend, {}", chart.unit.label());
+    for (area, panel) in common::panels(&body, chart.panels.len()).iter().zip(&chart.panels) {
+        let colour = regime_colour(panel.regime.colour);
+        let mut ctx = common::time_panel(area, &panel.regime, axis, y_max, &y_desc)?;
+        let (p05, p95) = (axis.running_points(&panel.p05), axis.running_points(&panel.p95));
+        ctx.draw_series(std::iter::once(Polygon::new(common::between(&p95, &p05), band(colour))))?;
+        ctx.draw_series(LineSeries::new(axis.running_points(&panel.mean), colour.stroke_width(3)))?;
+
+        let label_style = font(13).color(&COMMITMENT);
+        let mut notes: Vec<String> = Vec::new();
+        for mark in &panel.commitments {
+            ctx.draw_series(DashedLineSeries::new(
+                [(axis.start, mark.amount), (axis.end, mark.amount)],
+                8,
+                5,
+                COMMITMENT.stroke_width(2),
+            ))?;
+            ctx.draw_series(std::iter::once(Text::new(
+                format!("commitment {}", chart.unit.format(mark.amount_usd)),
+                (axis.start + span * 0.015, mark.amount + y_max * 0.012),
+                anchored(label_style.clone(), HPos::Left, VPos::Bottom),
+            )))?;
+            let deadline = mark.deadline.to_string();
+            if (axis.start..=axis.end).contains(&mark.deadline_x) {
+                ctx.draw_series(DashedLineSeries::new(
+                    [(mark.deadline_x, 0.0), (mark.deadline_x, y_max)],
+                    8,
+                    5,
+                    COMMITMENT.stroke_width(2),
+                ))?;
+                // Label inside the plot, on whichever side of the line has room.
+                let (h, dx) = if mark.deadline_x > axis.start + span * 0.35 {
+                    (HPos::Right, -span * 0.008)
+                } else {
+                    (HPos::Left, span * 0.008)
+                };
+                ctx.draw_series(std::iter::once(Text::new(
+                    format!("deadline {deadline}"),
+                    (mark.deadline_x + dx, y_max * 0.97),
+                    anchored(label_style.clone(), h, VPos::Top),
+                )))?;
+            } else if mark.deadline_x > axis.end {
+                notes.push(format!("deadline {deadline} is after the simulated period"));
+            } else {
+                notes.push(format!("deadline {deadline} is before the simulated period"));
+            }
+        }
+        if panel.commitments.is_empty() {
+            notes.push("no Azure commitment in this regime".to_string());
+        }
+        for (i, text) in notes.iter().enumerate() {
+            ctx.draw_series(std::iter::once(Text::new(
+                text.clone(),
+                (axis.start + span * 0.015, y_max * (0.96 - 0.07 * i as f64)),
+                anchored(font(13).color(&MUTED), HPos::Left, VPos::Top),
+            )))?;
+        }
+    }
+    Ok(())
+}

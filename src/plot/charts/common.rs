@@ -1,0 +1,344 @@
+//! Drawing pieces every chart shares: fonts, the header with its legend, the panel grid, the
+//! time axis, and shapes for bands and stacks.
+
+use std::ops::Range;
+
+use plotters::coord::Shift;
+use plotters::coord::ranged1d::{DefaultFormatting, KeyPointHint, Ranged};
+use plotters::coord::types::RangedCoordf64;
+use plotters::element::DashedPathElement;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+
+use super::super::prepare::{Header, RegimeRef, TimeAxis};
+use super::super::regime_colour;
+use super::super::units::tick;
+
+/// What drawing returns; plotters' error type is generic over the backend, so it is boxed.
+pub type DrawResult<T = ()> = Result<T, Box<dyn std::error::Error>>;
+
+/// A linear f64 axis whose tick marks are given, not computed. (plotters' `WithKeyPoints` does
+/// the same but loses the label formatter for f64, so this is the small version that keeps it.)
+pub struct TickedAxis {
+    linear: RangedCoordf64,
+    ticks: Vec<f64>,
+}
+
+impl TickedAxis {
+    /// Builds an axis over `range` with ticks (and grid lines) at `ticks`.
+    pub fn new(range: Range<f64>, ticks: Vec<f64>) -> TickedAxis {
+        TickedAxis { linear: range.into(), ticks }
+    }
+}
+
+impl Ranged for TickedAxis {
+    type FormatOption = DefaultFormatting;
+    type ValueType = f64;
+
+    fn map(&self, value: &f64, limit: (i32, i32)) -> i32 {
+        self.linear.map(value, limit)
+    }
+
+    fn key_points<Hint: KeyPointHint>(&self, hint: Hint) -> Vec<f64> {
+        if hint.weight().allow_light_points() { Vec::new() } else { self.ticks.clone() }
+    }
+
+    fn range(&self) -> Range<f64> {
+        self.linear.range()
+    }
+}
+
+/// A chart over time: x in fractional years with chosen tick marks, y linear.
+pub type TimeCoord = Cartesian2d<TickedAxis, RangedCoordf64>;
+
+/// Text colour for secondary text (subtitles, notes).
+pub const MUTED: RGBColor = RGBColor(0x55, 0x55, 0x55);
+/// Grid line colour.
+pub const GRID: RGBColor = RGBColor(0xE2, 0xE2, 0xE2);
+/// Colour of reference lines (commitments, deadlines, demand).
+pub const REFERENCE: RGBColor = RGBColor(0x22, 0x22, 0x22);
+
+/// Returns the regular sans-serif font at `size` px in black.
+pub fn font(size: u32) -> TextStyle<'static> {
+    ("sans-serif", f64::from(size)).into_font().color(&BLACK)
+}
+
+/// Returns the bold sans-serif font at `size` px in black.
+pub fn bold(size: u32) -> TextStyle<'static> {
+    FontDesc::new(FontFamily::SansSerif, f64::from(size), FontStyle::Bold).color(&BLACK)
+}
+
+/// Returns `style` anchored at the given horizontal and vertical position.
+pub fn anchored(style: TextStyle<'static>, h: HPos, v: VPos) -> TextStyle<'static> {
+    style.pos(Pos::new(h, v))
+}
+
+/// How a legend entry is drawn.
+#[derive(Clone, Debug)]
+pub enum Swatch {
+    /// A filled block (a stacked area or bar).
+    Fill(RGBColor),
+    /// A light filled block (a percentile band).
+    Band(RGBColor),
+    /// A solid line.
+    Line(RGBColor),
+    /// A dashed line.
+    Dashed(RGBColor),
+    /// A dot with a dark outline (a mean).
+    Dot(RGBColor),
+    /// A horizontal error bar with end caps (a confidence interval).
+    ErrorBar,
+}
+
+/// One legend entry.
+#[derive(Clone, Debug)]
+pub struct LegendItem {
+    /// Text after the swatch.
+    pub label: String,
+    /// The swatch.
+    pub swatch: Swatch,
+}
+
+impl LegendItem {
+    /// Builds a legend entry.
+    pub fn new(label: impl Into<String>, swatch: Swatch) -> LegendItem {
+        LegendItem { label: label.into(), swatch }
+    }
+}
+
+const SIDE_MARGIN: i32 = 24;
+const SWATCH_WIDTH: i32 = 30;
+
+/// Draws the title, the subtitle (wrapped to the width) and a legend row that wraps, above the
+/// panels, so the legend never covers data. Returns the area left for the panels.
+pub fn header<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    header: &Header,
+    legend: &[LegendItem],
+) -> DrawResult<DrawingArea<DB, Shift>>
+where
+    DB::ErrorType: 'static,
+{
+    let width = root.dim_in_pixel().0 as i32;
+    let max_text = (width - 2 * SIDE_MARGIN) as u32;
+    root.draw(&Text::new(header.title.clone(), (SIDE_MARGIN, 12), bold(24)))?;
+    let mut y = 46;
+    let sub_style = font(15).color(&MUTED);
+    for line in wrap(root, &header.subtitle, &sub_style, max_text)? {
+        root.draw(&Text::new(line, (SIDE_MARGIN, y), sub_style.clone()))?;
+        y += 20;
+    }
+    y += 8;
+    let legend_style = font(14);
+    let mut x = SIDE_MARGIN;
+    for item in legend {
+        let (text_w, _) = root.estimate_text_size(&item.label, &legend_style)?;
+        let item_w = SWATCH_WIDTH + 8 + text_w as i32 + 26;
+        if x > SIDE_MARGIN && x + item_w > width - SIDE_MARGIN {
+            x = SIDE_MARGIN;
+            y += 24;
+        }
+        draw_swatch(root, &item.swatch, x, y + 8)?;
+        root.draw(&Text::new(item.label.clone(), (x + SWATCH_WIDTH + 8, y), legend_style.clone()))?;
+        x += item_w;
+    }
+    if !legend.is_empty() {
+        y += 24;
+    }
+    Ok(root.split_vertically(y + 6).1)
+}
+
+/// Splits `text` into lines no wider than `max_width` pixels, at spaces.
+fn wrap<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    text: &str,
+    style: &TextStyle,
+    max_width: u32,
+) -> DrawResult<Vec<String>>
+where
+    DB::ErrorType: 'static,
+{
+    let mut lines = Vec::new();
+    let mut current = String::new();
+    for word in text.split(' ') {
+        let candidate = if current.is_empty() { word.to_string() } else { format!("{current} {word}") };
+        if !current.is_empty() && area.estimate_text_size(&candidate, style)?.0 > max_width {
+            lines.push(std::mem::replace(&mut current, word.to_string()));
+        } else {
+            current = candidate;
+        }
+    }
+    if !current.is_empty() {
+        lines.push(current);
+    }
+    Ok(lines)
+}
+
+/// Draws a legend swatch whose left end is at `x` and vertical centre at `y` (pixels).
+pub fn draw_swatch<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    swatch: &Swatch,
+    x: i32,
+    y: i32,
+) -> DrawResult
+where
+    DB::ErrorType: 'static,
+{
+    let (x1, mid) = (x + SWATCH_WIDTH, x + SWATCH_WIDTH / 2);
+    match swatch {
+        Swatch::Fill(c) => area.draw(&Rectangle::new([(x, y - 7), (x1, y + 7)], c.filled()))?,
+        Swatch::Band(c) => area.draw(&Rectangle::new([(x, y - 7), (x1, y + 7)], band(*c)))?,
+        Swatch::Line(c) => area.draw(&PathElement::new(vec![(x, y), (x1, y)], c.stroke_width(3)))?,
+        Swatch::Dashed(c) => {
+            area.draw(&DashedPathElement::new(vec![(x, y), (x1, y)], 6, 4, c.stroke_width(2)))?
+        }
+        Swatch::Dot(c) => {
+            area.draw(&Circle::new((mid, y), 5, c.filled()))?;
+            area.draw(&Circle::new((mid, y), 5, REFERENCE.stroke_width(1)))?;
+        }
+        Swatch::ErrorBar => {
+            let style = REFERENCE.stroke_width(2);
+            area.draw(&PathElement::new(vec![(x + 3, y), (x1 - 3, y)], style))?;
+            area.draw(&PathElement::new(vec![(x + 3, y - 6), (x + 3, y + 6)], style))?;
+            area.draw(&PathElement::new(vec![(x1 - 3, y - 6), (x1 - 3, y + 6)], style))?;
+        }
+    }
+    Ok(())
+}
+
+/// Returns the fill style of a percentile band in colour `c`.
+pub fn band(c: RGBColor) -> ShapeStyle {
+    c.mix(0.22).filled()
+}
+
+/// Returns (rows, columns) for `n` panels: side by side up to three, then a grid about as wide
+/// as tall.
+pub fn grid(n: usize) -> (usize, usize) {
+    match n {
+        0 | 1 => (1, 1),
+        2 => (1, 2),
+        3 => (1, 3),
+        4 => (2, 2),
+        5 | 6 => (2, 3),
+        n => {
+            let cols = if n <= 9 { 3 } else { 4 };
+            (n.div_ceil(cols), cols)
+        }
+    }
+}
+
+/// Width and height of a chart with `n` panels: 1200×800, taller when panels need a third row.
+pub fn panel_chart_size(n: usize) -> (u32, u32) {
+    let rows = grid(n).0 as u32;
+    (1200, if rows <= 2 { 800 } else { 130 + 300 * rows })
+}
+
+/// Splits the panel area into the grid for `n` panels; returns the first `n` cells.
+pub fn panels<DB: DrawingBackend>(body: &DrawingArea<DB, Shift>, n: usize) -> Vec<DrawingArea<DB, Shift>> {
+    let mut cells = body.margin(0, 4, 8, 8).split_evenly(grid(n));
+    cells.truncate(n);
+    cells
+}
+
+/// Returns tick positions for the time axis: every year, or every half or quarter year for
+/// short periods, or every 2 or 5 years for long ones (month starts as fractional years).
+pub fn time_ticks(axis: &TimeAxis) -> Vec<f64> {
+    let first = (axis.start * 12.0).round() as i64;
+    let last = (axis.end * 12.0).round() as i64;
+    let step = match last - first {
+        s if s <= 18 => 3,
+        s if s <= 36 => 6,
+        s if s <= 15 * 12 => 12,
+        s if s <= 30 * 12 => 24,
+        _ => 60,
+    };
+    (first..=last).filter(|m| m.rem_euclid(step) == 0).map(|m| m as f64 / 12.0).collect()
+}
+
+/// Labels a time tick: the year at a year start, otherwise the month's short name.
+pub fn time_label(x: f64) -> String {
+    const MONTHS: [&str; 12] =
+        ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+    let m = (x * 12.0).round() as i64;
+    match m.rem_euclid(12) {
+        0 => m.div_euclid(12).to_string(),
+        k => MONTHS[k as usize].to_string(),
+    }
+}
+
+/// Builds one panel over time: caption in the regime's colour, years on x, `y_desc` on y.
+pub fn time_panel<'a, DB: DrawingBackend>(
+    area: &'a DrawingArea<DB, Shift>,
+    regime: &RegimeRef,
+    axis: &TimeAxis,
+    y_max: f64,
+    y_desc: &str,
+) -> DrawResult<ChartContext<'a, DB, TimeCoord>>
+where
+    DB::ErrorType: 'static,
+{
+    let mut chart = ChartBuilder::on(area)
+        .caption(&regime.name, bold(17).color(&regime_colour(regime.colour)))
+        .margin(6)
+        .margin_right(20)
+        .x_label_area_size(26)
+        .y_label_area_size(62)
+        .build_cartesian_2d(TickedAxis::new(axis.start..axis.end, time_ticks(axis)), 0.0..y_max)?;
+    chart
+        .configure_mesh()
+        .x_label_formatter(&|x| time_label(*x))
+        .y_label_formatter(&|y| tick(*y, y_max))
+        .y_labels(6)
+        .y_desc(y_desc)
+        .label_style(font(13))
+        .axis_desc_style(font(14))
+        .bold_line_style(GRID)
+        .light_line_style(TRANSPARENT)
+        .draw()?;
+    Ok(chart)
+}
+
+/// Returns the polygon between two curves sampled at the same x positions (a band or a stack
+/// layer): along `upper` left to right, back along `lower`.
+pub fn between(upper: &[(f64, f64)], lower: &[(f64, f64)]) -> Vec<(f64, f64)> {
+    upper.iter().copied().chain(lower.iter().rev().copied()).collect()
+}
+
+/// Draws a note centred in the plotting area (e.g. "no unmet demand").
+pub fn note<DB: DrawingBackend>(chart: &mut ChartContext<'_, DB, TimeCoord>, text: &str, y_frac: f64) -> DrawResult
+where
+    DB::ErrorType: 'static,
+{
+    let (x0, x1) = (chart.x_range().start, chart.x_range().end);
+    let (y0, y1) = (chart.y_range().start, chart.y_range().end);
+    let style = anchored(font(15).color(&MUTED), HPos::Center, VPos::Center);
+    chart.draw_series(std::iter::once(Text::new(
+        text.to_string(),
+        ((x0 + x1) / 2.0, y0 + (y1 - y0) * y_frac),
+        style,
+    )))?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn grid_holds_every_panel() {
+        for n in 1..=20 {
+            let (rows, cols) = grid(n);
+            assert!(rows * cols >= n, "{n} panels in {rows}x{cols}");
+            assert!(rows * cols < n + cols, "{n} panels leave a whole empty row in {rows}x{cols}");
+        }
+        assert_eq!(grid(4), (2, 2));
+    }
+
+    #[test]
+    fn time_ticks_fall_on_years_for_multi_year_runs() {
+        let axis = TimeAxis { start: 2025.0, end: 2031.0, mid: vec![], month_end: vec![] };
+        assert_eq!(time_ticks(&axis), vec![2025.0, 2026.0, 2027.0, 2028.0, 2029.0, 2030.0, 2031.0]);
+        assert_eq!(time_label(2027.0), "2027");
+        assert_eq!(time_label(2027.5), "Jul");
+    }
+}

@@ -1,0 +1,127 @@
+//! Chart 4: the regimes side by side on four summary metrics, one panel per metric and one row
+//! per regime: mean (dot), 95% confidence interval of the mean (error bar) and 5th-95th
+//! percentile across replications (light bar).
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, VPos};
+
+use super::common::{self, DrawResult, TickedAxis, GRID, LegendItem, MUTED, REFERENCE, Swatch, anchored, bold, font};
+use crate::plot::prepare::{ComparisonChart, ComparisonPanel};
+use crate::plot::regime_colour;
+use crate::plot::units::tick;
+
+/// Neutral colour for legend swatches of marks drawn in each regime's colour.
+const NEUTRAL: RGBColor = RGBColor(0x70, 0x70, 0x70);
+/// Half the height of the percentile bar, in rows.
+const BAR_HALF: f64 = 0.2;
+/// Half the height of the error bar's end caps, in rows.
+const CAP_HALF: f64 = 0.12;
+
+/// Draws the regime comparison chart on `root`.
+pub fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, chart: &ComparisonChart) -> DrawResult
+where
+    DB::ErrorType: 'static,
+{
+    let legend = [
+        LegendItem::new("mean (regime colour)", Swatch::Dot(NEUTRAL)),
+        LegendItem::new("95% confidence interval of the mean", Swatch::ErrorBar),
+        LegendItem::new("5th-95th percentile across replications", Swatch::Band(NEUTRAL)),
+    ];
+    let body = common::header(root, &chart.header, &legend)?;
+    let labels: Vec<String> = chart
+        .regimes
+        .iter()
+        .map(|r| {
+            if chart.baseline.as_deref() == Some(r.name.as_str()) {
+                format!("{} (baseline)", r.name)
+            } else {
+                r.name.clone()
+            }
+        })
+        .collect();
+    let label_style = font(13);
+    let mut label_width = 40;
+    for l in &labels {
+        label_width = label_width.max(root.estimate_text_size(l, &label_style)?.0 + 16);
+    }
+    let label_width = label_width.min(root.dim_in_pixel().0 / 5);
+    for (area, panel) in common::panels(&body, chart.panels.len()).iter().zip(&chart.panels) {
+        draw_panel(area, chart, panel, &labels, label_width)?;
+    }
+    Ok(())
+}
+
+fn draw_panel<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    chart: &ComparisonChart,
+    panel: &ComparisonPanel,
+    labels: &[String],
+    label_width: u32,
+) -> DrawResult
+where
+    DB::ErrorType: 'static,
+{
+    let n = chart.regimes.len();
+    // Row i (scenario order) sits at y = n - 1 - i so that the first regime is at the top.
+    let row_y = |i: usize| (n - 1 - i) as f64;
+    let rows: Vec<f64> = (0..n).map(row_y).collect();
+    let mut ctx = ChartBuilder::on(area)
+        .caption(&panel.title, bold(16))
+        .margin(6)
+        .margin_right(20)
+        .x_label_area_size(40)
+        .y_label_area_size(label_width)
+        .build_cartesian_2d(panel.x_min..panel.x_max, TickedAxis::new(-0.6..n as f64 - 0.4, rows))?;
+    let span = panel.x_max - panel.x_min;
+    let label_of = |y: &f64| {
+        let i = n as i64 - 1 - y.round() as i64;
+        usize::try_from(i).ok().and_then(|i| labels.get(i)).cloned().unwrap_or_default()
+    };
+    ctx.configure_mesh()
+        .x_label_formatter(&|x| tick(*x, span))
+        .y_label_formatter(&label_of)
+        .x_labels(6)
+        .x_desc(panel.unit.label())
+        .label_style(font(13))
+        .axis_desc_style(font(14))
+        .bold_line_style(GRID)
+        .light_line_style(TRANSPARENT)
+        .draw()?;
+
+    let value_style = anchored(font(12).color(&REFERENCE), HPos::Center, VPos::Bottom);
+    for (i, (regime, row)) in chart.regimes.iter().zip(&panel.rows).enumerate() {
+        let y = row_y(i);
+        let colour = regime_colour(regime.colour);
+        let Some(bar) = row else {
+            ctx.draw_series(std::iter::once(Text::new(
+                "n/a: not in compare.csv",
+                (panel.x_min + span * 0.02, y),
+                anchored(font(13).color(&MUTED), HPos::Left, VPos::Center),
+            )))?;
+            continue;
+        };
+        if let Some((lo, hi)) = bar.spread {
+            ctx.draw_series(std::iter::once(Rectangle::new(
+                [(lo, y - BAR_HALF), (hi, y + BAR_HALF)],
+                colour.mix(0.3).filled(),
+            )))?;
+        }
+        if let Some((lo, hi)) = bar.ci {
+            let style = REFERENCE.stroke_width(2);
+            ctx.draw_series([
+                PathElement::new(vec![(lo, y), (hi, y)], style),
+                PathElement::new(vec![(lo, y - CAP_HALF), (lo, y + CAP_HALF)], style),
+                PathElement::new(vec![(hi, y - CAP_HALF), (hi, y + CAP_HALF)], style),
+            ])?;
+        }
+        ctx.draw_series(std::iter::once(Circle::new((bar.mean, y), 6, colour.filled())))?;
+        ctx.draw_series(std::iter::once(Circle::new((bar.mean, y), 6, REFERENCE.stroke_width(1))))?;
+        ctx.draw_series(std::iter::once(Text::new(
+            bar.label.clone(),
+            (bar.mean, y + BAR_HALF + 0.04),
+            value_style.clone(),
+        )))?;
+    }
+    Ok(())
+}

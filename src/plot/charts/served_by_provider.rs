@@ -1,0 +1,57 @@
+//! Chart 1: compute served over time, stacked by provider, one panel per regime on a shared
+//! y scale, with mean demand as a dashed line.
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+use super::common::{self, DrawResult, LegendItem, REFERENCE, Swatch};
+use crate::plot::prepare::ServedChart;
+use crate::plot::provider_colour;
+
+/// Draws the served-by-provider chart on `root`.
+pub fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, chart: &ServedChart) -> DrawResult
+where
+    DB::ErrorType: 'static,
+{
+    let mut legend: Vec<LegendItem> = chart
+        .providers
+        .iter()
+        .enumerate()
+        .map(|(i, p)| LegendItem::new(p.clone(), Swatch::Fill(provider_colour(i))))
+        .collect();
+    if chart.panels.iter().any(|p| p.demand.is_some()) {
+        legend.push(LegendItem::new("demand (mean)", Swatch::Dashed(REFERENCE)));
+    }
+    let body = common::header(root, &chart.header, &legend)?;
+    let y_desc = format!("served, {}", chart.unit.label());
+    for (area, panel) in common::panels(&body, chart.panels.len()).iter().zip(&chart.panels) {
+        let mut ctx = common::time_panel(area, &panel.regime, &chart.axis, chart.y_max, &y_desc)?;
+        let zero = chart.axis.monthly_points(&vec![0.0; chart.axis.mid.len()]);
+        let mut lower = zero;
+        for (p, top) in panel.tops.iter().enumerate() {
+            let upper = chart.axis.monthly_points(top);
+            let colour = provider_colour(p);
+            ctx.draw_series(std::iter::once(Polygon::new(
+                common::between(&upper, &lower),
+                colour.mix(0.9).filled(),
+            )))?;
+            lower = upper;
+        }
+        // A thin white line between layers keeps adjacent colours apart.
+        for top in panel.tops.iter().take(panel.tops.len().saturating_sub(1)) {
+            ctx.draw_series(LineSeries::new(chart.axis.monthly_points(top), WHITE.stroke_width(1)))?;
+        }
+        if let Some(demand) = &panel.demand {
+            ctx.draw_series(DashedLineSeries::new(
+                chart.axis.monthly_points(demand),
+                6,
+                4,
+                REFERENCE.stroke_width(2),
+            ))?;
+        }
+        if panel.tops.last().is_none_or(|t| t.iter().all(|v| *v <= 0.0)) {
+            common::note(&mut ctx, "no compute served", 0.5)?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,216 @@
+//! index.html: a self-contained page (no network, no scripts) showing every chart and the
+//! comparison table from compare.csv, with the study's scenario, replications and seed.
+
+use std::fmt::Write;
+
+use super::charts::Chart;
+use super::data::{CompareRow, Inputs};
+use super::prepare::regimes;
+use super::regime_colour;
+use super::units::Unit;
+
+/// Returns a readable name for a metric column of replications.csv (the raw name for others).
+fn metric_label(metric: &str) -> &str {
+    match metric {
+        "demand_mw_months" => "Demand",
+        "served_mw_months" => "Compute served",
+        "unmet_mw_months" => "Unmet demand",
+        "needs" => "Compute needs",
+        "needs_unmet" => "Needs left unmet",
+        "mean_wait_days" => "Mean wait",
+        "total_cost_usd" => "Total cost to the lab",
+        "compute_cost_usd" => "Compute cost",
+        "azure_cost_usd" => "Azure cost",
+        "azure_share" => "Azure share",
+        "commitment_spent_usd" => "Commitment spent",
+        "commitment_shortfall_usd" => "Commitment shortfall",
+        "rofr_offers" => "ROFR offers",
+        "rofr_declines" => "ROFR declines",
+        "rofr_delay_days" => "ROFR delay",
+        "revenue_usd" => "Revenue",
+        "revenue_share_usd" => "Revenue share paid",
+        "revenue_lost_usd" => "Revenue lost",
+        other => other,
+    }
+}
+
+/// Escapes text for HTML element content and attribute values.
+fn esc(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for ch in text.chars() {
+        match ch {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+const STYLE: &str = "
+body { font-family: system-ui, -apple-system, 'Segoe UI', 'DejaVu Sans', sans-serif; margin: 0;
+  color: #222; background: #fafafa; }
+main { max-width: 1240px; margin: 0 auto; padding: 16px 20px 40px; }
+h1 { font-size: 24px; margin: 8px 0 4px; }
+h2 { font-size: 19px; margin: 28px 0 8px; }
+.meta { color: #555; margin: 0 0 8px; }
+nav a { margin-right: 14px; }
+figure { margin: 0; background: #fff; border: 1px solid #ddd; padding: 4px; }
+figure img { width: 100%; height: auto; display: block; }
+figcaption { color: #555; font-size: 13px; padding: 4px; }
+.table-wrap { overflow-x: auto; }
+table { border-collapse: collapse; background: #fff; font-size: 14px; }
+th, td { border: 1px solid #ddd; padding: 6px 10px; vertical-align: top; text-align: right; }
+th { background: #f0f0f0; }
+th.metric, td.metric { text-align: left; }
+td.metric code { color: #777; font-size: 12px; }
+.mean { font-weight: 600; }
+.sub { color: #666; font-size: 12px; white-space: nowrap; }
+.dot { display: inline-block; width: 10px; height: 10px; border-radius: 50%; margin-right: 5px; }
+";
+
+/// Renders index.html; image paths are relative (charts/NAME.png) so the folder can move.
+pub fn render(inputs: &Inputs, charts: &[Chart<'_>]) -> String {
+    let study = &inputs.study;
+    let mut html = String::new();
+    let _ = write!(
+        html,
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+         <title>capsim: {}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n<main>\n",
+        esc(&study.scenario)
+    );
+    let _ = writeln!(html, "<h1>capsim results: scenario {}</h1>", esc(&study.scenario));
+    let mut meta = vec![
+        format!("{} replications per regime", study.replications),
+        format!("master seed {}", esc(&study.seed)),
+    ];
+    if let Some(b) = &study.baseline {
+        meta.push(format!("baseline regime {}", esc(b)));
+    }
+    match (study.start_date, study.end_date) {
+        (Some(s), Some(e)) => meta.push(format!("simulated {s} to {e}")),
+        (Some(s), None) => meta.push(format!("simulated from {s}")),
+        (None, Some(e)) => meta.push(format!("simulated to {e}")),
+        (None, None) => {}
+    }
+    if let Some(v) = &study.capsim_version {
+        meta.push(format!("capsim {}", esc(v)));
+    }
+    let _ = writeln!(html, "<p class=\"meta\">{}</p>", meta.join(" &middot; "));
+    html.push_str("<nav><a href=\"#compare\">Comparison table</a>");
+    for c in charts {
+        let _ = write!(html, "<a href=\"#{}\">{}</a>", c.name, esc(&c.name.replace('_', " ")));
+    }
+    html.push_str("</nav>\n");
+    for c in charts {
+        let _ = writeln!(
+            html,
+            "<section id=\"{name}\">\n<h2>{title}</h2>\n<figure><a href=\"charts/{name}.svg\">\
+             <img src=\"charts/{name}.png\" alt=\"{title}\"></a>\n<figcaption>charts/{name}.png \
+             (click for the SVG)</figcaption></figure>\n</section>",
+            name = c.name,
+            title = esc(c.title),
+        );
+    }
+    compare_table(&mut html, inputs);
+    html.push_str("</main>\n</body>\n</html>\n");
+    html
+}
+
+fn compare_table(html: &mut String, inputs: &Inputs) {
+    let regimes = regimes(inputs);
+    let baseline = inputs.study.baseline.as_deref();
+    let _ = writeln!(
+        html,
+        "<section id=\"compare\">\n<h2>Regimes compared ({} replications per regime)</h2>\n\
+         <p class=\"meta\">Mean across replications in bold; below it the 95% confidence interval \
+         of the mean, the 5th&ndash;95th percentile across replications, and the difference from \
+         the baseline regime with its 95% confidence interval. &ldquo;&mdash;&rdquo;: not \
+         defined (e.g. one replication).</p>\n<div class=\"table-wrap\"><table>",
+        inputs.study.replications
+    );
+    html.push_str("<thead><tr><th class=\"metric\">Metric</th>");
+    for r in &regimes {
+        let c = regime_colour(r.colour);
+        let tag = if baseline == Some(r.name.as_str()) { " <span class=\"sub\">(baseline)</span>" } else { "" };
+        let _ = write!(
+            html,
+            "<th><span class=\"dot\" style=\"background:#{:02x}{:02x}{:02x}\"></span>{}{tag}</th>",
+            c.0,
+            c.1,
+            c.2,
+            esc(&r.name)
+        );
+    }
+    html.push_str("</tr></thead>\n<tbody>\n");
+    for metric in inputs.compare.metrics() {
+        let rows: Vec<Option<&CompareRow>> =
+            regimes.iter().map(|r| inputs.compare.get(&r.name, metric)).collect();
+        let max_abs = rows
+            .iter()
+            .flatten()
+            .filter_map(|r| r.mean)
+            .fold(0.0, |m: f64, v| m.max(v.abs()));
+        let unit = Unit::for_metric(metric, max_abs);
+        let _ = write!(
+            html,
+            "<tr><td class=\"metric\">{}<br><code>{}</code></td>",
+            esc(metric_label(metric)),
+            esc(metric)
+        );
+        for row in rows {
+            html.push_str("<td>");
+            match row {
+                Some(row) => cell(html, row, unit, inputs.study.replications),
+                None => html.push_str("&mdash;"),
+            }
+            html.push_str("</td>");
+        }
+        html.push_str("</tr>\n");
+    }
+    html.push_str("</tbody></table></div>\n</section>\n");
+}
+
+/// Writes one regime's statistics for one metric; `replications` is the study's count, and a
+/// row based on a different count says so.
+fn cell(html: &mut String, row: &CompareRow, unit: Unit, replications: u64) {
+    let fmt = |v: Option<f64>| v.map_or_else(|| "&mdash;".to_string(), |v| esc(&unit.format(v)));
+    // Differences of shares are percentage points, not percent.
+    let signed = |v: Option<f64>| match v {
+        Some(v) if unit == Unit::Percent => format!("{:+.1} pp", v * 100.0),
+        Some(v) if v > 0.0 => format!("+{}", esc(&unit.format(v))),
+        other => fmt(other),
+    };
+    let _ = write!(html, "<div class=\"mean\">{}</div>", fmt(row.mean));
+    if row.ci95_low.is_some() || row.ci95_high.is_some() {
+        let _ = write!(html, "<div class=\"sub\">CI {} to {}</div>", fmt(row.ci95_low), fmt(row.ci95_high));
+    }
+    if row.p05.is_some() || row.p95.is_some() {
+        let _ = write!(html, "<div class=\"sub\">p05&ndash;p95 {} to {}</div>", fmt(row.p05), fmt(row.p95));
+    }
+    let is_baseline = row.baseline.as_deref() == Some(row.regime.as_str());
+    if row.delta_mean.is_some() && !is_baseline {
+        let _ = write!(html, "<div class=\"sub\">&Delta; {}", signed(row.delta_mean));
+        if row.delta_ci95_low.is_some() || row.delta_ci95_high.is_some() {
+            let _ = write!(html, " ({} to {})", signed(row.delta_ci95_low), signed(row.delta_ci95_high));
+        }
+        html.push_str("</div>");
+    }
+    if let Some(n) = row.n.filter(|&n| n != replications) {
+        let _ = write!(html, "<div class=\"sub\">n = {n}</div>");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_markup() {
+        assert_eq!(esc("a<b & \"c\""), "a&lt;b &amp; &quot;c&quot;");
+    }
+}

@@ -1,0 +1,604 @@
+//! Chart-ready data computed from the validated inputs: stacks, bands, annual sums, comparison
+//! rows, units and axis ranges. Pure functions of `Inputs`; nothing here knows plotters.
+
+use chrono::NaiveDate;
+
+use super::data::{Commitment, Inputs, Metric, Month, ProviderKey, Stat, TimeSeries};
+use super::units::Unit;
+
+/// The Azure provider id, both in timeseries.csv and as a commitment holder.
+pub const AZURE: &str = "azure";
+
+/// A chart's title and the line under it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Header {
+    /// What is shown, with the number of replications.
+    pub title: String,
+    /// How to read it.
+    pub subtitle: String,
+}
+
+/// A regime as it appears in the charts: name and colour index (its order in the scenario).
+#[derive(Clone, Debug, PartialEq)]
+pub struct RegimeRef {
+    /// Regime name.
+    pub name: String,
+    /// Index into the regime palette.
+    pub colour: usize,
+}
+
+/// The time axis shared by every panel of a time chart, in fractional years.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TimeAxis {
+    /// Start of the first month.
+    pub start: f64,
+    /// End of the last month.
+    pub end: f64,
+    /// Middle of each month: where monthly means are drawn.
+    pub mid: Vec<f64>,
+    /// End of each month: where running totals are drawn.
+    pub month_end: Vec<f64>,
+}
+
+impl TimeAxis {
+    fn new(ts: &TimeSeries) -> TimeAxis {
+        let months: Vec<Month> = ts.months().collect();
+        TimeAxis {
+            start: ts.first_month.start_year_frac(),
+            end: ts.first_month.plus(ts.n_months).start_year_frac(),
+            mid: months.iter().map(|m| m.start_year_frac() + 1.0 / 24.0).collect(),
+            month_end: months.iter().map(|m| m.start_year_frac() + 1.0 / 12.0).collect(),
+        }
+    }
+
+    /// Returns points for a monthly mean series: one per month at its middle, with the first
+    /// and last values held out to the axis ends so that areas span the whole period.
+    pub fn monthly_points(&self, values: &[f64]) -> Vec<(f64, f64)> {
+        let mut points = Vec::with_capacity(values.len() + 2);
+        if let (Some(&first), Some(&last)) = (values.first(), values.last()) {
+            points.push((self.start, first));
+            points.extend(self.mid.iter().copied().zip(values.iter().copied()));
+            points.push((self.end, last));
+        }
+        points
+    }
+
+    /// Returns points for a running total: zero at the start, then each month's end.
+    pub fn running_points(&self, values: &[f64]) -> Vec<(f64, f64)> {
+        std::iter::once((self.start, 0.0))
+            .chain(self.month_end.iter().copied().zip(values.iter().copied()))
+            .collect()
+    }
+}
+
+/// Chart 1: compute served, stacked by provider, one panel per regime.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ServedChart {
+    /// Title and subtitle.
+    pub header: Header,
+    /// Common time axis.
+    pub axis: TimeAxis,
+    /// GW or MW.
+    pub unit: Unit,
+    /// Providers in stacking (bottom first) and colour order.
+    pub providers: Vec<String>,
+    /// One panel per regime.
+    pub panels: Vec<ServedPanel>,
+    /// Top of the shared y axis, in `unit`.
+    pub y_max: f64,
+}
+
+/// One regime's stack.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ServedPanel {
+    /// The regime.
+    pub regime: RegimeRef,
+    /// Per provider (stack order), the top of its layer each month, in the chart's unit.
+    pub tops: Vec<Vec<f64>>,
+    /// Mean demand each month, in the chart's unit, when the file has it.
+    pub demand: Option<Vec<f64>>,
+}
+
+/// Chart 2: cumulative Azure spend against the Azure commitment, one panel per regime.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CommitmentChart {
+    /// Title and subtitle.
+    pub header: Header,
+    /// Common time axis.
+    pub axis: TimeAxis,
+    /// $B (or $M).
+    pub unit: Unit,
+    /// One panel per regime.
+    pub panels: Vec<CommitmentPanel>,
+    /// Top of the shared y axis, in `unit`.
+    pub y_max: f64,
+}
+
+/// One regime's cumulative Azure spend and its Azure commitments.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CommitmentPanel {
+    /// The regime.
+    pub regime: RegimeRef,
+    /// Mean cumulative spend at the end of each month, in the chart's unit.
+    pub mean: Vec<f64>,
+    /// 5th percentile of cumulative spend at the end of each month.
+    pub p05: Vec<f64>,
+    /// 95th percentile of cumulative spend at the end of each month.
+    pub p95: Vec<f64>,
+    /// This regime's commitments held by Azure.
+    pub commitments: Vec<CommitmentMark>,
+}
+
+/// A commitment as drawn: amount line and deadline line.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CommitmentMark {
+    /// Amount, in the chart's unit.
+    pub amount: f64,
+    /// Amount in USD, for the label.
+    pub amount_usd: f64,
+    /// Deadline day.
+    pub deadline: NaiveDate,
+    /// Deadline as a fractional year (end of that day).
+    pub deadline_x: f64,
+}
+
+/// Chart 3: a fan chart of unmet demand, one panel per regime.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FanChart {
+    /// Title and subtitle.
+    pub header: Header,
+    /// Common time axis.
+    pub axis: TimeAxis,
+    /// GW or MW.
+    pub unit: Unit,
+    /// One panel per regime.
+    pub panels: Vec<FanPanel>,
+    /// Top of the shared y axis, in `unit` (1 when everything is zero).
+    pub y_max: f64,
+}
+
+/// One regime's fan: monthly statistics in the chart's unit.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FanPanel {
+    /// The regime.
+    pub regime: RegimeRef,
+    /// Mean across replications.
+    pub mean: Vec<f64>,
+    /// 5th percentile.
+    pub p05: Vec<f64>,
+    /// Median.
+    pub p50: Vec<f64>,
+    /// 95th percentile.
+    pub p95: Vec<f64>,
+    /// Whether no replication had any unmet demand in any month.
+    pub all_zero: bool,
+}
+
+/// Chart 4: regimes compared on summary metrics, one panel per metric.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ComparisonChart {
+    /// Title and subtitle.
+    pub header: Header,
+    /// Regimes, one row each, top to bottom.
+    pub regimes: Vec<RegimeRef>,
+    /// The baseline regime's name, if study.csv gives one.
+    pub baseline: Option<String>,
+    /// One panel per metric.
+    pub panels: Vec<ComparisonPanel>,
+}
+
+/// One metric across regimes.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ComparisonPanel {
+    /// Panel title, with unit.
+    pub title: String,
+    /// Unit of the values.
+    pub unit: Unit,
+    /// One entry per regime (same order as `ComparisonChart::regimes`); `None` if compare.csv
+    /// has no mean for it.
+    pub rows: Vec<Option<ComparisonBar>>,
+    /// Left end of the value axis.
+    pub x_min: f64,
+    /// Right end of the value axis.
+    pub x_max: f64,
+}
+
+/// One regime's statistics for one metric, in the panel's unit.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ComparisonBar {
+    /// Mean across replications.
+    pub mean: f64,
+    /// 95% confidence interval of the mean, when defined.
+    pub ci: Option<(f64, f64)>,
+    /// 5th to 95th percentile across replications, when defined.
+    pub spread: Option<(f64, f64)>,
+    /// The mean written with its unit.
+    pub label: String,
+}
+
+/// Chart 5: annual spend stacked by provider, one panel per regime.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AnnualChart {
+    /// Title and subtitle.
+    pub header: Header,
+    /// $B (or $M).
+    pub unit: Unit,
+    /// Calendar years covered, ascending.
+    pub years: Vec<i32>,
+    /// Months of each year inside the simulated period (12 for a full year).
+    pub months_covered: Vec<u32>,
+    /// Providers in stacking and colour order.
+    pub providers: Vec<String>,
+    /// One panel per regime.
+    pub panels: Vec<AnnualPanel>,
+    /// Top of the shared y axis, in `unit`.
+    pub y_max: f64,
+}
+
+/// One regime's annual stacks.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AnnualPanel {
+    /// The regime.
+    pub regime: RegimeRef,
+    /// Per provider (stack order), the top of its segment each year, in the chart's unit.
+    pub tops: Vec<Vec<f64>>,
+}
+
+/// Every chart's data.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Prepared {
+    /// Chart 1.
+    pub served: ServedChart,
+    /// Chart 2.
+    pub commitment: CommitmentChart,
+    /// Chart 3.
+    pub unmet: FanChart,
+    /// Chart 4.
+    pub comparison: ComparisonChart,
+    /// Chart 5.
+    pub annual: AnnualChart,
+}
+
+/// Computes every chart's data from the inputs.
+pub fn prepare(inputs: &Inputs) -> Prepared {
+    Prepared {
+        served: served(inputs),
+        commitment: commitment(inputs),
+        unmet: unmet(inputs),
+        comparison: comparison(inputs),
+        annual: annual(inputs),
+    }
+}
+
+/// Returns the regimes of the study in colour order: the scenario's order as in
+/// timeseries.csv, then any regime only compare.csv names.
+pub fn regimes(inputs: &Inputs) -> Vec<RegimeRef> {
+    let mut names: Vec<&str> = inputs.timeseries.regimes.iter().map(String::as_str).collect();
+    for r in inputs.compare.regimes() {
+        if !names.contains(&r) {
+            names.push(r);
+        }
+    }
+    names.into_iter().enumerate().map(|(i, n)| RegimeRef { name: n.to_string(), colour: i }).collect()
+}
+
+fn replications_note(inputs: &Inputs) -> String {
+    let n = inputs.study.replications;
+    format!("{n} replication{} per regime", if n == 1 { "" } else { "s" })
+}
+
+/// Rounds up to a "nice" axis end (1, 2, 2.5, 5 times a power of ten); 1 for zero or less.
+pub fn nice_ceiling(v: f64) -> f64 {
+    if !v.is_finite() || v <= 0.0 {
+        return 1.0;
+    }
+    let magnitude = 10f64.powf(v.log10().floor());
+    [1.0, 1.2, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0]
+        .iter()
+        .map(|m| m * magnitude)
+        .find(|&c| c >= v * (1.0 - 1e-12))
+        .unwrap_or(10.0 * magnitude)
+}
+
+fn max_of<'a>(values: impl IntoIterator<Item = &'a f64>) -> f64 {
+    values.into_iter().copied().filter(|v| v.is_finite()).fold(0.0, f64::max)
+}
+
+fn means(stats: &[Stat]) -> Vec<f64> {
+    stats.iter().map(|s| s.mean).collect()
+}
+
+fn served(inputs: &Inputs) -> ServedChart {
+    let ts = &inputs.timeseries;
+    let regimes = regimes(inputs);
+    // Stacks in MW first; the unit is chosen from the tallest stack of any regime.
+    let raw: Vec<(Vec<Vec<f64>>, Option<Vec<f64>>)> = (0..ts.regimes.len())
+        .map(|r| {
+            let mut below = vec![0.0; ts.n_months];
+            let tops = (0..ts.providers.len())
+                .map(|p| {
+                    let layer = ts.series(r, ProviderKey::One(p), Metric::ServedMw);
+                    for (b, s) in below.iter_mut().zip(&layer) {
+                        *b += s.mean.max(0.0);
+                    }
+                    below.clone()
+                })
+                .collect();
+            let demand = ts
+                .has(r, ProviderKey::All, Metric::DemandMw)
+                .then(|| means(&ts.series(r, ProviderKey::All, Metric::DemandMw)));
+            (tops, demand)
+        })
+        .collect();
+    let max_mw = raw
+        .iter()
+        .flat_map(|(tops, demand)| tops.last().into_iter().chain(demand.iter()).flatten())
+        .fold(0.0, |m: f64, v| m.max(*v));
+    let unit = Unit::power(max_mw);
+    let conv = |v: &Vec<f64>| v.iter().map(|x| unit.apply(*x)).collect::<Vec<_>>();
+    let panels = raw
+        .iter()
+        .enumerate()
+        .map(|(r, (tops, demand))| ServedPanel {
+            regime: regimes[r].clone(),
+            tops: tops.iter().map(conv).collect(),
+            demand: demand.as_ref().map(conv),
+        })
+        .collect();
+    let has_demand = raw.iter().any(|(_, d)| d.is_some());
+    ServedChart {
+        header: Header {
+            title: format!("Compute served by provider (mean of {})", replications_note(inputs)),
+            subtitle: format!(
+                "Scenario {}: monthly mean {} served, stacked by provider{}",
+                inputs.study.scenario,
+                unit.label(),
+                if has_demand { "; dashed line: mean demand" } else { "" }
+            ),
+        },
+        axis: TimeAxis::new(ts),
+        unit,
+        providers: ts.providers.clone(),
+        panels,
+        y_max: nice_ceiling(unit.apply(max_mw) * 1.03),
+    }
+}
+
+fn azure_commitments<'a>(inputs: &'a Inputs, regime: &'a str) -> impl Iterator<Item = &'a Commitment> {
+    inputs.commitments.iter().filter(move |c| c.regime == regime && c.holder == AZURE)
+}
+
+fn commitment(inputs: &Inputs) -> CommitmentChart {
+    let ts = &inputs.timeseries;
+    let regimes = regimes(inputs);
+    let azure = ts.providers.iter().position(|p| p == AZURE);
+    let stats: Vec<Vec<Stat>> = (0..ts.regimes.len())
+        .map(|r| match azure {
+            Some(a) => ts.series(r, ProviderKey::One(a), Metric::CumulativeCostUsd),
+            None => vec![Stat::default(); ts.n_months],
+        })
+        .collect();
+    let max_usd = stats
+        .iter()
+        .flatten()
+        .map(|s| s.p95.max(s.mean))
+        .chain(ts.regimes.iter().flat_map(|r| azure_commitments(inputs, r)).map(|c| c.amount_usd))
+        .fold(0.0, f64::max);
+    let unit = Unit::money(max_usd);
+    let panels = stats
+        .iter()
+        .enumerate()
+        .map(|(r, s)| CommitmentPanel {
+            regime: regimes[r].clone(),
+            mean: s.iter().map(|x| unit.apply(x.mean)).collect(),
+            p05: s.iter().map(|x| unit.apply(x.p05)).collect(),
+            p95: s.iter().map(|x| unit.apply(x.p95)).collect(),
+            commitments: azure_commitments(inputs, &ts.regimes[r])
+                .map(|c| CommitmentMark {
+                    amount: unit.apply(c.amount_usd),
+                    amount_usd: c.amount_usd,
+                    deadline: c.deadline,
+                    deadline_x: super::data::date_year_frac(c.deadline),
+                })
+                .collect(),
+        })
+        .collect();
+    CommitmentChart {
+        header: Header {
+            title: format!("Cumulative Azure spend against the Azure commitment ({})", replications_note(inputs)),
+            subtitle: format!(
+                "Scenario {}: line = mean, band = 5th-95th percentile across replications; \
+                 dashed = commitment amount and deadline",
+                inputs.study.scenario
+            ),
+        },
+        axis: TimeAxis::new(ts),
+        unit,
+        panels,
+        y_max: nice_ceiling(unit.apply(max_usd) * 1.08),
+    }
+}
+
+fn unmet(inputs: &Inputs) -> FanChart {
+    let ts = &inputs.timeseries;
+    let regimes = regimes(inputs);
+    let stats: Vec<Vec<Stat>> =
+        (0..ts.regimes.len()).map(|r| ts.series(r, ProviderKey::All, Metric::UnmetMw)).collect();
+    let max_mw = stats.iter().flatten().map(|s| s.p95.max(s.mean).max(s.p50)).fold(0.0, f64::max);
+    let unit = Unit::power(max_mw);
+    let panels = stats
+        .iter()
+        .enumerate()
+        .map(|(r, s)| {
+            let col = |f: fn(&Stat) -> f64| s.iter().map(|x| unit.apply(f(x))).collect::<Vec<_>>();
+            FanPanel {
+                regime: regimes[r].clone(),
+                mean: col(|x| x.mean),
+                p05: col(|x| x.p05),
+                p50: col(|x| x.p50),
+                p95: col(|x| x.p95),
+                all_zero: s.iter().all(|x| x.mean <= 0.0 && x.p95 <= 0.0 && x.p50 <= 0.0),
+            }
+        })
+        .collect();
+    FanChart {
+        header: Header {
+            title: format!("Unmet demand ({})", replications_note(inputs)),
+            subtitle: format!(
+                "Scenario {}: monthly mean {} of demand not served; line = median, \
+                 band = 5th-95th percentile across replications, dotted = mean",
+                inputs.study.scenario,
+                unit.label()
+            ),
+        },
+        axis: TimeAxis::new(ts),
+        unit,
+        panels,
+        y_max: nice_ceiling(unit.apply(max_mw) * 1.05),
+    }
+}
+
+/// The comparison chart's metrics: compare.csv name and panel title.
+const COMPARED: [(&str, &str); 4] = [
+    ("total_cost_usd", "Total cost to the lab"),
+    ("azure_share", "Azure share"),
+    ("unmet_mw_months", "Unmet demand"),
+    ("commitment_shortfall_usd", "Azure commitment shortfall"),
+];
+
+fn comparison(inputs: &Inputs) -> ComparisonChart {
+    let regimes = regimes(inputs);
+    let panels = COMPARED
+        .iter()
+        .map(|&(metric, title)| {
+            let rows: Vec<_> =
+                regimes.iter().map(|r| inputs.compare.get(&r.name, metric)).collect();
+            let max_abs = rows
+                .iter()
+                .flatten()
+                .flat_map(|row| [row.mean, row.p95, row.ci95_high])
+                .flatten()
+                .fold(0.0, |m: f64, v| m.max(v.abs()));
+            let unit = Unit::for_metric(metric, max_abs);
+            let bars: Vec<Option<ComparisonBar>> = rows
+                .iter()
+                .map(|row| {
+                    let row = (*row)?;
+                    let mean = row.mean?;
+                    let pair = |a: Option<f64>, b: Option<f64>| Some((unit.apply(a?), unit.apply(b?)));
+                    Some(ComparisonBar {
+                        mean: unit.apply(mean),
+                        ci: pair(row.ci95_low, row.ci95_high),
+                        spread: pair(row.p05, row.p95),
+                        label: unit.format(mean),
+                    })
+                })
+                .collect();
+            let values: Vec<f64> = bars
+                .iter()
+                .flatten()
+                .flat_map(|b| {
+                    [Some(b.mean), b.ci.map(|c| c.0), b.ci.map(|c| c.1), b.spread.map(|s| s.0), b.spread.map(|s| s.1)]
+                })
+                .flatten()
+                .collect();
+            let lo = values.iter().copied().fold(0.0, f64::min);
+            let hi = max_of(&values);
+            let (x_min, x_max) = if hi - lo <= 0.0 {
+                (lo, lo + 1.0)
+            } else {
+                // Room on the right for the value labels.
+                (if lo < 0.0 { -nice_ceiling(-lo * 1.05) } else { 0.0 }, nice_ceiling(hi * 1.12))
+            };
+            let x_max = if unit == Unit::Percent && hi <= 100.0 && x_max > 100.0 { 100.0 } else { x_max };
+            let unit_label = match unit.label() {
+                "" => String::new(),
+                l => format!(" ({l})"),
+            };
+            ComparisonPanel { title: format!("{title}{unit_label}"), unit, rows: bars, x_min, x_max }
+        })
+        .collect();
+    ComparisonChart {
+        header: Header {
+            title: format!("Regimes compared ({})", replications_note(inputs)),
+            subtitle: format!(
+                "Scenario {}: dot = mean, black bar = 95% confidence interval of the mean, \
+                 light bar = 5th-95th percentile across replications",
+                inputs.study.scenario
+            ),
+        },
+        regimes,
+        baseline: inputs.study.baseline.clone(),
+        panels,
+    }
+}
+
+fn annual(inputs: &Inputs) -> AnnualChart {
+    let ts = &inputs.timeseries;
+    let regimes = regimes(inputs);
+    let months: Vec<Month> = ts.months().collect();
+    let first_year = months.first().map_or(0, |m| m.year());
+    let last_year = months.last().map_or(0, |m| m.year());
+    let years: Vec<i32> = (first_year..=last_year).collect();
+    let mut months_covered = vec![0u32; years.len()];
+    for m in &months {
+        months_covered[(m.year() - first_year) as usize] += 1;
+    }
+    // Annual sums of the monthly mean spend: the mean of each replication's annual spend.
+    let raw: Vec<Vec<Vec<f64>>> = (0..ts.regimes.len())
+        .map(|r| {
+            let mut below = vec![0.0; years.len()];
+            (0..ts.providers.len())
+                .map(|p| {
+                    let cost = ts.series(r, ProviderKey::One(p), Metric::CostUsd);
+                    for (m, s) in months.iter().zip(&cost) {
+                        below[(m.year() - first_year) as usize] += s.mean.max(0.0);
+                    }
+                    below.clone()
+                })
+                .collect()
+        })
+        .collect();
+    let max_usd = raw.iter().filter_map(|tops| tops.last()).flatten().fold(0.0, |m: f64, v| m.max(*v));
+    let unit = Unit::money(max_usd);
+    let panels = raw
+        .iter()
+        .enumerate()
+        .map(|(r, tops)| AnnualPanel {
+            regime: regimes[r].clone(),
+            tops: tops.iter().map(|t| t.iter().map(|v| unit.apply(*v)).collect()).collect(),
+        })
+        .collect();
+    let partial = months_covered.iter().any(|&m| m < 12);
+    AnnualChart {
+        header: Header {
+            title: format!("Annual spend by provider (mean of {})", replications_note(inputs)),
+            subtitle: format!(
+                "Scenario {}: spend per calendar year in {}, stacked by provider{}",
+                inputs.study.scenario,
+                unit.label(),
+                if partial { "; * = year only partly simulated" } else { "" }
+            ),
+        },
+        unit,
+        years,
+        months_covered,
+        providers: ts.providers.clone(),
+        panels,
+        y_max: nice_ceiling(unit.apply(max_usd) * 1.08),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nice_ceiling_rounds_up_and_never_collapses() {
+        assert_eq!(nice_ceiling(0.0), 1.0);
+        assert_eq!(nice_ceiling(f64::NAN), 1.0);
+        assert_eq!(nice_ceiling(7.3), 8.0);
+        assert_eq!(nice_ceiling(101.0), 120.0);
+        assert_eq!(nice_ceiling(2.5), 2.5);
+    }
+}

@@ -1,0 +1,167 @@
+//! Display units: which unit a quantity is shown in (by its name's suffix and size) and how a
+//! value is written in that unit, shared by the charts and the HTML table.
+
+/// A unit to show a quantity in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Unit {
+    /// Billions of US dollars.
+    UsdBillions,
+    /// Millions of US dollars (for small amounts).
+    UsdMillions,
+    /// Percent, from a share in 0..1.
+    Percent,
+    /// Gigawatts, from MW.
+    Gw,
+    /// Megawatts.
+    Mw,
+    /// Gigawatt-months, from MW-months.
+    GwMonths,
+    /// Megawatt-months.
+    MwMonths,
+    /// Days.
+    Days,
+    /// A plain number (counts).
+    Plain,
+}
+
+/// MW values above this are shown in GW (2000 MW reads better as 2 GW).
+const GW_ABOVE_MW: f64 = 2000.0;
+/// Dollar amounts at least this large are shown in billions.
+const BILLIONS_FROM_USD: f64 = 1e8;
+
+impl Unit {
+    /// Picks the unit for a metric column name, given the largest magnitude it must show.
+    pub fn for_metric(name: &str, max_abs: f64) -> Unit {
+        if name.ends_with("_usd") {
+            Unit::money(max_abs)
+        } else if name.ends_with("share") {
+            Unit::Percent
+        } else if name.ends_with("_mw_months") {
+            if max_abs > GW_ABOVE_MW { Unit::GwMonths } else { Unit::MwMonths }
+        } else if name.ends_with("_mw") {
+            Unit::power(max_abs)
+        } else if name.ends_with("_days") {
+            Unit::Days
+        } else {
+            Unit::Plain
+        }
+    }
+
+    /// Picks GW or MW for power whose largest value is `max_mw`.
+    pub fn power(max_mw: f64) -> Unit {
+        if max_mw > GW_ABOVE_MW { Unit::Gw } else { Unit::Mw }
+    }
+
+    /// Picks $B, or $M when every amount is small (but not all zero).
+    pub fn money(max_usd: f64) -> Unit {
+        if max_usd >= BILLIONS_FROM_USD || max_usd == 0.0 {
+            Unit::UsdBillions
+        } else {
+            Unit::UsdMillions
+        }
+    }
+
+    /// Converts a value in the file's unit (USD, share, MW, MW-months, days) to this unit.
+    pub fn apply(self, value: f64) -> f64 {
+        match self {
+            Unit::UsdBillions => value / 1e9,
+            Unit::UsdMillions => value / 1e6,
+            Unit::Percent => value * 100.0,
+            Unit::Gw | Unit::GwMonths => value / 1e3,
+            Unit::Mw | Unit::MwMonths | Unit::Days | Unit::Plain => value,
+        }
+    }
+
+    /// Returns the short unit label for an axis ("$B", "%", "GW", ...).
+    pub fn label(self) -> &'static str {
+        match self {
+            Unit::UsdBillions => "$B",
+            Unit::UsdMillions => "$M",
+            Unit::Percent => "%",
+            Unit::Gw => "GW",
+            Unit::Mw => "MW",
+            Unit::GwMonths => "GW-months",
+            Unit::MwMonths => "MW-months",
+            Unit::Days => "days",
+            Unit::Plain => "",
+        }
+    }
+
+    /// Writes a value given in the file's unit, converted and with its unit ("$12.3B", "41.0%").
+    pub fn format(self, value: f64) -> String {
+        let v = self.apply(value);
+        match self {
+            Unit::UsdBillions => format!("{}${}B", sign(v), number(v.abs())),
+            Unit::UsdMillions => format!("{}${}M", sign(v), number(v.abs())),
+            Unit::Percent => format!("{v:.1}%"),
+            Unit::Plain => number(v),
+            _ => format!("{} {}", number(v), self.label()),
+        }
+    }
+}
+
+fn sign(v: f64) -> &'static str {
+    if v < 0.0 { "-" } else { "" }
+}
+
+/// Writes a number with about three significant digits and thousands separators:
+/// 1234.5 -> "1,235", 56.78 -> "56.8", 0.1234 -> "0.12".
+pub fn number(v: f64) -> String {
+    let decimals = match v.abs() {
+        a if a >= 100.0 => 0,
+        a if a >= 10.0 => 1,
+        _ => 2,
+    };
+    let text = format!("{:.*}", decimals, v.abs());
+    let (int, frac) = text.split_once('.').map_or((text.as_str(), ""), |(i, f)| (i, f));
+    let mut grouped = String::new();
+    for (i, ch) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(ch);
+    }
+    let sign = if v < 0.0 && text.bytes().any(|b| matches!(b, b'1'..=b'9')) { "-" } else { "" };
+    if frac.is_empty() { format!("{sign}{grouped}") } else { format!("{sign}{grouped}.{frac}") }
+}
+
+/// Writes an axis tick value with as many decimals as the axis span needs.
+pub fn tick(v: f64, span: f64) -> String {
+    let decimals = match span.abs() {
+        s if s >= 20.0 => 0,
+        s if s >= 2.0 => 1,
+        s if s >= 0.2 => 2,
+        _ => 3,
+    };
+    let v = if v.abs() < 1e-9 * span.abs().max(1e-12) { 0.0 } else { v };
+    let text = format!("{v:.decimals$}");
+    if decimals == 0 { number(v.round()) } else { text }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn picks_units_by_suffix_and_size() {
+        assert_eq!(Unit::for_metric("total_cost_usd", 3e11), Unit::UsdBillions);
+        assert_eq!(Unit::for_metric("revenue_lost_usd", 5e6), Unit::UsdMillions);
+        assert_eq!(Unit::for_metric("azure_share", 0.4), Unit::Percent);
+        assert_eq!(Unit::for_metric("unmet_mw_months", 12_000.0), Unit::GwMonths);
+        assert_eq!(Unit::for_metric("unmet_mw_months", 1_500.0), Unit::MwMonths);
+        assert_eq!(Unit::for_metric("mean_wait_days", 3.0), Unit::Days);
+        assert_eq!(Unit::for_metric("rofr_offers", 3.0), Unit::Plain);
+    }
+
+    #[test]
+    fn formats_values_with_units() {
+        assert_eq!(Unit::UsdBillions.format(312_400_000_000.0), "$312B");
+        assert_eq!(Unit::UsdBillions.format(-1_250_000_000.0), "-$1.25B");
+        assert_eq!(Unit::Percent.format(0.4123), "41.2%");
+        assert_eq!(Unit::GwMonths.format(12_345.0), "12.3 GW-months");
+        assert_eq!(number(1_234_567.0), "1,234,567");
+        assert_eq!(number(-0.001), "0.00");
+        assert_eq!(tick(2000.0, 5000.0), "2,000");
+        assert_eq!(tick(0.5, 1.0), "0.50");
+    }
+}
