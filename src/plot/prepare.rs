@@ -140,6 +140,8 @@ pub struct CommitmentMark {
     pub deadline: NaiveDate,
     /// Deadline as a fractional year (end of that day).
     pub deadline_x: f64,
+    /// Mean cumulative spend at the deadline, USD, when the deadline is inside the period.
+    pub mean_at_deadline_usd: Option<f64>,
 }
 
 /// Chart 3: a fan chart of unmet demand, one panel per regime.
@@ -287,6 +289,19 @@ fn replications_note(inputs: &Inputs) -> String {
     format!("{n} replication{} per regime", if n == 1 { "" } else { "s" })
 }
 
+/// Returns a note for subtitles when one replication leaves no spread or interval to draw.
+fn single_note(inputs: &Inputs) -> &'static str {
+    if inputs.study.replications == 1 { " (one replication: none to draw)" } else { "" }
+}
+
+/// Returns the piecewise-linear value of `points` (ascending x) at `x`, if `x` is inside them.
+fn interpolate(points: &[(f64, f64)], x: f64) -> Option<f64> {
+    points.windows(2).find(|w| w[0].0 <= x && x <= w[1].0).map(|w| {
+        let ((x0, y0), (x1, y1)) = (w[0], w[1]);
+        if x1 > x0 { y0 + (y1 - y0) * (x - x0) / (x1 - x0) } else { y1 }
+    })
+}
+
 /// Rounds up to a "nice" axis end (1, 2, 2.5, 5 times a power of ten); 1 for zero or less.
 pub fn nice_ceiling(v: f64) -> f64 {
     if !v.is_finite() || v <= 0.0 {
@@ -385,6 +400,7 @@ fn commitment(inputs: &Inputs) -> CommitmentChart {
         .chain(ts.regimes.iter().flat_map(|r| azure_commitments(inputs, r)).map(|c| c.amount_usd))
         .fold(0.0, f64::max);
     let unit = Unit::money(max_usd);
+    let axis = TimeAxis::new(ts);
     let panels = stats
         .iter()
         .enumerate()
@@ -394,11 +410,16 @@ fn commitment(inputs: &Inputs) -> CommitmentChart {
             p05: s.iter().map(|x| unit.apply(x.p05)).collect(),
             p95: s.iter().map(|x| unit.apply(x.p95)).collect(),
             commitments: azure_commitments(inputs, &ts.regimes[r])
-                .map(|c| CommitmentMark {
-                    amount: unit.apply(c.amount_usd),
-                    amount_usd: c.amount_usd,
-                    deadline: c.deadline,
-                    deadline_x: super::data::date_year_frac(c.deadline),
+                .map(|c| {
+                    let deadline_x = super::data::date_year_frac(c.deadline);
+                    let means: Vec<f64> = s.iter().map(|x| x.mean).collect();
+                    CommitmentMark {
+                        amount: unit.apply(c.amount_usd),
+                        amount_usd: c.amount_usd,
+                        deadline: c.deadline,
+                        deadline_x,
+                        mean_at_deadline_usd: interpolate(&axis.running_points(&means), deadline_x),
+                    }
                 })
                 .collect(),
         })
@@ -407,12 +428,13 @@ fn commitment(inputs: &Inputs) -> CommitmentChart {
         header: Header {
             title: format!("Cumulative Azure spend against the Azure commitment ({})", replications_note(inputs)),
             subtitle: format!(
-                "Scenario {}: line = mean, band = 5th-95th percentile across replications; \
-                 dashed = commitment amount and deadline",
-                inputs.study.scenario
+                "Scenario {}: line = mean, band = 5th-95th percentile across replications{}; \
+                 dashed = commitment amount and deadline; dot = mean spent by the deadline",
+                inputs.study.scenario,
+                single_note(inputs)
             ),
         },
-        axis: TimeAxis::new(ts),
+        axis,
         unit,
         panels,
         y_max: nice_ceiling(unit.apply(max_usd) * 1.08),
@@ -446,9 +468,10 @@ fn unmet(inputs: &Inputs) -> FanChart {
             title: format!("Unmet demand ({})", replications_note(inputs)),
             subtitle: format!(
                 "Scenario {}: monthly mean {} of demand not served; line = median, \
-                 band = 5th-95th percentile across replications, dotted = mean",
+                 band = 5th-95th percentile across replications{}, dashed = mean",
                 inputs.study.scenario,
-                unit.label()
+                unit.label(),
+                single_note(inputs)
             ),
         },
         axis: TimeAxis::new(ts),
@@ -523,8 +546,9 @@ fn comparison(inputs: &Inputs) -> ComparisonChart {
             title: format!("Regimes compared ({})", replications_note(inputs)),
             subtitle: format!(
                 "Scenario {}: dot = mean, black bar = 95% confidence interval of the mean, \
-                 light bar = 5th-95th percentile across replications",
-                inputs.study.scenario
+                 light bar = 5th-95th percentile across replications{}",
+                inputs.study.scenario,
+                single_note(inputs)
             ),
         },
         regimes,
@@ -600,5 +624,13 @@ mod tests {
         assert_eq!(nice_ceiling(7.3), 8.0);
         assert_eq!(nice_ceiling(101.0), 120.0);
         assert_eq!(nice_ceiling(2.5), 2.5);
+    }
+
+    #[test]
+    fn interpolates_inside_and_refuses_outside() {
+        let points = [(2025.0, 0.0), (2026.0, 10.0), (2027.0, 30.0)];
+        assert_eq!(interpolate(&points, 2026.5), Some(20.0));
+        assert_eq!(interpolate(&points, 2025.0), Some(0.0));
+        assert_eq!(interpolate(&points, 2028.0), None);
     }
 }

@@ -105,37 +105,75 @@ fn sign(v: f64) -> &'static str {
 }
 
 /// Writes a number with about three significant digits and thousands separators:
-/// 1234.5 -> "1,235", 56.78 -> "56.8", 0.1234 -> "0.12".
+/// 1234.5 -> "1,235", 56.78 -> "56.8", 0.1234 -> "0.12", and zero as "0".
 pub fn number(v: f64) -> String {
     let decimals = match v.abs() {
+        0.0 => 0,
         a if a >= 100.0 => 0,
         a if a >= 10.0 => 1,
         _ => 2,
     };
-    let text = format!("{:.*}", decimals, v.abs());
-    let (int, frac) = text.split_once('.').map_or((text.as_str(), ""), |(i, f)| (i, f));
-    let mut grouped = String::new();
-    for (i, ch) in int.chars().enumerate() {
-        if i > 0 && (int.len() - i) % 3 == 0 {
-            grouped.push(',');
-        }
-        grouped.push(ch);
-    }
-    let sign = if v < 0.0 && text.bytes().any(|b| matches!(b, b'1'..=b'9')) { "-" } else { "" };
-    if frac.is_empty() { format!("{sign}{grouped}") } else { format!("{sign}{grouped}.{frac}") }
+    grouped(v, decimals)
 }
 
-/// Writes an axis tick value with as many decimals as the axis span needs.
-pub fn tick(v: f64, span: f64) -> String {
-    let decimals = match span.abs() {
-        s if s >= 20.0 => 0,
-        s if s >= 2.0 => 1,
-        s if s >= 0.2 => 2,
-        _ => 3,
-    };
-    let v = if v.abs() < 1e-9 * span.abs().max(1e-12) { 0.0 } else { v };
-    let text = format!("{v:.decimals$}");
-    if decimals == 0 { number(v.round()) } else { text }
+/// Writes `v` with `decimals` decimals and commas between thousands; never "-0".
+pub fn grouped(v: f64, decimals: usize) -> String {
+    let text = format!("{:.*}", decimals, v.abs());
+    let (int, frac) = text.split_once('.').unwrap_or((text.as_str(), ""));
+    let mut out = String::new();
+    if v < 0.0 && text.bytes().any(|b| matches!(b, b'1'..=b'9')) {
+        out.push('-');
+    }
+    for (i, ch) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(ch);
+    }
+    if !frac.is_empty() {
+        out.push('.');
+        out.push_str(frac);
+    }
+    out
+}
+
+/// Tick marks for a linear axis: round values and how many decimals their labels need.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Ticks {
+    /// Tick positions, ascending.
+    pub values: Vec<f64>,
+    /// Decimals that write every tick exactly.
+    pub decimals: usize,
+}
+
+impl Ticks {
+    /// Chooses at most `max_intervals` + 1 ticks at multiples of 1, 2, 2.5 or 5 times a power of
+    /// ten inside `lo..=hi`. A zero-width or non-finite range gets the ticks of 0..1.
+    pub fn new(lo: f64, hi: f64, max_intervals: usize) -> Ticks {
+        let (lo, hi) = if lo.is_finite() && hi.is_finite() && hi > lo { (lo, hi) } else { (0.0, 1.0) };
+        let rough = (hi - lo) / max_intervals.max(1) as f64;
+        let magnitude = 10f64.powf(rough.log10().floor());
+        let step = [1.0, 2.0, 2.5, 5.0, 10.0]
+            .iter()
+            .map(|m| m * magnitude)
+            .find(|&s| s >= rough * (1.0 - 1e-9))
+            .unwrap_or(10.0 * magnitude);
+        let first = (lo / step - 1e-9).ceil() as i64;
+        let last = (hi / step + 1e-9).floor() as i64;
+        let values = (first..=last).map(|k| k as f64 * step).collect();
+        let decimals = (0..=9)
+            .find(|&d| {
+                let scaled = step * 10f64.powi(d as i32);
+                (scaled - scaled.round()).abs() < 1e-6 * scaled.max(1.0)
+            })
+            .unwrap_or(9);
+        Ticks { values, decimals }
+    }
+
+    /// Writes a tick value ("2,000", "0.25").
+    pub fn label(&self, v: f64) -> String {
+        grouped(v, self.decimals)
+    }
 }
 
 #[cfg(test)]
@@ -161,7 +199,21 @@ mod tests {
         assert_eq!(Unit::GwMonths.format(12_345.0), "12.3 GW-months");
         assert_eq!(number(1_234_567.0), "1,234,567");
         assert_eq!(number(-0.001), "0.00");
-        assert_eq!(tick(2000.0, 5000.0), "2,000");
-        assert_eq!(tick(0.5, 1.0), "0.50");
+        assert_eq!(number(0.0), "0");
+        assert_eq!(Unit::UsdBillions.format(0.0), "$0B");
+    }
+
+    #[test]
+    fn ticks_are_round_and_labelled_exactly() {
+        let t = Ticks::new(0.0, 300.0, 6);
+        assert_eq!(t.values, vec![0.0, 50.0, 100.0, 150.0, 200.0, 250.0, 300.0]);
+        assert_eq!(t.label(250.0), "250");
+        let t = Ticks::new(0.0, 1.2, 6);
+        assert_eq!(t.values.len(), 7);
+        assert_eq!(t.label(t.values[1]), "0.2");
+        let t = Ticks::new(0.0, 12_000.0, 6);
+        assert_eq!(t.label(t.values[1]), "2,000");
+        assert_eq!(Ticks::new(0.0, 0.0, 6), Ticks::new(0.0, 1.0, 6));
+        assert_eq!(Ticks::new(0.0, 1.5, 6).label(0.25), "0.25");
     }
 }

@@ -7,7 +7,7 @@ use plotters::style::text_anchor::{HPos, VPos};
 
 use super::common::{self, DrawResult, TickedAxis, GRID, LegendItem, REFERENCE, Swatch, anchored, bold, font};
 use crate::plot::prepare::AnnualChart;
-use crate::plot::units::{number, tick};
+use crate::plot::units::{Ticks, number};
 use crate::plot::{provider_colour, regime_colour};
 
 /// Half the width of a bar, in years.
@@ -31,6 +31,7 @@ where
         return Ok(());
     };
     let y_desc = format!("spend per year, {}", chart.unit.label());
+    let y_ticks = Ticks::new(0.0, chart.y_max, common::Y_INTERVALS);
     for (area, panel) in common::panels(&body, chart.panels.len()).iter().zip(&chart.panels) {
         let slot_px = f64::from(area.dim_in_pixel().0.saturating_sub(90)) / chart.years.len() as f64;
         // Label every year when there is room, else every other year.
@@ -54,12 +55,11 @@ where
             .y_label_area_size(62)
             .build_cartesian_2d(
                 TickedAxis::new(f64::from(first) - 0.6..f64::from(last) + 0.6, ticks),
-                0.0..chart.y_max,
+                TickedAxis::new(0.0..chart.y_max, y_ticks.values.clone()),
             )?;
         ctx.configure_mesh()
             .x_label_formatter(&year_label)
-            .y_label_formatter(&|y| tick(*y, chart.y_max))
-            .y_labels(6)
+            .y_label_formatter(&|y| y_ticks.label(*y))
             .y_desc(y_desc.as_str())
             .label_style(font(13))
             .axis_desc_style(font(14))

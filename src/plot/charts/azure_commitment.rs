@@ -5,7 +5,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, VPos};
 
-use super::common::{self, DrawResult, LegendItem, MUTED, Swatch, anchored, band, font};
+use super::common::{self, DrawResult, LegendItem, MUTED, REFERENCE, Swatch, anchored, band, font};
 use crate::plot::prepare::CommitmentChart;
 use crate::plot::regime_colour;
 
@@ -69,6 +69,25 @@ where
                     (mark.deadline_x + dx, y_max * 0.97),
                     anchored(label_style.clone(), h, VPos::Top),
                 )))?;
+                if let Some(spent_usd) = mark.mean_at_deadline_usd {
+                    let spent = chart.unit.apply(spent_usd);
+                    ctx.draw_series([
+                        Circle::new((mark.deadline_x, spent), 6, colour.filled()),
+                        Circle::new((mark.deadline_x, spent), 6, REFERENCE.stroke_width(1)),
+                    ])?;
+                    // Beside the dot, on a side the rising line leaves free: upper left, or
+                    // lower right when the deadline is near the left edge.
+                    let (x, y, h, v) = if mark.deadline_x > axis.start + span * 0.25 {
+                        (mark.deadline_x - span * 0.012, spent + y_max * 0.02, HPos::Right, VPos::Bottom)
+                    } else {
+                        (mark.deadline_x + span * 0.012, spent - y_max * 0.02, HPos::Left, VPos::Top)
+                    };
+                    ctx.draw_series(std::iter::once(Text::new(
+                        format!("{} spent (mean)", chart.unit.format(spent_usd)),
+                        (x, y),
+                        anchored(font(13).color(&REFERENCE), h, v),
+                    )))?;
+                }
             } else if mark.deadline_x > axis.end {
                 notes.push(format!("deadline {deadline} is after the simulated period"));
             } else {

@@ -12,7 +12,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::super::prepare::{Header, RegimeRef, TimeAxis};
 use super::super::regime_colour;
-use super::super::units::tick;
+use super::super::units::Ticks;
 
 /// What drawing returns; plotters' error type is generic over the backend, so it is boxed.
 pub type DrawResult<T = ()> = Result<T, Box<dyn std::error::Error>>;
@@ -49,7 +49,7 @@ impl Ranged for TickedAxis {
 }
 
 /// A chart over time: x in fractional years with chosen tick marks, y linear.
-pub type TimeCoord = Cartesian2d<TickedAxis, RangedCoordf64>;
+pub type TimeCoord = Cartesian2d<TickedAxis, TickedAxis>;
 
 /// Text colour for secondary text (subtitles, notes).
 pub const MUTED: RGBColor = RGBColor(0x55, 0x55, 0x55);
@@ -106,6 +106,9 @@ impl LegendItem {
     }
 }
 
+/// Most intervals between value-axis ticks.
+pub const Y_INTERVALS: usize = 6;
+
 const SIDE_MARGIN: i32 = 24;
 const SWATCH_WIDTH: i32 = 30;
 
@@ -139,7 +142,11 @@ where
             y += 24;
         }
         draw_swatch(root, &item.swatch, x, y + 8)?;
-        root.draw(&Text::new(item.label.clone(), (x + SWATCH_WIDTH + 8, y), legend_style.clone()))?;
+        root.draw(&Text::new(
+            item.label.clone(),
+            (x + SWATCH_WIDTH + 8, y + 8),
+            anchored(legend_style.clone(), HPos::Left, VPos::Center),
+        ))?;
         x += item_w;
     }
     if !legend.is_empty() {
@@ -277,18 +284,21 @@ pub fn time_panel<'a, DB: DrawingBackend>(
 where
     DB::ErrorType: 'static,
 {
+    let y_ticks = Ticks::new(0.0, y_max, Y_INTERVALS);
     let mut chart = ChartBuilder::on(area)
         .caption(&regime.name, bold(17).color(&regime_colour(regime.colour)))
         .margin(6)
         .margin_right(20)
         .x_label_area_size(26)
         .y_label_area_size(62)
-        .build_cartesian_2d(TickedAxis::new(axis.start..axis.end, time_ticks(axis)), 0.0..y_max)?;
+        .build_cartesian_2d(
+            TickedAxis::new(axis.start..axis.end, time_ticks(axis)),
+            TickedAxis::new(0.0..y_max, y_ticks.values.clone()),
+        )?;
     chart
         .configure_mesh()
         .x_label_formatter(&|x| time_label(*x))
-        .y_label_formatter(&|y| tick(*y, y_max))
-        .y_labels(6)
+        .y_label_formatter(&|y| y_ticks.label(*y))
         .y_desc(y_desc)
         .label_style(font(13))
         .axis_desc_style(font(14))

@@ -9,7 +9,7 @@ use plotters::style::text_anchor::{HPos, VPos};
 use super::common::{self, DrawResult, TickedAxis, GRID, LegendItem, MUTED, REFERENCE, Swatch, anchored, bold, font};
 use crate::plot::prepare::{ComparisonChart, ComparisonPanel};
 use crate::plot::regime_colour;
-use crate::plot::units::tick;
+use crate::plot::units::Ticks;
 
 /// Neutral colour for legend swatches of marks drawn in each regime's colour.
 const NEUTRAL: RGBColor = RGBColor(0x70, 0x70, 0x70);
@@ -66,22 +66,25 @@ where
     // Row i (scenario order) sits at y = n - 1 - i so that the first regime is at the top.
     let row_y = |i: usize| (n - 1 - i) as f64;
     let rows: Vec<f64> = (0..n).map(row_y).collect();
+    let x_ticks = Ticks::new(panel.x_min, panel.x_max, 5);
     let mut ctx = ChartBuilder::on(area)
         .caption(&panel.title, bold(16))
         .margin(6)
         .margin_right(20)
         .x_label_area_size(40)
         .y_label_area_size(label_width)
-        .build_cartesian_2d(panel.x_min..panel.x_max, TickedAxis::new(-0.6..n as f64 - 0.4, rows))?;
+        .build_cartesian_2d(
+            TickedAxis::new(panel.x_min..panel.x_max, x_ticks.values.clone()),
+            TickedAxis::new(-0.6..n as f64 - 0.4, rows),
+        )?;
     let span = panel.x_max - panel.x_min;
     let label_of = |y: &f64| {
         let i = n as i64 - 1 - y.round() as i64;
         usize::try_from(i).ok().and_then(|i| labels.get(i)).cloned().unwrap_or_default()
     };
     ctx.configure_mesh()
-        .x_label_formatter(&|x| tick(*x, span))
+        .x_label_formatter(&|x| x_ticks.label(*x))
         .y_label_formatter(&label_of)
-        .x_labels(6)
         .x_desc(panel.unit.label())
         .label_style(font(13))
         .axis_desc_style(font(14))
@@ -89,7 +92,7 @@ where
         .light_line_style(TRANSPARENT)
         .draw()?;
 
-    let value_style = anchored(font(12).color(&REFERENCE), HPos::Center, VPos::Bottom);
+    let value_style = font(12).color(&REFERENCE);
     for (i, (regime, row)) in chart.regimes.iter().zip(&panel.rows).enumerate() {
         let y = row_y(i);
         let colour = regime_colour(regime.colour);
@@ -107,6 +110,9 @@ where
                 colour.mix(0.3).filled(),
             )))?;
         }
+        ctx.draw_series(std::iter::once(Circle::new((bar.mean, y), 6, colour.filled())))?;
+        ctx.draw_series(std::iter::once(Circle::new((bar.mean, y), 6, REFERENCE.stroke_width(1))))?;
+        // The interval goes over the dot so that a narrow one still shows.
         if let Some((lo, hi)) = bar.ci {
             let style = REFERENCE.stroke_width(2);
             ctx.draw_series([
@@ -115,12 +121,16 @@ where
                 PathElement::new(vec![(hi, y - CAP_HALF), (hi, y + CAP_HALF)], style),
             ])?;
         }
-        ctx.draw_series(std::iter::once(Circle::new((bar.mean, y), 6, colour.filled())))?;
-        ctx.draw_series(std::iter::once(Circle::new((bar.mean, y), 6, REFERENCE.stroke_width(1))))?;
+        // Value above the mean, kept inside the plot near either end of the axis.
+        let h = match (bar.mean - panel.x_min) / span {
+            f if f < 0.12 => HPos::Left,
+            f if f > 0.88 => HPos::Right,
+            _ => HPos::Center,
+        };
         ctx.draw_series(std::iter::once(Text::new(
             bar.label.clone(),
             (bar.mean, y + BAR_HALF + 0.04),
-            value_style.clone(),
+            anchored(value_style.clone(), h, VPos::Bottom),
         )))?;
     }
     Ok(())
