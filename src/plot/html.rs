@@ -101,18 +101,19 @@ pub fn render(inputs: &Inputs, charts: &[Chart<'_>]) -> String {
         meta.push(format!("capsim {}", esc(v)));
     }
     let _ = writeln!(html, "<p class=\"meta\">{}</p>", meta.join(" &middot; "));
-    html.push_str("<nav><a href=\"#compare\">Comparison table</a>");
+    html.push_str("<nav>");
     for c in charts {
-        let _ = write!(html, "<a href=\"#{}\">{}</a>", c.name, esc(&c.name.replace('_', " ")));
+        let _ = write!(html, "<a href=\"#{}\">{}</a>", c.name, esc(c.heading));
     }
-    html.push_str("</nav>\n");
+    html.push_str("<a href=\"#compare\">Comparison table</a></nav>\n");
     for c in charts {
         let _ = writeln!(
             html,
-            "<section id=\"{name}\">\n<h2>{title}</h2>\n<figure><a href=\"charts/{name}.svg\">\
+            "<section id=\"{name}\">\n<h2>{heading}</h2>\n<figure><a href=\"charts/{name}.svg\">\
              <img src=\"charts/{name}.png\" alt=\"{title}\"></a>\n<figcaption>charts/{name}.png \
              (click for the SVG)</figcaption></figure>\n</section>",
             name = c.name,
+            heading = esc(c.heading),
             title = esc(c.title),
         );
     }
@@ -127,10 +128,12 @@ fn compare_table(html: &mut String, inputs: &Inputs) {
     let _ = writeln!(
         html,
         "<section id=\"compare\">\n<h2>Regimes compared ({} replications per regime)</h2>\n\
-         <p class=\"meta\">Mean across replications in bold; below it the 95% confidence interval \
-         of the mean, the 5th&ndash;95th percentile across replications, and the difference from \
-         the baseline regime with its 95% confidence interval. &ldquo;&mdash;&rdquo;: not \
-         defined (e.g. one replication).</p>\n<div class=\"table-wrap\"><table>",
+         <p class=\"meta\">Values are in the unit after each metric&rsquo;s name ($B: billions of \
+         US dollars). Mean across replications in bold; below it the 95% confidence interval of \
+         the mean, the 5th&ndash;95th percentile across replications, and &Delta;, the difference \
+         from the baseline regime with its 95% confidence interval (for shares in percentage \
+         points, pp). &ldquo;&mdash;&rdquo;: not defined (e.g. with one replication).</p>\n\
+         <div class=\"table-wrap\"><table>",
         inputs.study.replications
     );
     html.push_str("<thead><tr><th class=\"metric\">Metric</th>");
@@ -156,9 +159,13 @@ fn compare_table(html: &mut String, inputs: &Inputs) {
             .filter_map(|r| r.mean)
             .fold(0.0, |m: f64, v| m.max(v.abs()));
         let unit = Unit::for_metric(metric, max_abs);
+        let unit_note = match unit.label() {
+            "" => String::new(),
+            label => format!(", {}", esc(label)),
+        };
         let _ = write!(
             html,
-            "<tr><td class=\"metric\">{}<br><code>{}</code></td>",
+            "<tr><td class=\"metric\">{}{unit_note}<br><code>{}</code></td>",
             esc(metric_label(metric)),
             esc(metric)
         );
@@ -175,16 +182,19 @@ fn compare_table(html: &mut String, inputs: &Inputs) {
     html.push_str("</tbody></table></div>\n</section>\n");
 }
 
-/// Writes one regime's statistics for one metric; `replications` is the study's count, and a
-/// row based on a different count says so.
+/// Writes one regime's statistics for one metric as bare numbers in `unit` (the metric's row
+/// header names the unit); `replications` is the study's count, and a row based on a different
+/// count says so.
 fn cell(html: &mut String, row: &CompareRow, unit: Unit, replications: u64) {
-    let fmt = |v: Option<f64>| v.map_or_else(|| "&mdash;".to_string(), |v| esc(&unit.format(v)));
-    // Differences of shares are percentage points, not percent.
+    let fmt = |v: Option<f64>| v.map_or_else(|| "&mdash;".to_string(), |v| unit.format_bare(v));
     let signed = |v: Option<f64>| match v {
-        Some(v) if unit == Unit::Percent => format!("{:+.1} pp", v * 100.0),
-        Some(v) if v > 0.0 => format!("+{}", esc(&unit.format(v))),
+        Some(v) if unit.apply(v) > 0.0 && unit.format_bare(v).bytes().any(|b| matches!(b, b'1'..=b'9')) => {
+            format!("+{}", unit.format_bare(v))
+        }
         other => fmt(other),
     };
+    // Differences of shares are percentage points, not percent.
+    let delta_unit = if unit == Unit::Percent { " pp" } else { "" };
     let _ = write!(html, "<div class=\"mean\">{}</div>", fmt(row.mean));
     if row.ci95_low.is_some() || row.ci95_high.is_some() {
         let _ = write!(html, "<div class=\"sub\">CI {} to {}</div>", fmt(row.ci95_low), fmt(row.ci95_high));
@@ -194,7 +204,7 @@ fn cell(html: &mut String, row: &CompareRow, unit: Unit, replications: u64) {
     }
     let is_baseline = row.baseline.as_deref() == Some(row.regime.as_str());
     if row.delta_mean.is_some() && !is_baseline {
-        let _ = write!(html, "<div class=\"sub\">&Delta; {}", signed(row.delta_mean));
+        let _ = write!(html, "<div class=\"sub\">&Delta; {}{delta_unit}", signed(row.delta_mean));
         if row.delta_ci95_low.is_some() || row.delta_ci95_high.is_some() {
             let _ = write!(html, " ({} to {})", signed(row.delta_ci95_low), signed(row.delta_ci95_high));
         }

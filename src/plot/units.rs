@@ -87,6 +87,12 @@ impl Unit {
         }
     }
 
+    /// Writes a value given in the file's unit, converted, without the unit ("12.3", "41.0").
+    pub fn format_bare(self, value: f64) -> String {
+        let v = self.apply(value);
+        if self == Unit::Percent { grouped(v, 1) } else { number(v) }
+    }
+
     /// Writes a value given in the file's unit, converted and with its unit ("$12.3B", "41.0%").
     pub fn format(self, value: f64) -> String {
         let v = self.apply(value);

@@ -14,7 +14,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::PlotError;
-use super::prepare::Prepared;
+use super::prepare::{Header, Prepared};
 use common::DrawResult;
 
 /// Which chart, with the data it draws.
@@ -30,7 +30,9 @@ enum Kind<'a> {
 pub struct Chart<'a> {
     /// File stem under charts/ (NAME.png, NAME.svg).
     pub name: &'static str,
-    /// The title drawn on the chart, also used in index.html.
+    /// A short heading for index.html.
+    pub heading: &'static str,
+    /// The title drawn on the chart (index.html uses it as the image's alt text).
     pub title: &'a str,
     kind: Kind<'a>,
 }
@@ -38,23 +40,19 @@ pub struct Chart<'a> {
 /// Returns every chart in report order.
 pub fn list(p: &Prepared) -> Vec<Chart<'_>> {
     vec![
-        Chart { name: "served_by_provider", title: &p.served.header.title, kind: Kind::Served(&p.served) },
-        Chart {
-            name: "azure_commitment",
-            title: &p.commitment.header.title,
-            kind: Kind::Commitment(&p.commitment),
-        },
-        Chart { name: "unmet_demand", title: &p.unmet.header.title, kind: Kind::Unmet(&p.unmet) },
-        Chart {
-            name: "regime_comparison",
-            title: &p.comparison.header.title,
-            kind: Kind::Comparison(&p.comparison),
-        },
-        Chart { name: "annual_spend", title: &p.annual.header.title, kind: Kind::Annual(&p.annual) },
+        Chart::new("served_by_provider", "Compute served by provider", &p.served.header, Kind::Served(&p.served)),
+        Chart::new("azure_commitment", "Azure commitment", &p.commitment.header, Kind::Commitment(&p.commitment)),
+        Chart::new("unmet_demand", "Unmet demand", &p.unmet.header, Kind::Unmet(&p.unmet)),
+        Chart::new("regime_comparison", "Regimes compared", &p.comparison.header, Kind::Comparison(&p.comparison)),
+        Chart::new("annual_spend", "Annual spend", &p.annual.header, Kind::Annual(&p.annual)),
     ]
 }
 
-impl Chart<'_> {
+impl<'a> Chart<'a> {
+    fn new(name: &'static str, heading: &'static str, header: &'a Header, kind: Kind<'a>) -> Chart<'a> {
+        Chart { name, heading, title: &header.title, kind }
+    }
+
     /// Returns the size in pixels (width, height).
     pub fn size(&self) -> (u32, u32) {
         let panels = match &self.kind {
