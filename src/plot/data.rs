@@ -26,14 +26,15 @@ pub struct Month(i32);
 impl Month {
     /// Builds a month from a year and a month number in 1..=12.
     pub fn new(year: i32, month: u32) -> Option<Month> {
-        (1..=12).contains(&month).then(|| Month(year * 12 + month as i32 - 1))
+        (1..=12)
+            .contains(&month)
+            .then(|| Month(year * 12 + month as i32 - 1))
     }
 
     /// Parses `YYYY-MM` strictly.
     pub fn parse(text: &str) -> Option<Month> {
         let (y, m) = text.split_once('-')?;
-        if y.len() != 4 || m.len() != 2 || !y.bytes().chain(m.bytes()).all(|b| b.is_ascii_digit())
-        {
+        if y.len() != 4 || m.len() != 2 || !y.bytes().chain(m.bytes()).all(|b| b.is_ascii_digit()) {
             return None;
         }
         Month::new(y.parse().ok()?, m.parse().ok()?)
@@ -77,7 +78,11 @@ pub fn parse_date(text: &str) -> Option<NaiveDate> {
 
 /// Returns a date as a fractional year at the end of that day (2025-12-31 -> 2026.0).
 pub fn date_year_frac(date: NaiveDate) -> f64 {
-    let days_in_year = if NaiveDate::from_ymd_opt(date.year(), 2, 29).is_some() { 366.0 } else { 365.0 };
+    let days_in_year = if NaiveDate::from_ymd_opt(date.year(), 2, 29).is_some() {
+        366.0
+    } else {
+        365.0
+    };
     f64::from(date.year()) + f64::from(date.ordinal()) / days_in_year
 }
 
@@ -98,8 +103,12 @@ pub enum Metric {
 
 impl Metric {
     /// Metrics that must appear somewhere in timeseries.csv for the charts to mean anything.
-    pub const REQUIRED: [Metric; 4] =
-        [Metric::ServedMw, Metric::CostUsd, Metric::CumulativeCostUsd, Metric::UnmetMw];
+    pub const REQUIRED: [Metric; 4] = [
+        Metric::ServedMw,
+        Metric::CostUsd,
+        Metric::CumulativeCostUsd,
+        Metric::UnmetMw,
+    ];
 
     /// Returns the metric named in the `metric` column, or `None` for metrics charts ignore.
     pub fn from_name(name: &str) -> Option<Metric> {
@@ -261,12 +270,18 @@ pub struct Compare {
 
 impl Compare {
     /// Metrics the regime comparison chart draws; each must appear in compare.csv.
-    pub const REQUIRED: [&'static str; 4] =
-        ["total_cost_usd", "azure_share", "unmet_mw_months", "commitment_shortfall_usd"];
+    pub const REQUIRED: [&'static str; 4] = [
+        "total_cost_usd",
+        "azure_share",
+        "unmet_mw_months",
+        "commitment_shortfall_usd",
+    ];
 
     /// Returns the row for (regime, metric), if present.
     pub fn get(&self, regime: &str, metric: &str) -> Option<&CompareRow> {
-        self.rows.iter().find(|r| r.regime == regime && r.metric == metric)
+        self.rows
+            .iter()
+            .find(|r| r.regime == regime && r.metric == metric)
     }
 
     /// Returns metric names in order of first appearance.
@@ -343,13 +358,23 @@ impl Table {
     fn read(path: &Path) -> Result<Table, PlotError> {
         let file = std::fs::File::open(path).map_err(|source| {
             if source.kind() == std::io::ErrorKind::NotFound {
-                PlotError::MissingFile { path: path.to_path_buf() }
+                PlotError::MissingFile {
+                    path: path.to_path_buf(),
+                }
             } else {
-                PlotError::Read { path: path.to_path_buf(), source }
+                PlotError::Read {
+                    path: path.to_path_buf(),
+                    source,
+                }
             }
         })?;
-        let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).from_reader(file);
-        let csv_err = |source| PlotError::Csv { path: path.to_path_buf(), source };
+        let mut reader = csv::ReaderBuilder::new()
+            .trim(csv::Trim::All)
+            .from_reader(file);
+        let csv_err = |source| PlotError::Csv {
+            path: path.to_path_buf(),
+            source,
+        };
         let header = reader.headers().map_err(csv_err)?.clone();
         let mut rows = Vec::new();
         for record in reader.records() {
@@ -357,15 +382,22 @@ impl Table {
             let line = record.position().map_or(0, |p| p.line());
             rows.push((line, record));
         }
-        Ok(Table { path: path.to_path_buf(), header, rows })
+        Ok(Table {
+            path: path.to_path_buf(),
+            header,
+            rows,
+        })
     }
 
     /// Returns the index of a required column.
     fn col(&self, name: &str) -> Result<usize, PlotError> {
-        self.header.iter().position(|h| h == name).ok_or_else(|| PlotError::MissingColumn {
-            path: self.path.clone(),
-            column: name.to_string(),
-        })
+        self.header
+            .iter()
+            .position(|h| h == name)
+            .ok_or_else(|| PlotError::MissingColumn {
+                path: self.path.clone(),
+                column: name.to_string(),
+            })
     }
 
     /// Returns the index of an optional column.
@@ -435,7 +467,10 @@ impl<'a> Cells<'a> {
     fn opt_count(&self, col: usize) -> Result<Option<u64>, PlotError> {
         match self.text(col) {
             "" => Ok(None),
-            t => t.parse().map(Some).map_err(|_| self.invalid(col, "a non-negative integer")),
+            t => t
+                .parse()
+                .map(Some)
+                .map_err(|_| self.invalid(col, "a non-negative integer")),
         }
     }
 
@@ -445,7 +480,11 @@ impl<'a> Cells<'a> {
 }
 
 fn cells<'a>(table: &'a Table, row: &'a (u64, csv::StringRecord)) -> Cells<'a> {
-    Cells { table, line: row.0, record: &row.1 }
+    Cells {
+        table,
+        line: row.0,
+        record: &row.1,
+    }
 }
 
 /// Reads study.csv (`key,value`); requires scenario, replications and seed.
@@ -460,19 +499,30 @@ pub fn read_study(path: &Path) -> Result<Study, PlotError> {
     }
     let get = |key: &str| values.get(key);
     let required = |key: &str| {
-        get(key).ok_or_else(|| PlotError::MissingKey { path: path.to_path_buf(), key: key.to_string() })
+        get(key).ok_or_else(|| PlotError::MissingKey {
+            path: path.to_path_buf(),
+            key: key.to_string(),
+        })
     };
     let scenario = required("scenario")?.name(value_col)?.to_string();
     let replications = {
         let c = required("replications")?;
-        c.text(value_col).parse::<u64>().map_err(|_| c.invalid(value_col, "a non-negative integer"))?
+        c.text(value_col)
+            .parse::<u64>()
+            .map_err(|_| c.invalid(value_col, "a non-negative integer"))?
     };
     let seed = {
         let c = required("seed")?;
-        c.text(value_col).parse::<u64>().map_err(|_| c.invalid(value_col, "a non-negative integer"))?;
+        c.text(value_col)
+            .parse::<u64>()
+            .map_err(|_| c.invalid(value_col, "a non-negative integer"))?;
         c.text(value_col).to_string()
     };
-    let opt_text = |key: &str| get(key).map(|c| c.text(value_col).to_string()).filter(|t| !t.is_empty());
+    let opt_text = |key: &str| {
+        get(key)
+            .map(|c| c.text(value_col).to_string())
+            .filter(|t| !t.is_empty())
+    };
     let opt_date = |key: &str| -> Result<Option<NaiveDate>, PlotError> {
         match get(key) {
             Some(c) if !c.text(value_col).is_empty() => c.date(value_col).map(Some),
@@ -500,8 +550,12 @@ pub fn read_timeseries(path: &Path) -> Result<TimeSeries, PlotError> {
     let month_col = table.col("month")?;
     let provider_col = table.col("provider")?;
     let metric_col = table.col("metric")?;
-    let [mean_col, p05_col, p50_col, p95_col] =
-        [table.col("mean")?, table.col("p05")?, table.col("p50")?, table.col("p95")?];
+    let [mean_col, p05_col, p50_col, p95_col] = [
+        table.col("mean")?,
+        table.col("p05")?,
+        table.col("p50")?,
+        table.col("p95")?,
+    ];
 
     struct Row {
         line: u64,
@@ -515,8 +569,8 @@ pub fn read_timeseries(path: &Path) -> Result<TimeSeries, PlotError> {
     for raw in &table.rows {
         let c = cells(&table, raw);
         let regime = index_of_or_push(&mut regimes, c.name(regime_col)?);
-        let month =
-            Month::parse(c.text(month_col)).ok_or_else(|| c.invalid(month_col, "a month YYYY-MM"))?;
+        let month = Month::parse(c.text(month_col))
+            .ok_or_else(|| c.invalid(month_col, "a month YYYY-MM"))?;
         let provider = match c.name(provider_col)? {
             "all" => ProviderKey::All,
             name => ProviderKey::One(index_of_or_push(&mut providers, name)),
@@ -525,13 +579,25 @@ pub fn read_timeseries(path: &Path) -> Result<TimeSeries, PlotError> {
         let mean = c.number(mean_col)?;
         // Percentiles left empty fall back to the mean: one replication has no spread.
         let pct = |col| c.opt_number(col).map(|v| v.unwrap_or(mean));
-        let stat = Stat { mean, p05: pct(p05_col)?, p50: pct(p50_col)?, p95: pct(p95_col)? };
+        let stat = Stat {
+            mean,
+            p05: pct(p05_col)?,
+            p50: pct(p50_col)?,
+            p95: pct(p95_col)?,
+        };
         if let Some(metric) = Metric::from_name(metric_name) {
-            rows.push(Row { line: c.line, key: (regime, provider, metric), month, stat });
+            rows.push(Row {
+                line: c.line,
+                key: (regime, provider, metric),
+                month,
+                stat,
+            });
         }
     }
     if rows.is_empty() {
-        return Err(PlotError::NoData { path: path.to_path_buf() });
+        return Err(PlotError::NoData {
+            path: path.to_path_buf(),
+        });
     }
     for metric in Metric::REQUIRED {
         if !rows.iter().any(|r| r.key.2 == metric) {
@@ -547,8 +613,9 @@ pub fn read_timeseries(path: &Path) -> Result<TimeSeries, PlotError> {
     let n_months = last_month.since(first_month) as usize + 1;
     let mut series: HashMap<(usize, ProviderKey, Metric), Vec<Option<Stat>>> = HashMap::new();
     for row in rows {
-        let cell = &mut series.entry(row.key).or_insert_with(|| vec![None; n_months])
-            [row.month.since(first_month) as usize];
+        let cell = &mut series
+            .entry(row.key)
+            .or_insert_with(|| vec![None; n_months])[row.month.since(first_month) as usize];
         if cell.is_some() {
             let (regime, provider, metric) = row.key;
             let provider = match provider {
@@ -569,7 +636,13 @@ pub fn read_timeseries(path: &Path) -> Result<TimeSeries, PlotError> {
         }
         *cell = Some(row.stat);
     }
-    Ok(TimeSeries { first_month, n_months, regimes, providers, series })
+    Ok(TimeSeries {
+        first_month,
+        n_months,
+        regimes,
+        providers,
+        series,
+    })
 }
 
 fn index_of_or_push(names: &mut Vec<String>, name: &str) -> usize {
@@ -607,7 +680,9 @@ pub fn read_compare(path: &Path) -> Result<Compare, PlotError> {
             p05: c.opt_number(p05)?,
             p50: c.opt_number(p50)?,
             p95: c.opt_number(p95)?,
-            baseline: baseline_col.map(|col| c.text(col).to_string()).filter(|t| !t.is_empty()),
+            baseline: baseline_col
+                .map(|col| c.text(col).to_string())
+                .filter(|t| !t.is_empty()),
             delta_mean: opt(d_mean)?,
             delta_ci95_low: opt(d_lo)?,
             delta_ci95_high: opt(d_hi)?,
@@ -636,8 +711,15 @@ pub fn read_compare(path: &Path) -> Result<Compare, PlotError> {
 /// Reads commitments.csv; a header with no rows means a scenario without commitments.
 pub fn read_commitments(path: &Path) -> Result<Vec<Commitment>, PlotError> {
     let table = Table::read(path)?;
-    let [regime, term, holder, amount, start, deadline] =
-        ["regime", "term", "holder", "amount_usd", "start", "deadline"].map(|c| table.col(c));
+    let [regime, term, holder, amount, start, deadline] = [
+        "regime",
+        "term",
+        "holder",
+        "amount_usd",
+        "start",
+        "deadline",
+    ]
+    .map(|c| table.col(c));
     let [regime, term, holder, amount, start, deadline] =
         [regime?, term?, holder?, amount?, start?, deadline?];
     table

@@ -1,6 +1,9 @@
 //! Test helper: writes small, synthetic but realistic run folders in the exact CSV schema the
 //! core writes (study, timeseries, compare, commitments; providers and replications too).
 
+// Series here are parallel arrays indexed by month; indexing reads clearer than zips.
+#![allow(clippy::needless_range_loop)]
+
 use std::fmt::Write as _;
 use std::path::Path;
 
@@ -57,7 +60,9 @@ struct RegimeSeries {
 
 fn regime_series(spec: &Spec, r: usize) -> RegimeSeries {
     let n = spec.months;
-    let demand: Vec<f64> = (0..n).map(|i| 1500.0 * (1.0 + 6.0 * i as f64 / n as f64)).collect();
+    let demand: Vec<f64> = (0..n)
+        .map(|i| 1500.0 * (1.0 + 6.0 * i as f64 / n as f64))
+        .collect();
     // Azure's capacity grows slowly; others ramp up depending on how open the regime is.
     let openness = r as f64 / spec.regimes.len().max(1) as f64;
     let mut served = vec![vec![0.0; n]; spec.providers.len()];
@@ -84,12 +89,31 @@ fn regime_series(spec: &Spec, r: usize) -> RegimeSeries {
         }
         unmet[i] = left.max(0.0);
     }
-    RegimeSeries { served, demand, unmet }
+    RegimeSeries {
+        served,
+        demand,
+        unmet,
+    }
 }
 
-fn stat_row(out: &mut String, regime: &str, month: &str, provider: &str, metric: &str, mean: f64, spread: f64) {
-    let (p05, p50, p95) = (mean * (1.0 - spread), mean * (1.0 - spread / 10.0), mean * (1.0 + spread));
-    let _ = writeln!(out, "{regime},{month},{provider},{metric},{mean},{p05},{p50},{p95}");
+fn stat_row(
+    out: &mut String,
+    regime: &str,
+    month: &str,
+    provider: &str,
+    metric: &str,
+    mean: f64,
+    spread: f64,
+) {
+    let (p05, p50, p95) = (
+        mean * (1.0 - spread),
+        mean * (1.0 - spread / 10.0),
+        mean * (1.0 + spread),
+    );
+    let _ = writeln!(
+        out,
+        "{regime},{month},{provider},{metric},{mean},{p05},{p50},{p95}"
+    );
 }
 
 /// Writes study.csv, timeseries.csv, compare.csv, commitments.csv, providers.csv and
@@ -125,26 +149,66 @@ pub fn write(dir: &Path, spec: &Spec) {
     for (r, regime) in spec.regimes.iter().enumerate() {
         let s = regime_series(spec, r);
         let n = spec.months;
-        let all_served: Vec<f64> = (0..n).map(|i| s.served.iter().map(|p| p[i]).sum()).collect();
+        let all_served: Vec<f64> = (0..n)
+            .map(|i| s.served.iter().map(|p| p[i]).sum())
+            .collect();
         // provider `all` sorts first.
         for i in 0..n {
-            stat_row(&mut ts, regime, &month_name(i), "all", "cost_usd", all_served[i] * USD_PER_MW_MONTH, spread);
+            stat_row(
+                &mut ts,
+                regime,
+                &month_name(i),
+                "all",
+                "cost_usd",
+                all_served[i] * USD_PER_MW_MONTH,
+                spread,
+            );
         }
         let mut cum = 0.0;
         for i in 0..n {
             cum += all_served[i] * USD_PER_MW_MONTH;
-            stat_row(&mut ts, regime, &month_name(i), "all", "cumulative_cost_usd", cum, spread / 2.0);
+            stat_row(
+                &mut ts,
+                regime,
+                &month_name(i),
+                "all",
+                "cumulative_cost_usd",
+                cum,
+                spread / 2.0,
+            );
         }
         for i in 0..n {
-            stat_row(&mut ts, regime, &month_name(i), "all", "demand_mw", s.demand[i], spread / 3.0);
+            stat_row(
+                &mut ts,
+                regime,
+                &month_name(i),
+                "all",
+                "demand_mw",
+                s.demand[i],
+                spread / 3.0,
+            );
         }
         for i in 0..n {
-            stat_row(&mut ts, regime, &month_name(i), "all", "served_mw", all_served[i], spread);
+            stat_row(
+                &mut ts,
+                regime,
+                &month_name(i),
+                "all",
+                "served_mw",
+                all_served[i],
+                spread,
+            );
         }
         for i in 0..n {
             // Unmet demand is skewed: the 5th percentile is zero.
             let m = s.unmet[i];
-            let _ = writeln!(ts, "{regime},{},all,unmet_mw,{m},0,{},{}", month_name(i), m * 0.8, m * (1.0 + 2.0 * spread));
+            let _ = writeln!(
+                ts,
+                "{regime},{},all,unmet_mw,{m},0,{},{}",
+                month_name(i),
+                m * 0.8,
+                m * (1.0 + 2.0 * spread)
+            );
         }
         let mut azure_cum = Vec::new();
         for &(p, provider) in &sorted {
@@ -152,7 +216,15 @@ pub fn write(dir: &Path, spec: &Spec) {
                 continue;
             }
             for i in 0..n {
-                stat_row(&mut ts, regime, &month_name(i), provider, "cost_usd", s.served[p][i] * USD_PER_MW_MONTH, spread);
+                stat_row(
+                    &mut ts,
+                    regime,
+                    &month_name(i),
+                    provider,
+                    "cost_usd",
+                    s.served[p][i] * USD_PER_MW_MONTH,
+                    spread,
+                );
             }
             let mut cum = 0.0;
             for i in 0..n {
@@ -160,10 +232,26 @@ pub fn write(dir: &Path, spec: &Spec) {
                 if p == 0 {
                     azure_cum.push(cum);
                 }
-                stat_row(&mut ts, regime, &month_name(i), provider, "cumulative_cost_usd", cum, spread / 2.0);
+                stat_row(
+                    &mut ts,
+                    regime,
+                    &month_name(i),
+                    provider,
+                    "cumulative_cost_usd",
+                    cum,
+                    spread / 2.0,
+                );
             }
             for i in 0..n {
-                stat_row(&mut ts, regime, &month_name(i), provider, "served_mw", s.served[p][i], spread);
+                stat_row(
+                    &mut ts,
+                    regime,
+                    &month_name(i),
+                    provider,
+                    "served_mw",
+                    s.served[p][i],
+                    spread,
+                );
             }
         }
         let total_cost: f64 = all_served.iter().sum::<f64>() * USD_PER_MW_MONTH;
@@ -172,7 +260,11 @@ pub fn write(dir: &Path, spec: &Spec) {
         let served: f64 = all_served.iter().sum();
         let demand: f64 = s.demand.iter().sum();
         let has_commitment = spec.commitments && r + 1 < spec.regimes.len();
-        let shortfall = if has_commitment { (AZURE_COMMITMENT_USD - azure_cost).max(0.0) } else { 0.0 };
+        let shortfall = if has_commitment {
+            (AZURE_COMMITMENT_USD - azure_cost).max(0.0)
+        } else {
+            0.0
+        };
         totals.push(vec![
             ("demand_mw_months", demand),
             ("served_mw_months", served),
@@ -184,7 +276,14 @@ pub fn write(dir: &Path, spec: &Spec) {
             ("compute_cost_usd", total_cost),
             ("azure_cost_usd", azure_cost),
             ("azure_share", azure_cost / total_cost),
-            ("commitment_spent_usd", if has_commitment { azure_cost.min(AZURE_COMMITMENT_USD) } else { 0.0 }),
+            (
+                "commitment_spent_usd",
+                if has_commitment {
+                    azure_cost.min(AZURE_COMMITMENT_USD)
+                } else {
+                    0.0
+                },
+            ),
             ("commitment_shortfall_usd", shortfall),
             ("rofr_offers", if r == 1 { 14.0 } else { 0.0 }),
             ("rofr_declines", if r == 1 { 5.0 } else { 0.0 }),
@@ -208,8 +307,15 @@ pub fn write(dir: &Path, spec: &Spec) {
             let delta = mean - base;
             if spec.replications == 1 {
                 // One replication: sd and CIs undefined, left empty; percentiles are the value.
-                let d = if r == 0 { "0,,".to_string() } else { format!("{delta},,") };
-                let _ = writeln!(cmp, "{regime},{metric},1,{mean},,,,{mean},{mean},{mean},{baseline},{d}");
+                let d = if r == 0 {
+                    "0,,".to_string()
+                } else {
+                    format!("{delta},,")
+                };
+                let _ = writeln!(
+                    cmp,
+                    "{regime},{metric},1,{mean},,,,{mean},{mean},{mean},{baseline},{d}"
+                );
             } else {
                 let _ = writeln!(
                     cmp,
@@ -238,13 +344,17 @@ pub fn write(dir: &Path, spec: &Spec) {
                 spec.start_month,
                 spec.start_year + 3
             );
-            let _ = writeln!(commitments, "{regime},oracle-stargate,oracle,300e9,2027-01-01,2031-12-31");
+            let _ = writeln!(
+                commitments,
+                "{regime},oracle-stargate,oracle,300e9,2027-01-01,2031-12-31"
+            );
         }
     }
     std::fs::write(dir.join("commitments.csv"), commitments).unwrap();
 
     // Not read by the charts, but present as in a real run.
-    let mut providers = String::from("regime,replication,seed,provider,served_mw_months,cost_usd,share\n");
+    let mut providers =
+        String::from("regime,replication,seed,provider,served_mw_months,cost_usd,share\n");
     let mut reps = String::from(
         "regime,replication,seed,demand_mw_months,served_mw_months,unmet_mw_months,needs,needs_unmet,\
          mean_wait_days,total_cost_usd,compute_cost_usd,azure_cost_usd,azure_share,commitment_spent_usd,\

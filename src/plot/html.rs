@@ -83,7 +83,11 @@ pub fn render(inputs: &Inputs, charts: &[Chart<'_>]) -> String {
          <title>capsim: {}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n<main>\n",
         esc(&study.scenario)
     );
-    let _ = writeln!(html, "<h1>capsim results: scenario {}</h1>", esc(&study.scenario));
+    let _ = writeln!(
+        html,
+        "<h1>capsim results: scenario {}</h1>",
+        esc(&study.scenario)
+    );
     let mut meta = vec![
         format!("{} replications per regime", study.replications),
         format!("master seed {}", esc(&study.seed)),
@@ -139,7 +143,11 @@ fn compare_table(html: &mut String, inputs: &Inputs) {
     html.push_str("<thead><tr><th class=\"metric\">Metric</th>");
     for r in &regimes {
         let c = regime_colour(r.colour);
-        let tag = if baseline == Some(r.name.as_str()) { " <span class=\"sub\">(baseline)</span>" } else { "" };
+        let tag = if baseline == Some(r.name.as_str()) {
+            " <span class=\"sub\">(baseline)</span>"
+        } else {
+            ""
+        };
         let _ = write!(
             html,
             "<th><span class=\"dot\" style=\"background:#{:02x}{:02x}{:02x}\"></span>{}{tag}</th>",
@@ -151,8 +159,10 @@ fn compare_table(html: &mut String, inputs: &Inputs) {
     }
     html.push_str("</tr></thead>\n<tbody>\n");
     for metric in inputs.compare.metrics() {
-        let rows: Vec<Option<&CompareRow>> =
-            regimes.iter().map(|r| inputs.compare.get(&r.name, metric)).collect();
+        let rows: Vec<Option<&CompareRow>> = regimes
+            .iter()
+            .map(|r| inputs.compare.get(&r.name, metric))
+            .collect();
         let max_abs = rows
             .iter()
             .flatten()
@@ -188,7 +198,13 @@ fn compare_table(html: &mut String, inputs: &Inputs) {
 fn cell(html: &mut String, row: &CompareRow, unit: Unit, replications: u64) {
     let fmt = |v: Option<f64>| v.map_or_else(|| "&mdash;".to_string(), |v| unit.format_bare(v));
     let signed = |v: Option<f64>| match v {
-        Some(v) if unit.apply(v) > 0.0 && unit.format_bare(v).bytes().any(|b| matches!(b, b'1'..=b'9')) => {
+        Some(v)
+            if unit.apply(v) > 0.0
+                && unit
+                    .format_bare(v)
+                    .bytes()
+                    .any(|b| matches!(b, b'1'..=b'9')) =>
+        {
             format!("+{}", unit.format_bare(v))
         }
         other => fmt(other),
@@ -197,16 +213,35 @@ fn cell(html: &mut String, row: &CompareRow, unit: Unit, replications: u64) {
     let delta_unit = if unit == Unit::Percent { " pp" } else { "" };
     let _ = write!(html, "<div class=\"mean\">{}</div>", fmt(row.mean));
     if row.ci95_low.is_some() || row.ci95_high.is_some() {
-        let _ = write!(html, "<div class=\"sub\">CI {} to {}</div>", fmt(row.ci95_low), fmt(row.ci95_high));
+        let _ = write!(
+            html,
+            "<div class=\"sub\">CI {} to {}</div>",
+            fmt(row.ci95_low),
+            fmt(row.ci95_high)
+        );
     }
     if row.p05.is_some() || row.p95.is_some() {
-        let _ = write!(html, "<div class=\"sub\">p05&ndash;p95 {} to {}</div>", fmt(row.p05), fmt(row.p95));
+        let _ = write!(
+            html,
+            "<div class=\"sub\">p05&ndash;p95 {} to {}</div>",
+            fmt(row.p05),
+            fmt(row.p95)
+        );
     }
     let is_baseline = row.baseline.as_deref() == Some(row.regime.as_str());
     if row.delta_mean.is_some() && !is_baseline {
-        let _ = write!(html, "<div class=\"sub\">&Delta; {}{delta_unit}", signed(row.delta_mean));
+        let _ = write!(
+            html,
+            "<div class=\"sub\">&Delta; {}{delta_unit}",
+            signed(row.delta_mean)
+        );
         if row.delta_ci95_low.is_some() || row.delta_ci95_high.is_some() {
-            let _ = write!(html, " ({} to {})", signed(row.delta_ci95_low), signed(row.delta_ci95_high));
+            let _ = write!(
+                html,
+                " ({} to {})",
+                signed(row.delta_ci95_low),
+                signed(row.delta_ci95_high)
+            );
         }
         html.push_str("</div>");
     }

@@ -164,8 +164,15 @@ pub fn draw_all(dir: &Path) -> Result<Vec<PathBuf>, PlotError> {
     }
     let charts_dir = dir.join(CHARTS_DIR);
     let index = dir.join(INDEX_HTML);
-    replace_dir(&tmp_dir, &charts_dir, &dir.join(format!(".charts.old-{pid}")))?;
-    std::fs::rename(&tmp_index, &index).map_err(|source| PlotError::Write { path: index.clone(), source })?;
+    replace_dir(
+        &tmp_dir,
+        &charts_dir,
+        &dir.join(format!(".charts.old-{pid}")),
+    )?;
+    std::fs::rename(&tmp_index, &index).map_err(|source| PlotError::Write {
+        path: index.clone(),
+        source,
+    })?;
 
     let mut paths = Vec::with_capacity(list.len() * 2 + 1);
     for chart in &list {
@@ -216,7 +223,10 @@ fn replace_dir(new: &Path, target: &Path, aside: &Path) -> Result<(), PlotError>
             let _ = std::fs::rename(aside, target);
         }
         let _ = std::fs::remove_dir_all(new);
-        return Err(PlotError::Write { path: target.to_path_buf(), source });
+        return Err(PlotError::Write {
+            path: target.to_path_buf(),
+            source,
+        });
     }
     if had_old {
         std::fs::remove_dir_all(aside).map_err(err(aside))?;
@@ -284,8 +294,13 @@ mod tests {
     use super::fixture::{self, Spec};
     use super::*;
 
-    const CHARTS: [&str; 5] =
-        ["served_by_provider", "azure_commitment", "unmet_demand", "regime_comparison", "annual_spend"];
+    const CHARTS: [&str; 5] = [
+        "served_by_provider",
+        "azure_commitment",
+        "unmet_demand",
+        "regime_comparison",
+        "annual_spend",
+    ];
 
     fn run_dir(spec: &Spec) -> tempfile::TempDir {
         let dir = tempfile::tempdir().unwrap();
@@ -314,20 +329,39 @@ mod tests {
         let written = draw_all(dir.path()).unwrap();
         assert_eq!(written.len(), CHARTS.len() * 2 + 1);
         for path in &written {
-            assert!(std::fs::metadata(path).unwrap().len() > 1000, "{} is (nearly) empty", path.display());
+            assert!(
+                std::fs::metadata(path).unwrap().len() > 1000,
+                "{} is (nearly) empty",
+                path.display()
+            );
         }
         for name in CHARTS {
-            let png = std::fs::read(dir.path().join(CHARTS_DIR).join(format!("{name}.png"))).unwrap();
+            let png =
+                std::fs::read(dir.path().join(CHARTS_DIR).join(format!("{name}.png"))).unwrap();
             assert_eq!(&png[1..4], b"PNG", "{name}.png is not a PNG");
             let text = svg(dir.path(), name);
-            assert!(text.trim_start().starts_with("<svg") && text.trim_end().ends_with("</svg>"), "{name}.svg");
-            assert_eq!(text.matches("<text").count(), text.matches("</text>").count(), "{name}.svg tags");
-            assert!(text.contains("40 replications per regime"), "{name}.svg lacks its title");
+            assert!(
+                text.trim_start().starts_with("<svg") && text.trim_end().ends_with("</svg>"),
+                "{name}.svg"
+            );
+            assert_eq!(
+                text.matches("<text").count(),
+                text.matches("</text>").count(),
+                "{name}.svg tags"
+            );
+            assert!(
+                text.contains("40 replications per regime"),
+                "{name}.svg lacks its title"
+            );
         }
         assert!(svg(dir.path(), "served_by_provider").contains("Compute served by provider"));
         assert!(svg(dir.path(), "azure_commitment").contains("commitment $250B"));
         assert!(svg(dir.path(), "regime_comparison").contains("rofr"));
-        assert_eq!(outputs(dir.path()), [CHARTS_DIR, INDEX_HTML], "no temporaries left");
+        assert_eq!(
+            outputs(dir.path()),
+            [CHARTS_DIR, INDEX_HTML],
+            "no temporaries left"
+        );
     }
 
     #[test]
@@ -336,11 +370,20 @@ mod tests {
         draw_all(dir.path()).unwrap();
         let html = std::fs::read_to_string(dir.path().join(INDEX_HTML)).unwrap();
         for name in CHARTS {
-            assert!(html.contains(&format!("src=\"charts/{name}.png\"")), "{name} missing from index.html");
+            assert!(
+                html.contains(&format!("src=\"charts/{name}.png\"")),
+                "{name} missing from index.html"
+            );
         }
-        assert!(html.contains("test-scenario") && html.contains("40 replications") && html.contains("20251122"));
+        assert!(
+            html.contains("test-scenario")
+                && html.contains("40 replications")
+                && html.contains("20251122")
+        );
         assert!(html.contains("Total cost to the lab") && html.contains("$"));
-        assert!(!html.contains("http://") && !html.contains("https://") && !html.contains("<script"));
+        assert!(
+            !html.contains("http://") && !html.contains("https://") && !html.contains("<script")
+        );
     }
 
     #[test]
@@ -351,7 +394,12 @@ mod tests {
         assert!(svg(dir.path(), "unmet_demand").contains("no unmet demand in any replication"));
 
         // Every regime without unmet demand: the y axis must not collapse to zero width.
-        let spec = Spec { regimes: vec!["only"], no_unmet_regime: Some(0), regime_missing_provider: None, ..spec };
+        let spec = Spec {
+            regimes: vec!["only"],
+            no_unmet_regime: Some(0),
+            regime_missing_provider: None,
+            ..spec
+        };
         let dir = run_dir(&spec);
         draw_all(dir.path()).unwrap();
         assert!(svg(dir.path(), "unmet_demand").contains("no unmet demand in any replication"));
@@ -364,18 +412,28 @@ mod tests {
         let read_all = |d: &Path| {
             CHARTS
                 .iter()
-                .flat_map(|n| ["png", "svg"].map(|e| std::fs::read(d.join(CHARTS_DIR).join(format!("{n}.{e}"))).unwrap()))
+                .flat_map(|n| {
+                    ["png", "svg"].map(|e| {
+                        std::fs::read(d.join(CHARTS_DIR).join(format!("{n}.{e}"))).unwrap()
+                    })
+                })
                 .chain(std::iter::once(std::fs::read(d.join(INDEX_HTML)).unwrap()))
                 .collect::<Vec<_>>()
         };
         let first = read_all(dir.path());
         draw_all(dir.path()).unwrap();
-        assert!(first == read_all(dir.path()), "second drawing differs from the first");
+        assert!(
+            first == read_all(dir.path()),
+            "second drawing differs from the first"
+        );
     }
 
     #[test]
     fn one_replication_with_empty_statistics_draws() {
-        let dir = run_dir(&Spec { replications: 1, ..Spec::default() });
+        let dir = run_dir(&Spec {
+            replications: 1,
+            ..Spec::default()
+        });
         draw_all(dir.path()).unwrap();
         assert!(svg(dir.path(), "regime_comparison").contains("1 replication per regime"));
     }
@@ -420,7 +478,9 @@ mod tests {
     #[test]
     fn a_missing_column_is_named() {
         let dir = run_dir(&Spec::default());
-        edit(dir.path(), "timeseries.csv", |t| t.replacen("p95", "p96", 1));
+        edit(dir.path(), "timeseries.csv", |t| {
+            t.replacen("p95", "p96", 1)
+        });
         match fails_cleanly(dir.path()) {
             PlotError::MissingColumn { path, column } => {
                 assert!(path.ends_with("timeseries.csv"));
@@ -442,9 +502,18 @@ mod tests {
             lines.join("\n") + "\n"
         });
         let err = fails_cleanly(dir.path());
-        assert!(err.to_string().contains("timeseries.csv, line 3, column `mean`: `lots`"), "{err}");
+        assert!(
+            err.to_string()
+                .contains("timeseries.csv, line 3, column `mean`: `lots`"),
+            "{err}"
+        );
         match err {
-            PlotError::NotANumber { path, line, column, value } => {
+            PlotError::NotANumber {
+                path,
+                line,
+                column,
+                value,
+            } => {
                 assert!(path.ends_with("timeseries.csv"));
                 assert_eq!((line, column.as_str(), value.as_str()), (3, "mean", "lots"));
             }
@@ -455,7 +524,12 @@ mod tests {
     #[test]
     fn bad_values_in_each_file_are_named() {
         let cases: [(&str, &str, &str, &str); 4] = [
-            ("compare.csv", ",total_cost_usd,40,", ",total_cost_usd,forty,", "n"),
+            (
+                "compare.csv",
+                ",total_cost_usd,40,",
+                ",total_cost_usd,forty,",
+                "n",
+            ),
             ("commitments.csv", "-12-31", "-13-31", "deadline"),
             ("study.csv", "replications,40", "replications,many", "value"),
             ("timeseries.csv", ",2025-08,", ",2025-8,", "month"),
@@ -464,7 +538,9 @@ mod tests {
             let dir = run_dir(&Spec::default());
             edit(dir.path(), file, |t| t.replacen(from, to, 1));
             match fails_cleanly(dir.path()) {
-                PlotError::InvalidValue { path, column: c, .. } => {
+                PlotError::InvalidValue {
+                    path, column: c, ..
+                } => {
                     assert!(path.ends_with(file), "{file}");
                     assert_eq!(c, column, "{file}");
                 }
@@ -477,7 +553,10 @@ mod tests {
     fn a_missing_metric_is_named() {
         let dir = run_dir(&Spec::default());
         edit(dir.path(), "compare.csv", |t| {
-            t.lines().filter(|l| !l.contains(",azure_share,")).map(|l| format!("{l}\n")).collect()
+            t.lines()
+                .filter(|l| !l.contains(",azure_share,"))
+                .map(|l| format!("{l}\n"))
+                .collect()
         });
         match fails_cleanly(dir.path()) {
             PlotError::MissingMetric { path, metric, .. } => {
@@ -494,7 +573,9 @@ mod tests {
         draw_all(dir.path()).unwrap();
         let before = std::fs::read(dir.path().join(CHARTS_DIR).join("annual_spend.svg")).unwrap();
         edit(dir.path(), "study.csv", |t| t.replace("seed,", "sead,"));
-        assert!(matches!(draw_all(dir.path()), Err(PlotError::MissingKey { key, .. }) if key == "seed"));
+        assert!(
+            matches!(draw_all(dir.path()), Err(PlotError::MissingKey { key, .. }) if key == "seed")
+        );
         assert_eq!(outputs(dir.path()), [CHARTS_DIR, INDEX_HTML]);
         let after = std::fs::read(dir.path().join(CHARTS_DIR).join("annual_spend.svg")).unwrap();
         assert!(before == after);
@@ -505,12 +586,38 @@ mod tests {
     #[test]
     #[ignore]
     fn sample() {
-        let root = PathBuf::from(std::env::var("CAPSIM_PLOT_SAMPLE").unwrap_or("/tmp/capsim-plot-sample".into()));
+        let root = PathBuf::from(
+            std::env::var("CAPSIM_PLOT_SAMPLE").unwrap_or("/tmp/capsim-plot-sample".into()),
+        );
         let specs = [
             ("default", Spec::default()),
-            ("four", Spec { regimes: vec!["exclusive", "rofr", "open", "no-commit"], ..Spec::default() }),
-            ("single", Spec { regimes: vec!["only"], replications: 1, no_unmet_regime: Some(0), regime_missing_provider: None, ..Spec::default() }),
-            ("seven", Spec { regimes: vec!["a", "b", "c", "d", "e", "f", "g"], commitments: false, months: 18, start_month: 1, ..Spec::default() }),
+            (
+                "four",
+                Spec {
+                    regimes: vec!["exclusive", "rofr", "open", "no-commit"],
+                    ..Spec::default()
+                },
+            ),
+            (
+                "single",
+                Spec {
+                    regimes: vec!["only"],
+                    replications: 1,
+                    no_unmet_regime: Some(0),
+                    regime_missing_provider: None,
+                    ..Spec::default()
+                },
+            ),
+            (
+                "seven",
+                Spec {
+                    regimes: vec!["a", "b", "c", "d", "e", "f", "g"],
+                    commitments: false,
+                    months: 18,
+                    start_month: 1,
+                    ..Spec::default()
+                },
+            ),
         ];
         for (name, spec) in specs {
             let dir = root.join(name);

@@ -46,8 +46,14 @@ impl TimeAxis {
         TimeAxis {
             start: ts.first_month.start_year_frac(),
             end: ts.first_month.plus(ts.n_months).start_year_frac(),
-            mid: months.iter().map(|m| m.start_year_frac() + 1.0 / 24.0).collect(),
-            month_end: months.iter().map(|m| m.start_year_frac() + 1.0 / 12.0).collect(),
+            mid: months
+                .iter()
+                .map(|m| m.start_year_frac() + 1.0 / 24.0)
+                .collect(),
+            month_end: months
+                .iter()
+                .map(|m| m.start_year_frac() + 1.0 / 12.0)
+                .collect(),
         }
     }
 
@@ -275,31 +281,57 @@ pub fn prepare(inputs: &Inputs) -> Prepared {
 /// Returns the regimes of the study in colour order: the scenario's order as in
 /// timeseries.csv, then any regime only compare.csv names.
 pub fn regimes(inputs: &Inputs) -> Vec<RegimeRef> {
-    let mut names: Vec<&str> = inputs.timeseries.regimes.iter().map(String::as_str).collect();
+    let mut names: Vec<&str> = inputs
+        .timeseries
+        .regimes
+        .iter()
+        .map(String::as_str)
+        .collect();
     for r in inputs.compare.regimes() {
         if !names.contains(&r) {
             names.push(r);
         }
     }
-    names.into_iter().enumerate().map(|(i, n)| RegimeRef { name: n.to_string(), colour: i }).collect()
+    names
+        .into_iter()
+        .enumerate()
+        .map(|(i, n)| RegimeRef {
+            name: n.to_string(),
+            colour: i,
+        })
+        .collect()
 }
 
 fn replications_note(inputs: &Inputs) -> String {
     let n = inputs.study.replications;
-    format!("{n} replication{} per regime", if n == 1 { "" } else { "s" })
+    format!(
+        "{n} replication{} per regime",
+        if n == 1 { "" } else { "s" }
+    )
 }
 
 /// Returns a note for subtitles when one replication leaves no spread or interval to draw.
 fn single_note(inputs: &Inputs) -> &'static str {
-    if inputs.study.replications == 1 { " (one replication: none to draw)" } else { "" }
+    if inputs.study.replications == 1 {
+        " (one replication: none to draw)"
+    } else {
+        ""
+    }
 }
 
 /// Returns the piecewise-linear value of `points` (ascending x) at `x`, if `x` is inside them.
 fn interpolate(points: &[(f64, f64)], x: f64) -> Option<f64> {
-    points.windows(2).find(|w| w[0].0 <= x && x <= w[1].0).map(|w| {
-        let ((x0, y0), (x1, y1)) = (w[0], w[1]);
-        if x1 > x0 { y0 + (y1 - y0) * (x - x0) / (x1 - x0) } else { y1 }
-    })
+    points
+        .windows(2)
+        .find(|w| w[0].0 <= x && x <= w[1].0)
+        .map(|w| {
+            let ((x0, y0), (x1, y1)) = (w[0], w[1]);
+            if x1 > x0 {
+                y0 + (y1 - y0) * (x - x0) / (x1 - x0)
+            } else {
+                y1
+            }
+        })
 }
 
 /// Rounds up to a "nice" axis end (1, 2, 2.5, 5 times a power of ten); 1 for zero or less.
@@ -316,7 +348,11 @@ pub fn nice_ceiling(v: f64) -> f64 {
 }
 
 fn max_of<'a>(values: impl IntoIterator<Item = &'a f64>) -> f64 {
-    values.into_iter().copied().filter(|v| v.is_finite()).fold(0.0, f64::max)
+    values
+        .into_iter()
+        .copied()
+        .filter(|v| v.is_finite())
+        .fold(0.0, f64::max)
 }
 
 fn means(stats: &[Stat]) -> Vec<f64> {
@@ -327,7 +363,7 @@ fn served(inputs: &Inputs) -> ServedChart {
     let ts = &inputs.timeseries;
     let regimes = regimes(inputs);
     // Stacks in MW first; the unit is chosen from the tallest stack of any regime.
-    let raw: Vec<(Vec<Vec<f64>>, Option<Vec<f64>>)> = (0..ts.regimes.len())
+    let mut panels: Vec<ServedPanel> = (0..ts.regimes.len())
         .map(|r| {
             let mut below = vec![0.0; ts.n_months];
             let tops = (0..ts.providers.len())
@@ -342,33 +378,39 @@ fn served(inputs: &Inputs) -> ServedChart {
             let demand = ts
                 .has(r, ProviderKey::All, Metric::DemandMw)
                 .then(|| means(&ts.series(r, ProviderKey::All, Metric::DemandMw)));
-            (tops, demand)
+            ServedPanel {
+                regime: regimes[r].clone(),
+                tops,
+                demand,
+            }
         })
         .collect();
-    let max_mw = raw
+    let max_mw = panels
         .iter()
-        .flat_map(|(tops, demand)| tops.last().into_iter().chain(demand.iter()).flatten())
+        .flat_map(|p| p.tops.last().into_iter().chain(p.demand.iter()).flatten())
         .fold(0.0, |m: f64, v| m.max(*v));
     let unit = Unit::power(max_mw);
-    let conv = |v: &Vec<f64>| v.iter().map(|x| unit.apply(*x)).collect::<Vec<_>>();
-    let panels = raw
-        .iter()
-        .enumerate()
-        .map(|(r, (tops, demand))| ServedPanel {
-            regime: regimes[r].clone(),
-            tops: tops.iter().map(conv).collect(),
-            demand: demand.as_ref().map(conv),
-        })
-        .collect();
-    let has_demand = raw.iter().any(|(_, d)| d.is_some());
+    for panel in &mut panels {
+        for series in panel.tops.iter_mut().chain(panel.demand.iter_mut()) {
+            series.iter_mut().for_each(|v| *v = unit.apply(*v));
+        }
+    }
+    let has_demand = panels.iter().any(|p| p.demand.is_some());
     ServedChart {
         header: Header {
-            title: format!("Compute served by provider (mean of {})", replications_note(inputs)),
+            title: format!(
+                "Compute served by provider (mean of {})",
+                replications_note(inputs)
+            ),
             subtitle: format!(
                 "Scenario {}: monthly mean {} served, stacked by provider{}",
                 inputs.study.scenario,
                 unit.label(),
-                if has_demand { "; dashed line: mean demand" } else { "" }
+                if has_demand {
+                    "; dashed line: mean demand"
+                } else {
+                    ""
+                }
             ),
         },
         axis: TimeAxis::new(ts),
@@ -379,8 +421,14 @@ fn served(inputs: &Inputs) -> ServedChart {
     }
 }
 
-fn azure_commitments<'a>(inputs: &'a Inputs, regime: &'a str) -> impl Iterator<Item = &'a Commitment> {
-    inputs.commitments.iter().filter(move |c| c.regime == regime && c.holder == AZURE)
+fn azure_commitments<'a>(
+    inputs: &'a Inputs,
+    regime: &'a str,
+) -> impl Iterator<Item = &'a Commitment> {
+    inputs
+        .commitments
+        .iter()
+        .filter(move |c| c.regime == regime && c.holder == AZURE)
 }
 
 fn commitment(inputs: &Inputs) -> CommitmentChart {
@@ -397,7 +445,12 @@ fn commitment(inputs: &Inputs) -> CommitmentChart {
         .iter()
         .flatten()
         .map(|s| s.p95.max(s.mean))
-        .chain(ts.regimes.iter().flat_map(|r| azure_commitments(inputs, r)).map(|c| c.amount_usd))
+        .chain(
+            ts.regimes
+                .iter()
+                .flat_map(|r| azure_commitments(inputs, r))
+                .map(|c| c.amount_usd),
+        )
         .fold(0.0, f64::max);
     let unit = Unit::money(max_usd);
     let axis = TimeAxis::new(ts);
@@ -426,7 +479,10 @@ fn commitment(inputs: &Inputs) -> CommitmentChart {
         .collect();
     CommitmentChart {
         header: Header {
-            title: format!("Cumulative Azure spend against the Azure commitment ({})", replications_note(inputs)),
+            title: format!(
+                "Cumulative Azure spend against the Azure commitment ({})",
+                replications_note(inputs)
+            ),
             subtitle: format!(
                 "Scenario {}: line = mean, band = 5th-95th percentile across replications{}; \
                  dashed = commitment amount and deadline; dot = mean spent by the deadline",
@@ -444,9 +500,14 @@ fn commitment(inputs: &Inputs) -> CommitmentChart {
 fn unmet(inputs: &Inputs) -> FanChart {
     let ts = &inputs.timeseries;
     let regimes = regimes(inputs);
-    let stats: Vec<Vec<Stat>> =
-        (0..ts.regimes.len()).map(|r| ts.series(r, ProviderKey::All, Metric::UnmetMw)).collect();
-    let max_mw = stats.iter().flatten().map(|s| s.p95.max(s.mean).max(s.p50)).fold(0.0, f64::max);
+    let stats: Vec<Vec<Stat>> = (0..ts.regimes.len())
+        .map(|r| ts.series(r, ProviderKey::All, Metric::UnmetMw))
+        .collect();
+    let max_mw = stats
+        .iter()
+        .flatten()
+        .map(|s| s.p95.max(s.mean).max(s.p50))
+        .fold(0.0, f64::max);
     let unit = Unit::power(max_mw);
     let panels = stats
         .iter()
@@ -459,7 +520,9 @@ fn unmet(inputs: &Inputs) -> FanChart {
                 p05: col(|x| x.p05),
                 p50: col(|x| x.p50),
                 p95: col(|x| x.p95),
-                all_zero: s.iter().all(|x| x.mean <= 0.0 && x.p95 <= 0.0 && x.p50 <= 0.0),
+                all_zero: s
+                    .iter()
+                    .all(|x| x.mean <= 0.0 && x.p95 <= 0.0 && x.p50 <= 0.0),
             }
         })
         .collect();
@@ -494,8 +557,10 @@ fn comparison(inputs: &Inputs) -> ComparisonChart {
     let panels = COMPARED
         .iter()
         .map(|&(metric, title)| {
-            let rows: Vec<_> =
-                regimes.iter().map(|r| inputs.compare.get(&r.name, metric)).collect();
+            let rows: Vec<_> = regimes
+                .iter()
+                .map(|r| inputs.compare.get(&r.name, metric))
+                .collect();
             let max_abs = rows
                 .iter()
                 .flatten()
@@ -508,7 +573,8 @@ fn comparison(inputs: &Inputs) -> ComparisonChart {
                 .map(|row| {
                     let row = (*row)?;
                     let mean = row.mean?;
-                    let pair = |a: Option<f64>, b: Option<f64>| Some((unit.apply(a?), unit.apply(b?)));
+                    let pair =
+                        |a: Option<f64>, b: Option<f64>| Some((unit.apply(a?), unit.apply(b?)));
                     Some(ComparisonBar {
                         mean: unit.apply(mean),
                         ci: pair(row.ci95_low, row.ci95_high),
@@ -521,7 +587,13 @@ fn comparison(inputs: &Inputs) -> ComparisonChart {
                 .iter()
                 .flatten()
                 .flat_map(|b| {
-                    [Some(b.mean), b.ci.map(|c| c.0), b.ci.map(|c| c.1), b.spread.map(|s| s.0), b.spread.map(|s| s.1)]
+                    [
+                        Some(b.mean),
+                        b.ci.map(|c| c.0),
+                        b.ci.map(|c| c.1),
+                        b.spread.map(|s| s.0),
+                        b.spread.map(|s| s.1),
+                    ]
                 })
                 .flatten()
                 .collect();
@@ -531,14 +603,31 @@ fn comparison(inputs: &Inputs) -> ComparisonChart {
                 (lo, lo + 1.0)
             } else {
                 // Room on the right for the value labels.
-                (if lo < 0.0 { -nice_ceiling(-lo * 1.05) } else { 0.0 }, nice_ceiling(hi * 1.12))
+                (
+                    if lo < 0.0 {
+                        -nice_ceiling(-lo * 1.05)
+                    } else {
+                        0.0
+                    },
+                    nice_ceiling(hi * 1.12),
+                )
             };
-            let x_max = if unit == Unit::Percent && hi <= 100.0 && x_max > 100.0 { 100.0 } else { x_max };
+            let x_max = if unit == Unit::Percent && hi <= 100.0 && x_max > 100.0 {
+                100.0
+            } else {
+                x_max
+            };
             let unit_label = match unit.label() {
                 "" => String::new(),
                 l => format!(" ({l})"),
             };
-            ComparisonPanel { title: format!("{title}{unit_label}"), unit, rows: bars, x_min, x_max }
+            ComparisonPanel {
+                title: format!("{title}{unit_label}"),
+                unit,
+                rows: bars,
+                x_min,
+                x_max,
+            }
         })
         .collect();
     ComparisonChart {
@@ -583,25 +672,39 @@ fn annual(inputs: &Inputs) -> AnnualChart {
                 .collect()
         })
         .collect();
-    let max_usd = raw.iter().filter_map(|tops| tops.last()).flatten().fold(0.0, |m: f64, v| m.max(*v));
+    let max_usd = raw
+        .iter()
+        .filter_map(|tops| tops.last())
+        .flatten()
+        .fold(0.0, |m: f64, v| m.max(*v));
     let unit = Unit::money(max_usd);
     let panels = raw
         .iter()
         .enumerate()
         .map(|(r, tops)| AnnualPanel {
             regime: regimes[r].clone(),
-            tops: tops.iter().map(|t| t.iter().map(|v| unit.apply(*v)).collect()).collect(),
+            tops: tops
+                .iter()
+                .map(|t| t.iter().map(|v| unit.apply(*v)).collect())
+                .collect(),
         })
         .collect();
     let partial = months_covered.iter().any(|&m| m < 12);
     AnnualChart {
         header: Header {
-            title: format!("Annual spend by provider (mean of {})", replications_note(inputs)),
+            title: format!(
+                "Annual spend by provider (mean of {})",
+                replications_note(inputs)
+            ),
             subtitle: format!(
                 "Scenario {}: spend per calendar year in {}, stacked by provider{}",
                 inputs.study.scenario,
                 unit.label(),
-                if partial { "; * = year only partly simulated" } else { "" }
+                if partial {
+                    "; * = year only partly simulated"
+                } else {
+                    ""
+                }
             ),
         },
         unit,

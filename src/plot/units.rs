@@ -37,7 +37,11 @@ impl Unit {
         } else if name.ends_with("share") {
             Unit::Percent
         } else if name.ends_with("_mw_months") {
-            if max_abs > GW_ABOVE_MW { Unit::GwMonths } else { Unit::MwMonths }
+            if max_abs > GW_ABOVE_MW {
+                Unit::GwMonths
+            } else {
+                Unit::MwMonths
+            }
         } else if name.ends_with("_mw") {
             Unit::power(max_abs)
         } else if name.ends_with("_days") {
@@ -49,7 +53,11 @@ impl Unit {
 
     /// Picks GW or MW for power whose largest value is `max_mw`.
     pub fn power(max_mw: f64) -> Unit {
-        if max_mw > GW_ABOVE_MW { Unit::Gw } else { Unit::Mw }
+        if max_mw > GW_ABOVE_MW {
+            Unit::Gw
+        } else {
+            Unit::Mw
+        }
     }
 
     /// Picks $B, or $M when every amount is small (but not all zero).
@@ -90,7 +98,11 @@ impl Unit {
     /// Writes a value given in the file's unit, converted, without the unit ("12.3", "41.0").
     pub fn format_bare(self, value: f64) -> String {
         let v = self.apply(value);
-        if self == Unit::Percent { grouped(v, 1) } else { number(v) }
+        if self == Unit::Percent {
+            grouped(v, 1)
+        } else {
+            number(v)
+        }
     }
 
     /// Writes a value given in the file's unit, converted and with its unit ("$12.3B", "41.0%").
@@ -156,7 +168,11 @@ impl Ticks {
     /// Chooses at most `max_intervals` + 1 ticks at multiples of 1, 2, 2.5 or 5 times a power of
     /// ten inside `lo..=hi`. A zero-width or non-finite range gets the ticks of 0..1.
     pub fn new(lo: f64, hi: f64, max_intervals: usize) -> Ticks {
-        let (lo, hi) = if lo.is_finite() && hi.is_finite() && hi > lo { (lo, hi) } else { (0.0, 1.0) };
+        let (lo, hi) = if lo.is_finite() && hi.is_finite() && hi > lo {
+            (lo, hi)
+        } else {
+            (0.0, 1.0)
+        };
         let rough = (hi - lo) / max_intervals.max(1) as f64;
         let magnitude = 10f64.powf(rough.log10().floor());
         let step = [1.0, 2.0, 2.5, 5.0, 10.0]
@@ -191,7 +207,10 @@ mod tests {
         assert_eq!(Unit::for_metric("total_cost_usd", 3e11), Unit::UsdBillions);
         assert_eq!(Unit::for_metric("revenue_lost_usd", 5e6), Unit::UsdMillions);
         assert_eq!(Unit::for_metric("azure_share", 0.4), Unit::Percent);
-        assert_eq!(Unit::for_metric("unmet_mw_months", 12_000.0), Unit::GwMonths);
+        assert_eq!(
+            Unit::for_metric("unmet_mw_months", 12_000.0),
+            Unit::GwMonths
+        );
         assert_eq!(Unit::for_metric("unmet_mw_months", 1_500.0), Unit::MwMonths);
         assert_eq!(Unit::for_metric("mean_wait_days", 3.0), Unit::Days);
         assert_eq!(Unit::for_metric("rofr_offers", 3.0), Unit::Plain);

@@ -5,7 +5,9 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, VPos};
 
-use super::common::{self, DrawResult, TickedAxis, GRID, LegendItem, REFERENCE, Swatch, anchored, bold, font};
+use super::common::{
+    self, DrawResult, GRID, LegendItem, REFERENCE, Swatch, TickedAxis, anchored, bold, font,
+};
 use crate::plot::prepare::AnnualChart;
 use crate::plot::units::{Ticks, number};
 use crate::plot::{provider_colour, regime_colour};
@@ -32,12 +34,20 @@ where
     };
     let y_desc = format!("spend per year, {}", chart.unit.label());
     let y_ticks = Ticks::new(0.0, chart.y_max, common::Y_INTERVALS);
-    for (area, panel) in common::panels(&body, chart.panels.len()).iter().zip(&chart.panels) {
-        let slot_px = f64::from(area.dim_in_pixel().0.saturating_sub(90)) / chart.years.len() as f64;
+    for (area, panel) in common::panels(&body, chart.panels.len())
+        .iter()
+        .zip(&chart.panels)
+    {
+        let slot_px =
+            f64::from(area.dim_in_pixel().0.saturating_sub(90)) / chart.years.len() as f64;
         // Label every year when there is room, else every other year.
         let every = if slot_px >= 38.0 { 1 } else { 2 };
-        let ticks: Vec<f64> =
-            chart.years.iter().filter(|y| (*y - first) % every == 0).map(|&y| f64::from(y)).collect();
+        let ticks: Vec<f64> = chart
+            .years
+            .iter()
+            .filter(|y| (*y - first) % every == 0)
+            .map(|&y| f64::from(y))
+            .collect();
         let year_label = |x: &f64| {
             let year = x.round() as i32;
             let partial = chart
@@ -45,10 +55,17 @@ where
                 .iter()
                 .position(|&y| y == year)
                 .is_some_and(|i| chart.months_covered[i] < 12);
-            if partial { format!("{year}*") } else { year.to_string() }
+            if partial {
+                format!("{year}*")
+            } else {
+                year.to_string()
+            }
         };
         let mut ctx = ChartBuilder::on(area)
-            .caption(&panel.regime.name, bold(17).color(&regime_colour(panel.regime.colour)))
+            .caption(
+                &panel.regime.name,
+                bold(17).color(&regime_colour(panel.regime.colour)),
+            )
             .margin(6)
             .margin_right(20)
             .x_label_area_size(26)
@@ -88,10 +105,17 @@ where
                 )))?;
             }
         }
-        if panel.tops.last().is_none_or(|t| t.iter().all(|v| *v <= 0.0)) {
+        if panel
+            .tops
+            .last()
+            .is_none_or(|t| t.iter().all(|v| *v <= 0.0))
+        {
             ctx.draw_series(std::iter::once(Text::new(
                 "no spend",
-                ((f64::from(first) + f64::from(last)) / 2.0, chart.y_max * 0.5),
+                (
+                    (f64::from(first) + f64::from(last)) / 2.0,
+                    chart.y_max * 0.5,
+                ),
                 anchored(font(15).color(&common::MUTED), HPos::Center, VPos::Center),
             )))?;
         }

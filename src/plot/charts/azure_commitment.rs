@@ -15,26 +15,47 @@ const COMMITMENT: RGBColor = RGBColor(0xB0, 0x1E, 0x1E);
 const NEUTRAL: RGBColor = RGBColor(0x70, 0x70, 0x70);
 
 /// Draws the Azure commitment chart on `root`.
-pub fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, chart: &CommitmentChart) -> DrawResult
+pub fn draw<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    chart: &CommitmentChart,
+) -> DrawResult
 where
     DB::ErrorType: 'static,
 {
     let legend = [
-        LegendItem::new("mean cumulative Azure spend (regime colour)", Swatch::Line(NEUTRAL)),
+        LegendItem::new(
+            "mean cumulative Azure spend (regime colour)",
+            Swatch::Line(NEUTRAL),
+        ),
         LegendItem::new("5th-95th percentile", Swatch::Band(NEUTRAL)),
-        LegendItem::new("Azure commitment: amount and deadline", Swatch::Dashed(COMMITMENT)),
+        LegendItem::new(
+            "Azure commitment: amount and deadline",
+            Swatch::Dashed(COMMITMENT),
+        ),
     ];
     let body = common::header(root, &chart.header, &legend)?;
     let axis = &chart.axis;
     let span = axis.end - axis.start;
     let y_max = chart.y_max;
     let y_desc = format!("cumulative Azure spend, {}", chart.unit.label());
-    for (area, panel) in common::panels(&body, chart.panels.len()).iter().zip(&chart.panels) {
+    for (area, panel) in common::panels(&body, chart.panels.len())
+        .iter()
+        .zip(&chart.panels)
+    {
         let colour = regime_colour(panel.regime.colour);
         let mut ctx = common::time_panel(area, &panel.regime, axis, y_max, &y_desc)?;
-        let (p05, p95) = (axis.running_points(&panel.p05), axis.running_points(&panel.p95));
-        ctx.draw_series(std::iter::once(Polygon::new(common::between(&p95, &p05), band(colour))))?;
-        ctx.draw_series(LineSeries::new(axis.running_points(&panel.mean), colour.stroke_width(3)))?;
+        let (p05, p95) = (
+            axis.running_points(&panel.p05),
+            axis.running_points(&panel.p95),
+        );
+        ctx.draw_series(std::iter::once(Polygon::new(
+            common::between(&p95, &p05),
+            band(colour),
+        )))?;
+        ctx.draw_series(LineSeries::new(
+            axis.running_points(&panel.mean),
+            colour.stroke_width(3),
+        ))?;
 
         let label_style = font(13).color(&COMMITMENT);
         let mut notes: Vec<String> = Vec::new();
@@ -78,9 +99,19 @@ where
                     // Beside the dot, on a side the rising line leaves free: upper left, or
                     // lower right when the deadline is near the left edge.
                     let (x, y, h, v) = if mark.deadline_x > axis.start + span * 0.25 {
-                        (mark.deadline_x - span * 0.012, spent + y_max * 0.02, HPos::Right, VPos::Bottom)
+                        (
+                            mark.deadline_x - span * 0.012,
+                            spent + y_max * 0.02,
+                            HPos::Right,
+                            VPos::Bottom,
+                        )
                     } else {
-                        (mark.deadline_x + span * 0.012, spent - y_max * 0.02, HPos::Left, VPos::Top)
+                        (
+                            mark.deadline_x + span * 0.012,
+                            spent - y_max * 0.02,
+                            HPos::Left,
+                            VPos::Top,
+                        )
                     };
                     ctx.draw_series(std::iter::once(Text::new(
                         format!("{} spent (mean)", chart.unit.format(spent_usd)),
@@ -91,7 +122,9 @@ where
             } else if mark.deadline_x > axis.end {
                 notes.push(format!("deadline {deadline} is after the simulated period"));
             } else {
-                notes.push(format!("deadline {deadline} is before the simulated period"));
+                notes.push(format!(
+                    "deadline {deadline} is before the simulated period"
+                ));
             }
         }
         if panel.commitments.is_empty() {

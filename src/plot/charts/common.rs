@@ -27,7 +27,10 @@ pub struct TickedAxis {
 impl TickedAxis {
     /// Builds an axis over `range` with ticks (and grid lines) at `ticks`.
     pub fn new(range: Range<f64>, ticks: Vec<f64>) -> TickedAxis {
-        TickedAxis { linear: range.into(), ticks }
+        TickedAxis {
+            linear: range.into(),
+            ticks,
+        }
     }
 }
 
@@ -40,7 +43,11 @@ impl Ranged for TickedAxis {
     }
 
     fn key_points<Hint: KeyPointHint>(&self, hint: Hint) -> Vec<f64> {
-        if hint.weight().allow_light_points() { Vec::new() } else { self.ticks.clone() }
+        if hint.weight().allow_light_points() {
+            Vec::new()
+        } else {
+            self.ticks.clone()
+        }
     }
 
     fn range(&self) -> Range<f64> {
@@ -102,7 +109,10 @@ pub struct LegendItem {
 impl LegendItem {
     /// Builds a legend entry.
     pub fn new(label: impl Into<String>, swatch: Swatch) -> LegendItem {
-        LegendItem { label: label.into(), swatch }
+        LegendItem {
+            label: label.into(),
+            swatch,
+        }
     }
 }
 
@@ -124,7 +134,11 @@ where
 {
     let width = root.dim_in_pixel().0 as i32;
     let max_text = (width - 2 * SIDE_MARGIN) as u32;
-    root.draw(&Text::new(header.title.clone(), (SIDE_MARGIN, 12), bold(24)))?;
+    root.draw(&Text::new(
+        header.title.clone(),
+        (SIDE_MARGIN, 12),
+        bold(24),
+    ))?;
     let mut y = 46;
     let sub_style = font(15).color(&MUTED);
     for line in wrap(root, &header.subtitle, &sub_style, max_text)? {
@@ -168,7 +182,11 @@ where
     let mut lines = Vec::new();
     let mut current = String::new();
     for word in text.split(' ') {
-        let candidate = if current.is_empty() { word.to_string() } else { format!("{current} {word}") };
+        let candidate = if current.is_empty() {
+            word.to_string()
+        } else {
+            format!("{current} {word}")
+        };
         if !current.is_empty() && area.estimate_text_size(&candidate, style)?.0 > max_width {
             lines.push(std::mem::replace(&mut current, word.to_string()));
         } else {
@@ -195,10 +213,15 @@ where
     match swatch {
         Swatch::Fill(c) => area.draw(&Rectangle::new([(x, y - 7), (x1, y + 7)], c.filled()))?,
         Swatch::Band(c) => area.draw(&Rectangle::new([(x, y - 7), (x1, y + 7)], band(*c)))?,
-        Swatch::Line(c) => area.draw(&PathElement::new(vec![(x, y), (x1, y)], c.stroke_width(3)))?,
-        Swatch::Dashed(c) => {
-            area.draw(&DashedPathElement::new(vec![(x, y), (x1, y)], 6, 4, c.stroke_width(2)))?
+        Swatch::Line(c) => {
+            area.draw(&PathElement::new(vec![(x, y), (x1, y)], c.stroke_width(3)))?
         }
+        Swatch::Dashed(c) => area.draw(&DashedPathElement::new(
+            vec![(x, y), (x1, y)],
+            6,
+            4,
+            c.stroke_width(2),
+        ))?,
         Swatch::Dot(c) => {
             area.draw(&Circle::new((mid, y), 5, c.filled()))?;
             area.draw(&Circle::new((mid, y), 5, REFERENCE.stroke_width(1)))?;
@@ -206,8 +229,14 @@ where
         Swatch::ErrorBar => {
             let style = REFERENCE.stroke_width(2);
             area.draw(&PathElement::new(vec![(x + 3, y), (x1 - 3, y)], style))?;
-            area.draw(&PathElement::new(vec![(x + 3, y - 6), (x + 3, y + 6)], style))?;
-            area.draw(&PathElement::new(vec![(x1 - 3, y - 6), (x1 - 3, y + 6)], style))?;
+            area.draw(&PathElement::new(
+                vec![(x + 3, y - 6), (x + 3, y + 6)],
+                style,
+            ))?;
+            area.draw(&PathElement::new(
+                vec![(x1 - 3, y - 6), (x1 - 3, y + 6)],
+                style,
+            ))?;
         }
     }
     Ok(())
@@ -241,7 +270,10 @@ pub fn panel_chart_size(n: usize) -> (u32, u32) {
 }
 
 /// Splits the panel area into the grid for `n` panels; returns the first `n` cells.
-pub fn panels<DB: DrawingBackend>(body: &DrawingArea<DB, Shift>, n: usize) -> Vec<DrawingArea<DB, Shift>> {
+pub fn panels<DB: DrawingBackend>(
+    body: &DrawingArea<DB, Shift>,
+    n: usize,
+) -> Vec<DrawingArea<DB, Shift>> {
     let mut cells = body.margin(0, 4, 8, 8).split_evenly(grid(n));
     cells.truncate(n);
     cells
@@ -259,13 +291,17 @@ pub fn time_ticks(axis: &TimeAxis) -> Vec<f64> {
         s if s <= 30 * 12 => 24,
         _ => 60,
     };
-    (first..=last).filter(|m| m.rem_euclid(step) == 0).map(|m| m as f64 / 12.0).collect()
+    (first..=last)
+        .filter(|m| m.rem_euclid(step) == 0)
+        .map(|m| m as f64 / 12.0)
+        .collect()
 }
 
 /// Labels a time tick: the year at a year start, otherwise the month's short name.
 pub fn time_label(x: f64) -> String {
-    const MONTHS: [&str; 12] =
-        ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
     let m = (x * 12.0).round() as i64;
     match m.rem_euclid(12) {
         0 => m.div_euclid(12).to_string(),
@@ -311,11 +347,19 @@ where
 /// Returns the polygon between two curves sampled at the same x positions (a band or a stack
 /// layer): along `upper` left to right, back along `lower`.
 pub fn between(upper: &[(f64, f64)], lower: &[(f64, f64)]) -> Vec<(f64, f64)> {
-    upper.iter().copied().chain(lower.iter().rev().copied()).collect()
+    upper
+        .iter()
+        .copied()
+        .chain(lower.iter().rev().copied())
+        .collect()
 }
 
 /// Draws a note centred in the plotting area (e.g. "no unmet demand").
-pub fn note<DB: DrawingBackend>(chart: &mut ChartContext<'_, DB, TimeCoord>, text: &str, y_frac: f64) -> DrawResult
+pub fn note<DB: DrawingBackend>(
+    chart: &mut ChartContext<'_, DB, TimeCoord>,
+    text: &str,
+    y_frac: f64,
+) -> DrawResult
 where
     DB::ErrorType: 'static,
 {
@@ -339,15 +383,26 @@ mod tests {
         for n in 1..=20 {
             let (rows, cols) = grid(n);
             assert!(rows * cols >= n, "{n} panels in {rows}x{cols}");
-            assert!(rows * cols < n + cols, "{n} panels leave a whole empty row in {rows}x{cols}");
+            assert!(
+                rows * cols < n + cols,
+                "{n} panels leave a whole empty row in {rows}x{cols}"
+            );
         }
         assert_eq!(grid(4), (2, 2));
     }
 
     #[test]
     fn time_ticks_fall_on_years_for_multi_year_runs() {
-        let axis = TimeAxis { start: 2025.0, end: 2031.0, mid: vec![], month_end: vec![] };
-        assert_eq!(time_ticks(&axis), vec![2025.0, 2026.0, 2027.0, 2028.0, 2029.0, 2030.0, 2031.0]);
+        let axis = TimeAxis {
+            start: 2025.0,
+            end: 2031.0,
+            mid: vec![],
+            month_end: vec![],
+        };
+        assert_eq!(
+            time_ticks(&axis),
+            vec![2025.0, 2026.0, 2027.0, 2028.0, 2029.0, 2030.0, 2031.0]
+        );
         assert_eq!(time_label(2027.0), "2027");
         assert_eq!(time_label(2027.5), "Jul");
     }

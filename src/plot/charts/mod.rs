@@ -40,17 +40,52 @@ pub struct Chart<'a> {
 /// Returns every chart in report order.
 pub fn list(p: &Prepared) -> Vec<Chart<'_>> {
     vec![
-        Chart::new("served_by_provider", "Compute served by provider", &p.served.header, Kind::Served(&p.served)),
-        Chart::new("azure_commitment", "Azure commitment", &p.commitment.header, Kind::Commitment(&p.commitment)),
-        Chart::new("unmet_demand", "Unmet demand", &p.unmet.header, Kind::Unmet(&p.unmet)),
-        Chart::new("regime_comparison", "Regimes compared", &p.comparison.header, Kind::Comparison(&p.comparison)),
-        Chart::new("annual_spend", "Annual spend", &p.annual.header, Kind::Annual(&p.annual)),
+        Chart::new(
+            "served_by_provider",
+            "Compute served by provider",
+            &p.served.header,
+            Kind::Served(&p.served),
+        ),
+        Chart::new(
+            "azure_commitment",
+            "Azure commitment",
+            &p.commitment.header,
+            Kind::Commitment(&p.commitment),
+        ),
+        Chart::new(
+            "unmet_demand",
+            "Unmet demand",
+            &p.unmet.header,
+            Kind::Unmet(&p.unmet),
+        ),
+        Chart::new(
+            "regime_comparison",
+            "Regimes compared",
+            &p.comparison.header,
+            Kind::Comparison(&p.comparison),
+        ),
+        Chart::new(
+            "annual_spend",
+            "Annual spend",
+            &p.annual.header,
+            Kind::Annual(&p.annual),
+        ),
     ]
 }
 
 impl<'a> Chart<'a> {
-    fn new(name: &'static str, heading: &'static str, header: &'a Header, kind: Kind<'a>) -> Chart<'a> {
-        Chart { name, heading, title: &header.title, kind }
+    fn new(
+        name: &'static str,
+        heading: &'static str,
+        header: &'a Header,
+        kind: Kind<'a>,
+    ) -> Chart<'a> {
+        Chart {
+            name,
+            heading,
+            title: &header.title,
+            kind,
+        }
     }
 
     /// Returns the size in pixels (width, height).
@@ -72,13 +107,20 @@ impl<'a> Chart<'a> {
         let size = self.size();
         let fail = |path: &Path| {
             let path = path.to_path_buf();
-            move |e: Box<dyn std::error::Error>| PlotError::Draw { path, message: e.to_string() }
+            move |e: Box<dyn std::error::Error>| PlotError::Draw {
+                path,
+                message: e.to_string(),
+            }
         };
         let root = BitMapBackend::new(&png, size).into_drawing_area();
-        self.draw(&root).and_then(|()| Ok(root.present()?)).map_err(fail(&png))?;
+        self.draw(&root)
+            .and_then(|()| Ok(root.present()?))
+            .map_err(fail(&png))?;
         drop(root);
         let root = SVGBackend::new(&svg, size).into_drawing_area();
-        self.draw(&root).and_then(|()| Ok(root.present()?)).map_err(fail(&svg))
+        self.draw(&root)
+            .and_then(|()| Ok(root.present()?))
+            .map_err(fail(&svg))
     }
 
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult

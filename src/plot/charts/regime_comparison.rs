@@ -6,7 +6,9 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, VPos};
 
-use super::common::{self, DrawResult, TickedAxis, GRID, LegendItem, MUTED, REFERENCE, Swatch, anchored, bold, font};
+use super::common::{
+    self, DrawResult, GRID, LegendItem, MUTED, REFERENCE, Swatch, TickedAxis, anchored, bold, font,
+};
 use crate::plot::prepare::{ComparisonChart, ComparisonPanel};
 use crate::plot::regime_colour;
 use crate::plot::units::Ticks;
@@ -19,14 +21,20 @@ const BAR_HALF: f64 = 0.2;
 const CAP_HALF: f64 = 0.12;
 
 /// Draws the regime comparison chart on `root`.
-pub fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, chart: &ComparisonChart) -> DrawResult
+pub fn draw<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    chart: &ComparisonChart,
+) -> DrawResult
 where
     DB::ErrorType: 'static,
 {
     let legend = [
         LegendItem::new("mean (regime colour)", Swatch::Dot(NEUTRAL)),
         LegendItem::new("95% confidence interval of the mean", Swatch::ErrorBar),
-        LegendItem::new("5th-95th percentile across replications", Swatch::Band(NEUTRAL)),
+        LegendItem::new(
+            "5th-95th percentile across replications",
+            Swatch::Band(NEUTRAL),
+        ),
     ];
     let body = common::header(root, &chart.header, &legend)?;
     let labels: Vec<String> = chart
@@ -46,7 +54,10 @@ where
         label_width = label_width.max(root.estimate_text_size(l, &label_style)?.0 + 16);
     }
     let label_width = label_width.min(root.dim_in_pixel().0 / 5);
-    for (area, panel) in common::panels(&body, chart.panels.len()).iter().zip(&chart.panels) {
+    for (area, panel) in common::panels(&body, chart.panels.len())
+        .iter()
+        .zip(&chart.panels)
+    {
         draw_panel(area, chart, panel, &labels, label_width)?;
     }
     Ok(())
@@ -80,7 +91,11 @@ where
     let span = panel.x_max - panel.x_min;
     let label_of = |y: &f64| {
         let i = n as i64 - 1 - y.round() as i64;
-        usize::try_from(i).ok().and_then(|i| labels.get(i)).cloned().unwrap_or_default()
+        usize::try_from(i)
+            .ok()
+            .and_then(|i| labels.get(i))
+            .cloned()
+            .unwrap_or_default()
     };
     ctx.configure_mesh()
         .x_label_formatter(&|x| x_ticks.label(*x))
@@ -110,8 +125,16 @@ where
                 colour.mix(0.3).filled(),
             )))?;
         }
-        ctx.draw_series(std::iter::once(Circle::new((bar.mean, y), 6, colour.filled())))?;
-        ctx.draw_series(std::iter::once(Circle::new((bar.mean, y), 6, REFERENCE.stroke_width(1))))?;
+        ctx.draw_series(std::iter::once(Circle::new(
+            (bar.mean, y),
+            6,
+            colour.filled(),
+        )))?;
+        ctx.draw_series(std::iter::once(Circle::new(
+            (bar.mean, y),
+            6,
+            REFERENCE.stroke_width(1),
+        )))?;
         // The interval goes over the dot so that a narrow one still shows.
         if let Some((lo, hi)) = bar.ci {
             let style = REFERENCE.stroke_width(2);

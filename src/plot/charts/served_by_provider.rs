@@ -24,7 +24,10 @@ where
     }
     let body = common::header(root, &chart.header, &legend)?;
     let y_desc = format!("served, {}", chart.unit.label());
-    for (area, panel) in common::panels(&body, chart.panels.len()).iter().zip(&chart.panels) {
+    for (area, panel) in common::panels(&body, chart.panels.len())
+        .iter()
+        .zip(&chart.panels)
+    {
         let mut ctx = common::time_panel(area, &panel.regime, &chart.axis, chart.y_max, &y_desc)?;
         let zero = chart.axis.monthly_points(&vec![0.0; chart.axis.mid.len()]);
         let mut lower = zero;
@@ -39,7 +42,10 @@ where
         }
         // A thin white line between layers keeps adjacent colours apart.
         for top in panel.tops.iter().take(panel.tops.len().saturating_sub(1)) {
-            ctx.draw_series(LineSeries::new(chart.axis.monthly_points(top), WHITE.stroke_width(1)))?;
+            ctx.draw_series(LineSeries::new(
+                chart.axis.monthly_points(top),
+                WHITE.stroke_width(1),
+            ))?;
         }
         if let Some(demand) = &panel.demand {
             ctx.draw_series(DashedLineSeries::new(
@@ -49,7 +55,11 @@ where
                 REFERENCE.stroke_width(2),
             ))?;
         }
-        if panel.tops.last().is_none_or(|t| t.iter().all(|v| *v <= 0.0)) {
+        if panel
+            .tops
+            .last()
+            .is_none_or(|t| t.iter().all(|v| *v <= 0.0))
+        {
             common::note(&mut ctx, "no compute served", 0.5)?;
         }
     }

@@ -24,12 +24,24 @@ where
     let body = common::header(root, &chart.header, &legend)?;
     let axis = &chart.axis;
     let y_desc = format!("unmet demand, {}", chart.unit.label());
-    for (area, panel) in common::panels(&body, chart.panels.len()).iter().zip(&chart.panels) {
+    for (area, panel) in common::panels(&body, chart.panels.len())
+        .iter()
+        .zip(&chart.panels)
+    {
         let colour = regime_colour(panel.regime.colour);
         let mut ctx = common::time_panel(area, &panel.regime, axis, chart.y_max, &y_desc)?;
-        let (p05, p95) = (axis.monthly_points(&panel.p05), axis.monthly_points(&panel.p95));
-        ctx.draw_series(std::iter::once(Polygon::new(common::between(&p95, &p05), band(colour))))?;
-        ctx.draw_series(LineSeries::new(axis.monthly_points(&panel.p50), colour.stroke_width(3)))?;
+        let (p05, p95) = (
+            axis.monthly_points(&panel.p05),
+            axis.monthly_points(&panel.p95),
+        );
+        ctx.draw_series(std::iter::once(Polygon::new(
+            common::between(&p95, &p05),
+            band(colour),
+        )))?;
+        ctx.draw_series(LineSeries::new(
+            axis.monthly_points(&panel.p50),
+            colour.stroke_width(3),
+        ))?;
         ctx.draw_series(DashedLineSeries::new(
             axis.monthly_points(&panel.mean),
             5,
