@@ -742,3 +742,157 @@ pub fn read_commitments(path: &Path) -> Result<Vec<Commitment>, PlotError> {
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+        let path = dir.join(name);
+        std::fs::write(&path, text).unwrap();
+        path
+    }
+
+    #[test]
+    fn timeseries_keeps_first_appearance_order_and_fills_gaps() {
+        let dir = tempfile::tempdir().unwrap();
+        // Regime b comes first in the file; `all` is not a provider; 2025-02 is missing for the
+        // oracle rows; percentiles left empty fall back to the mean; `needs` is ignored.
+        let path = write(
+            dir.path(),
+            "timeseries.csv",
+            "regime,month,provider,metric,mean,p05,p50,p95\n\
+             b,2025-01,all,served_mw,10,9,10,11\n\
+             b,2025-01,all,unmet_mw,0,0,0,0\n\
+             b,2025-01,oracle,cost_usd,5,,,\n\
+             b,2025-03,oracle,cost_usd,7,,,\n\
+             b,2025-01,oracle,cumulative_cost_usd,5,,,\n\
+             b,2025-03,oracle,cumulative_cost_usd,12,,,\n\
+             a,2025-01,azure,served_mw,4,3,4,5\n\
+             a,2025-01,all,needs,1,1,1,1\n",
+        );
+        let ts = read_timeseries(&path).unwrap();
+        assert_eq!(ts.regimes, ["b", "a"]);
+        assert_eq!(ts.providers, ["oracle", "azure"]);
+        assert_eq!(
+            (ts.first_month, ts.n_months),
+            (Month::parse("2025-01").unwrap(), 3)
+        );
+        let cost = ts.series(0, ProviderKey::One(0), Metric::CostUsd);
+        assert_eq!(
+            cost.iter().map(|s| s.mean).collect::<Vec<_>>(),
+            [5.0, 0.0, 7.0]
+        );
+        assert_eq!(
+            cost[2],
+            Stat {
+                mean: 7.0,
+                p05: 7.0,
+                p50: 7.0,
+                p95: 7.0
+            }
+        );
+        let cum = ts.series(0, ProviderKey::One(0), Metric::CumulativeCostUsd);
+        assert_eq!(
+            cum.iter().map(|s| s.mean).collect::<Vec<_>>(),
+            [5.0, 5.0, 12.0]
+        );
+        // Regime a has no oracle rows at all: zeros.
+        assert!(
+            ts.series(1, ProviderKey::One(0), Metric::ServedMw)
+                .iter()
+                .all(|s| s.mean == 0.0)
+        );
+    }
+
+    #[test]
+    fn timeseries_rejects_duplicates_and_bad_months() {
+        let dir = tempfile::tempdir().unwrap();
+        let header = "regime,month,provider,metric,mean,p05,p50,p95\n";
+        let rows = "a,2025-01,all,served_mw,1,1,1,1\na,2025-01,all,cost_usd,1,1,1,1\n\
+                    a,2025-01,all,cumulative_cost_usd,1,1,1,1\na,2025-01,all,unmet_mw,0,0,0,0\n";
+        let dup = write(
+            dir.path(),
+            "dup.csv",
+            &format!("{header}{rows}a,2025-01,all,served_mw,2,2,2,2\n"),
+        );
+        assert!(matches!(
+            read_timeseries(&dup),
+            Err(PlotError::DuplicateRow { line: 6, .. })
+        ));
+        let bad = write(
+            dir.path(),
+            "bad.csv",
+            &format!("{header}{rows}a,2025-13,all,served_mw,2,2,2,2\n"),
+        );
+        assert!(matches!(
+            read_timeseries(&bad),
+            Err(PlotError::InvalidValue { line: 6, .. })
+        ));
+        let inf = write(
+            dir.path(),
+            "inf.csv",
+            &format!("{header}{rows}a,2025-02,all,served_mw,inf,2,2,2\n"),
+        );
+        assert!(matches!(
+            read_timeseries(&inf),
+            Err(PlotError::NotANumber { line: 6, .. })
+        ));
+        let empty = write(dir.path(), "empty.csv", header);
+        assert!(matches!(
+            read_timeseries(&empty),
+            Err(PlotError::NoData { .. })
+        ));
+        let no_unmet = write(
+            dir.path(),
+            "no_unmet.csv",
+            &format!("{header}{}", &rows[..rows.rfind("a,").unwrap()]),
+        );
+        assert!(
+            matches!(read_timeseries(&no_unmet), Err(PlotError::MissingMetric { metric, .. }) if metric == "unmet_mw")
+        );
+    }
+
+    #[test]
+    fn compare_treats_empty_cells_as_undefined() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut text = String::from(
+            "regime,metric,n,mean,sd,ci95_low,ci95_high,p05,p50,p95,baseline,delta_mean,delta_ci95_low,delta_ci95_high\n",
+        );
+        for m in Compare::REQUIRED {
+            text.push_str(&format!("a,{m},1,2.5,,,,2.5,2.5,2.5,a,0,,\n"));
+        }
+        let compare = read_compare(&write(dir.path(), "compare.csv", &text)).unwrap();
+        let row = compare.get("a", "total_cost_usd").unwrap();
+        assert_eq!(
+            (row.n, row.mean, row.sd, row.ci95_low),
+            (Some(1), Some(2.5), None, None)
+        );
+        assert_eq!(row.baseline.as_deref(), Some("a"));
+    }
+
+    #[test]
+    fn commitments_may_be_header_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = write(
+            dir.path(),
+            "c.csv",
+            "regime,term,holder,amount_usd,start,deadline\n",
+        );
+        assert!(read_commitments(&path).unwrap().is_empty());
+    }
+
+    #[test]
+    fn dates_and_months_parse_strictly() {
+        assert_eq!(
+            Month::parse("2025-07").map(|m| (m.year(), m.month())),
+            Some((2025, 7))
+        );
+        for bad in ["2025-7", "2025-00", "25-07", "2025-07-01", "abcd-ef"] {
+            assert_eq!(Month::parse(bad), None, "{bad}");
+        }
+        assert!(parse_date("2028-02-29").is_some());
+        assert!(parse_date("2027-02-29").is_none());
+        assert_eq!(date_year_frac(parse_date("2025-12-31").unwrap()), 2026.0);
+    }
+}

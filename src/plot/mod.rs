@@ -581,6 +581,19 @@ mod tests {
         assert!(before == after);
     }
 
+    #[test]
+    fn a_deadline_outside_the_period_is_noted() {
+        let dir = run_dir(&Spec::default());
+        edit(dir.path(), "commitments.csv", |t| {
+            t.replace("2028-12-31", "2040-06-30")
+        });
+        draw_all(dir.path()).unwrap();
+        assert!(
+            svg(dir.path(), "azure_commitment")
+                .contains("deadline 2040-06-30 is after the simulated period")
+        );
+    }
+
     /// Writes sample charts for a person to look at:
     /// `CAPSIM_PLOT_SAMPLE=/tmp/sample cargo test --lib plot::tests::sample -- --ignored`.
     #[test]

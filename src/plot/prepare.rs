@@ -454,7 +454,7 @@ fn commitment(inputs: &Inputs) -> CommitmentChart {
         .fold(0.0, f64::max);
     let unit = Unit::money(max_usd);
     let axis = TimeAxis::new(ts);
-    let panels = stats
+    let panels: Vec<CommitmentPanel> = stats
         .iter()
         .enumerate()
         .map(|(r, s)| CommitmentPanel {
@@ -484,10 +484,17 @@ fn commitment(inputs: &Inputs) -> CommitmentChart {
                 replications_note(inputs)
             ),
             subtitle: format!(
-                "Scenario {}: line = mean, band = 5th-95th percentile across replications{}; \
-                 dashed = commitment amount and deadline; dot = mean spent by the deadline",
+                "Scenario {}: line = mean, band = 5th-95th percentile across replications{}; {}",
                 inputs.study.scenario,
-                single_note(inputs)
+                single_note(inputs),
+                if panels
+                    .iter()
+                    .any(|p: &CommitmentPanel| !p.commitments.is_empty())
+                {
+                    "dashed = commitment amount and deadline; dot = mean spent by the deadline"
+                } else {
+                    "no regime has an Azure commitment"
+                }
             ),
         },
         axis,
@@ -727,6 +734,88 @@ mod tests {
         assert_eq!(nice_ceiling(7.3), 8.0);
         assert_eq!(nice_ceiling(101.0), 120.0);
         assert_eq!(nice_ceiling(2.5), 2.5);
+    }
+
+    /// Inputs from the fixture with a small hand-written timeseries.csv.
+    fn inputs_with_timeseries(text: &str) -> Inputs {
+        let dir = tempfile::tempdir().unwrap();
+        crate::plot::fixture::write(dir.path(), &crate::plot::fixture::Spec::default());
+        std::fs::write(dir.path().join("timeseries.csv"), text).unwrap();
+        Inputs::read(dir.path()).unwrap()
+    }
+
+    #[test]
+    fn annual_spend_sums_months_by_calendar_year_and_stacks_providers() {
+        // Nov 2025 to Feb 2026; azure spends $1B every month, oracle $2B in each 2026 month.
+        // 2025: azure 2 -> tops [2, 2]; 2026: azure 2 + oracle 4 -> tops [2, 6] ($B).
+        let mut text = String::from(
+            "regime,month,provider,metric,mean,p05,p50,p95
+",
+        );
+        for m in ["2025-11", "2025-12", "2026-01", "2026-02"] {
+            text.push_str(&format!(
+                "x,{m},azure,cost_usd,1e9,1e9,1e9,1e9
+"
+            ));
+            text.push_str(&format!(
+                "x,{m},all,served_mw,0,0,0,0
+x,{m},all,unmet_mw,0,0,0,0
+"
+            ));
+            text.push_str(&format!(
+                "x,{m},all,cumulative_cost_usd,0,0,0,0
+"
+            ));
+        }
+        for m in ["2026-01", "2026-02"] {
+            text.push_str(&format!(
+                "x,{m},oracle,cost_usd,2e9,2e9,2e9,2e9
+"
+            ));
+        }
+        let chart = annual(&inputs_with_timeseries(&text));
+        assert_eq!(chart.years, [2025, 2026]);
+        assert_eq!(chart.months_covered, [2, 2]);
+        assert_eq!(chart.unit, Unit::UsdBillions);
+        assert_eq!(chart.panels[0].tops, [vec![2.0, 2.0], vec![2.0, 6.0]]);
+        // 6 * 1.08 = 6.48, rounded up to a nice 8.
+        assert_eq!(chart.y_max, 8.0);
+    }
+
+    #[test]
+    fn served_stacks_in_gw_when_large_and_unmet_zero_keeps_a_range() {
+        // Two months; azure 1500 MW and oracle 1000 MW: a 2500 MW stack, shown as 2.5 GW.
+        let mut text = String::from(
+            "regime,month,provider,metric,mean,p05,p50,p95
+",
+        );
+        for m in ["2030-01", "2030-02"] {
+            text.push_str(&format!(
+                "x,{m},azure,served_mw,1500,1500,1500,1500
+"
+            ));
+            text.push_str(&format!(
+                "x,{m},oracle,served_mw,1000,1000,1000,1000
+"
+            ));
+            text.push_str(&format!(
+                "x,{m},all,cost_usd,0,0,0,0
+x,{m},all,unmet_mw,0,0,0,0
+"
+            ));
+            text.push_str(&format!(
+                "x,{m},all,cumulative_cost_usd,0,0,0,0
+"
+            ));
+        }
+        let inputs = inputs_with_timeseries(&text);
+        let served = served(&inputs);
+        assert_eq!(served.unit, Unit::Gw);
+        assert_eq!(served.panels[0].tops, [vec![1.5, 1.5], vec![2.5, 2.5]]);
+        assert_eq!(served.panels[0].demand, None);
+        let unmet = unmet(&inputs);
+        assert!(unmet.panels[0].all_zero);
+        assert_eq!(unmet.y_max, 1.0);
     }
 
     #[test]

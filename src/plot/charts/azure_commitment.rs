@@ -22,17 +22,19 @@ pub fn draw<DB: DrawingBackend>(
 where
     DB::ErrorType: 'static,
 {
-    let legend = [
+    let mut legend = vec![
         LegendItem::new(
             "mean cumulative Azure spend (regime colour)",
             Swatch::Line(NEUTRAL),
         ),
         LegendItem::new("5th-95th percentile", Swatch::Band(NEUTRAL)),
-        LegendItem::new(
+    ];
+    if chart.panels.iter().any(|p| !p.commitments.is_empty()) {
+        legend.push(LegendItem::new(
             "Azure commitment: amount and deadline",
             Swatch::Dashed(COMMITMENT),
-        ),
-    ];
+        ));
+    }
     let body = common::header(root, &chart.header, &legend)?;
     let axis = &chart.axis;
     let span = axis.end - axis.start;
