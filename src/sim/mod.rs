@@ -545,3 +545,6 @@ impl<'a> Simulation<'a> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;
