@@ -1,5 +1,17 @@
 //! capsim: a discrete-event Monte Carlo simulator of an AI lab's compute demand against its
 //! cloud contracts.
+//!
+//! Data flow: scenario file → validated [`model::Scenario`] → experiment plan → replications in
+//! parallel ([`experiment`]) → results → CSV ([`report`]) and charts ([`plot`]).
 
+pub mod cli;
 pub mod engine;
+pub mod experiment;
+pub mod model;
 pub mod plot;
+pub mod policy;
+pub mod report;
+pub mod results;
+pub mod scenario;
+pub mod sim;
+pub mod stats;

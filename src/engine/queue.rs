@@ -100,7 +100,11 @@ impl<E> EventQueue<E> {
         );
         let sequence = self.next_sequence;
         self.next_sequence += 1;
-        self.heap.push(Scheduled { time_days, sequence, event });
+        self.heap.push(Scheduled {
+            time_days,
+            sequence,
+            event,
+        });
     }
 
     /// Schedules `event` after `delay_days` (non-negative) from now.

@@ -1,0 +1,104 @@
+//! The command line: the only module that knows clap. Each subcommand turns its arguments
+//! into a validated plan and calls the library.
+
+mod run;
+mod validate;
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::scenario::{Override, ScenarioError, parse_override};
+
+/// Monte Carlo simulation of an AI lab's compute demand against its cloud contracts.
+///
+/// With no arguments, runs the embedded default study (every regime, 1,000 replications)
+/// and writes CSVs and charts to output/.
+#[derive(Debug, Parser)]
+#[command(name = "capsim", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run every regime of a scenario and write CSVs and charts.
+    Run(RunArgs),
+    /// Check a scenario file and report what is wrong with it.
+    Validate(ValidateArgs),
+}
+
+/// Arguments of `capsim run`.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Scenario TOML file (default: the embedded default scenario).
+    pub scenario: Option<PathBuf>,
+    /// Output folder.
+    #[arg(long, default_value = "output")]
+    pub out: PathBuf,
+    /// Replications per regime.
+    #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u64).range(1..))]
+    pub replications: u64,
+    /// Master seed: the same seed gives byte-identical CSVs, whatever the thread count.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Worker threads (default: one per core).
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..1025))]
+    pub threads: Option<u64>,
+    /// Override a scenario field, e.g. --set providers.azure.lead_time_days=90 (repeatable).
+    #[arg(long = "set", value_name = "KEY=VALUE", value_parser = parse_override)]
+    pub overrides: Vec<Override>,
+    /// No progress bar.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+impl Default for RunArgs {
+    fn default() -> Self {
+        Self {
+            scenario: None,
+            out: PathBuf::from("output"),
+            replications: 1000,
+            seed: 1,
+            threads: None,
+            overrides: Vec::new(),
+            quiet: false,
+        }
+    }
+}
+
+/// Arguments of `capsim validate`.
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    /// Scenario TOML file.
+    pub scenario: PathBuf,
+    /// Override a scenario field before checking it (repeatable).
+    #[arg(long = "set", value_name = "KEY=VALUE", value_parser = parse_override)]
+    pub overrides: Vec<Override>,
+}
+
+/// Bad input the user must fix (exit status 2), as opposed to a failure of the tool (1).
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct UsageError(pub String);
+
+/// Parses the command line and runs it.
+pub fn run() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    match cli.command {
+        None => run::run(RunArgs::default()),
+        Some(Command::Run(args)) => run::run(args),
+        Some(Command::Validate(args)) => validate::run(args),
+    }
+}
+
+/// Returns the exit status for an error: 2 for bad input, 1 otherwise.
+pub fn exit_status(error: &anyhow::Error) -> i32 {
+    let input = error.chain().any(|cause| {
+        cause.is::<ScenarioError>()
+            || cause.is::<UsageError>()
+            || cause.is::<crate::plot::PlotError>()
+    });
+    if input { 2 } else { 1 }
+}

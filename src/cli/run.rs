@@ -1,0 +1,94 @@
+//! `capsim run` (and `capsim` alone): a whole study into an output folder.
+
+use std::io::IsTerminal;
+use std::time::Instant;
+
+use anyhow::Context;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use super::RunArgs;
+use crate::experiment::{Plan, StudyAggregate, run_study};
+use crate::model::Scenario;
+use crate::report::{ReplicationTables, Staging, write_summaries};
+use crate::results::Metric;
+use crate::scenario::{self, DEFAULT_SCENARIO, DEFAULT_SCENARIO_NAME};
+
+/// Runs the study and publishes its files only when all are written.
+pub fn run(args: RunArgs) -> anyhow::Result<()> {
+    let scenario = match &args.scenario {
+        Some(path) => scenario::load_file(path, &args.overrides)?,
+        None => scenario::load_str(DEFAULT_SCENARIO, DEFAULT_SCENARIO_NAME, &args.overrides)?,
+    };
+    let plan = Plan {
+        replications: args.replications,
+        master_seed: args.seed,
+        threads: args.threads.map(|t| t as usize),
+    };
+    let started = Instant::now();
+    let staging = Staging::new(&args.out)?;
+    let mut tables = ReplicationTables::create(staging.path(), &scenario)?;
+    let progress = progress_bar(plan.replications, args.quiet);
+    let aggregate = run_study(
+        &scenario,
+        &plan,
+        |rows| tables.write(rows),
+        |done| progress.set_position(done),
+    )?;
+    progress.finish_and_clear();
+    tables.finish()?;
+    write_summaries(staging.path(), &scenario, &plan, &aggregate)?;
+    crate::plot::draw_all(staging.path()).context("drawing charts")?;
+    staging.publish()?;
+    print_summary(
+        &scenario,
+        &plan,
+        &aggregate,
+        started.elapsed().as_secs_f64(),
+        &args.out,
+    );
+    Ok(())
+}
+
+fn progress_bar(total: u64, quiet: bool) -> ProgressBar {
+    if quiet || !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
+    bar.set_style(
+        ProgressStyle::with_template("{bar:40} {pos}/{len} replications  {per_sec}  ETA {eta}")
+            .expect("the template is valid"),
+    );
+    bar
+}
+
+/// Prints the headline figures per regime: what a user looks at first.
+fn print_summary(
+    scenario: &Scenario,
+    plan: &Plan,
+    aggregate: &StudyAggregate,
+    seconds: f64,
+    out: &std::path::Path,
+) {
+    println!(
+        "{}: {} regimes × {} replications in {seconds:.1} s → {}",
+        scenario.name,
+        scenario.regimes.len(),
+        plan.replications,
+        out.display()
+    );
+    println!(
+        "{:<22} {:>14} {:>12} {:>18} {:>20}",
+        "regime", "total cost $B", "Azure share", "unmet GW-months", "commit. shortfall $B"
+    );
+    for (regime, agg) in scenario.regimes.iter().zip(&aggregate.regimes) {
+        let mean = |m: Metric| agg.totals[m as usize].mean().unwrap_or(0.0);
+        println!(
+            "{:<22} {:>14.1} {:>11.1}% {:>18.1} {:>20.1}",
+            regime.name,
+            mean(Metric::TotalCostUsd) / 1e9,
+            mean(Metric::AzureShare) * 100.0,
+            mean(Metric::UnmetMwMonths) / 1e3,
+            mean(Metric::CommitmentShortfallUsd) / 1e9,
+        );
+    }
+}

@@ -1,0 +1,222 @@
+//! The model: providers, demand, contract terms and regimes as plain validated data, plus the
+//! per-replication random draws (`World`). It knows nothing of files, CSV or charts.
+
+pub mod calendar;
+pub mod dist;
+pub mod world;
+
+use calendar::Calendar;
+use dist::Dist;
+
+/// Days in an average month (365.25 / 12): prices are per MW-month, time runs in days.
+pub const DAYS_PER_MONTH: f64 = 30.4375;
+/// Days in an average year.
+pub const DAYS_PER_YEAR: f64 = 365.25;
+
+/// Index of a provider in `Scenario::providers`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ProviderId(pub u16);
+
+/// Index of a workload class in `Scenario::classes`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ClassId(pub u16);
+
+/// Index of a contract term in `Scenario::terms`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct TermId(pub u16);
+
+/// A set of workload classes (a bit mask; scenarios have at most 64 classes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ClassSet(pub u64);
+
+impl ClassSet {
+    /// Returns true when `class` is in the set.
+    #[inline]
+    pub fn contains(self, class: ClassId) -> bool {
+        self.0 & (1 << class.0) != 0
+    }
+}
+
+/// A validated scenario: everything one study needs, with times in days from `calendar.start`.
+#[derive(Debug, Clone)]
+pub struct Scenario {
+    /// Short name, written in study.csv.
+    pub name: String,
+    /// One line on what the scenario is for.
+    pub description: String,
+    /// Start, end and month boundaries of the horizon.
+    pub calendar: Calendar,
+    /// The provider reported in the `azure_*` columns (the incumbent cloud).
+    pub incumbent: ProviderId,
+    /// The market price level and its trend, shared by all providers.
+    pub market: Market,
+    /// Clouds and sites that can serve the lab, in file order (the order of every table).
+    pub providers: Vec<Provider>,
+    /// Workload classes of demand, in file order.
+    pub classes: Vec<WorkloadClass>,
+    /// Every contract term any regime uses.
+    pub terms: Vec<Term>,
+    /// The regimes to compare, in file order.
+    pub regimes: Vec<Regime>,
+    /// Index of the regime paired differences are taken against.
+    pub baseline: usize,
+}
+
+/// The price level for large multi-year blocks; drawn once per replication.
+#[derive(Debug, Clone)]
+pub struct Market {
+    /// Price at the scenario start, USD per MW-month.
+    pub price_usd_per_mw_month: Dist,
+    /// Relative change per year (−0.4 = 40% cheaper each year).
+    pub price_trend_per_year: Dist,
+}
+
+/// One cloud or site.
+#[derive(Debug, Clone)]
+pub struct Provider {
+    /// Identifier used in files and tables (`azure`).
+    pub id: String,
+    /// Human name (`Microsoft Azure`).
+    pub name: String,
+    /// Premium over the market price (0.1 = 10% dearer); drawn once per replication.
+    pub price_premium: Dist,
+    /// Share of new capacity the lab can get (others' needs take the rest); once per replication.
+    pub share_available: Dist,
+    /// Days from an order to delivery; drawn per allocation.
+    pub lead_time_days: Dist,
+    /// Capacity coming online.
+    pub tranches: Vec<Tranche>,
+    /// Outage process, if any.
+    pub outages: Option<Outages>,
+}
+
+/// A block of capacity that comes online on a date, possibly late.
+#[derive(Debug, Clone)]
+pub struct Tranche {
+    /// Planned online day.
+    pub online_day: f64,
+    /// Facility MW.
+    pub size_mw: f64,
+    /// Probability that the tranche is late.
+    pub slip_probability: f64,
+    /// How late, when late.
+    pub slip_days: Dist,
+}
+
+/// Random outages: a Poisson process taking part of a provider's capacity offline.
+#[derive(Debug, Clone)]
+pub struct Outages {
+    /// Mean number of outages a year.
+    pub per_year: f64,
+    /// Length of an outage.
+    pub duration_days: Dist,
+    /// Fraction of the provider's capacity an outage takes down (0..1).
+    pub fraction: Dist,
+}
+
+/// A kind of compute need (training, api, consumer, national security, ...).
+#[derive(Debug, Clone)]
+pub struct WorkloadClass {
+    /// Identifier (`training`).
+    pub id: String,
+    /// Poisson arrivals a year at the scenario start.
+    pub arrivals_per_year: f64,
+    /// Yearly growth factor of the arrival rate (1.3 = +30% a year); once per replication.
+    pub arrivals_growth_per_year: Dist,
+    /// Size of a need at the start, MW; drawn per need.
+    pub size_mw: Dist,
+    /// Yearly growth factor of need sizes; once per replication.
+    pub size_growth_per_year: Dist,
+    /// How long a need holds its capacity once delivered, days; per need.
+    pub term_days: Dist,
+    /// How far ahead of its wanted start a need is known, days; per need.
+    pub notice_days: Dist,
+    /// How long past its wanted start a need waits before it is given up, days; per need.
+    pub patience_days: Dist,
+    /// Revenue the lab earns per MW-month served (0 for training); once per replication.
+    pub revenue_usd_per_mw_month: Dist,
+    /// MW already in service at the start (existing leases, renewed as new needs later).
+    pub initial_mw: f64,
+}
+
+/// What a contract term does while it is in force.
+#[derive(Debug, Clone)]
+pub enum TermKind {
+    /// Needs of the scoped classes may only go to the holder.
+    Exclusivity,
+    /// The holder is asked first and answers after a window; it takes the need when it has
+    /// room. With `price_match` the lab pays the best rival price. A zero window models
+    /// "ship first on Azure unless Microsoft cannot support it".
+    FirstRefusal {
+        answer_window_days: Dist,
+        price_match: bool,
+    },
+    /// The lab must spend `amount_usd` with the holder between start and `deadline_day`;
+    /// with take-or-pay the shortfall is paid at the deadline.
+    Commitment {
+        amount_usd: f64,
+        deadline_day: f64,
+        take_or_pay: bool,
+    },
+    /// A share of the lab's revenue paid to the holder while in force, up to a total cap.
+    RevenueShare { rate: f64, cap_usd: Option<f64> },
+    /// An AGI declaration at a random day (plus verification) that ends the listed terms.
+    AgiClause {
+        declared_day: Dist,
+        verification_days: Dist,
+        ends: Vec<TermId>,
+    },
+}
+
+/// A contract term with its dates and scope.
+#[derive(Debug, Clone)]
+pub struct Term {
+    /// Identifier (`rofr_2025`).
+    pub id: String,
+    /// What the term does.
+    pub kind: TermKind,
+    /// The provider the term favours (none for an AGI clause).
+    pub holder: Option<ProviderId>,
+    /// First day in force.
+    pub start_day: f64,
+    /// First day no longer in force.
+    pub end_day: f64,
+    /// Workload classes the term applies to.
+    pub classes: ClassSet,
+}
+
+/// The rule that chooses among eligible providers with room.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum PolicyKind {
+    /// Lowest price per MW-month.
+    Cheapest,
+    /// Shortest lead time.
+    Fastest,
+    /// The holder of an unmet spend commitment first, else the cheapest.
+    CommitmentFirst,
+    /// The cheapest provider whose share of the lab's capacity stays under `max_share`.
+    Diversified { max_share: f64 },
+}
+
+/// A named set of contract terms and an allocation policy.
+#[derive(Debug, Clone)]
+pub struct Regime {
+    /// Name used in every table (`rofr`).
+    pub name: String,
+    /// One line on what the regime is.
+    pub description: String,
+    /// Terms in force (each between its own dates).
+    pub terms: Vec<TermId>,
+    /// How to choose among eligible providers.
+    pub policy: PolicyKind,
+}
+
+impl Scenario {
+    /// Returns the provider with the given identifier.
+    pub fn provider_by_id(&self, id: &str) -> Option<ProviderId> {
+        self.providers
+            .iter()
+            .position(|p| p.id == id)
+            .map(|i| ProviderId(i as u16))
+    }
+}

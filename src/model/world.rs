@@ -1,0 +1,288 @@
+//! One replication's random draws (demand, capacity slips, outages, prices, AGI dates),
+//! made once and shared by every regime so that regimes are compared on the same world
+//! (common random numbers).
+
+use rand::SeedableRng;
+use rand::rngs::SmallRng;
+use rand_distr::{Distribution, Exp1};
+
+use super::{ClassId, DAYS_PER_YEAR, ProviderId, Scenario, TermKind};
+
+/// Mixes a seed with a purpose tag and an index into an independent stream seed (SplitMix64).
+pub fn stream_seed(seed: u64, purpose: u64, index: u64) -> u64 {
+    let mut z = seed
+        ^ purpose.wrapping_mul(0x9E37_79B9_7F4A_7C15)
+        ^ index.wrapping_mul(0xD1B5_4A32_D192_ED03);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+/// Returns the seed of replication `replication` of a study with master seed `master_seed`.
+pub fn replication_seed(master_seed: u64, replication: u64) -> u64 {
+    stream_seed(master_seed, PURPOSE_REPLICATION, replication)
+}
+
+const PURPOSE_REPLICATION: u64 = 1;
+const PURPOSE_DEMAND: u64 = 2;
+const PURPOSE_CAPACITY: u64 = 3;
+const PURPOSE_OUTAGES: u64 = 4;
+const PURPOSE_PRICES: u64 = 5;
+const PURPOSE_AGI: u64 = 6;
+/// Per-need draws made during allocation (lead times, answer windows).
+pub const PURPOSE_NEED: u64 = 7;
+
+/// A capacity need, as drawn.
+#[derive(Debug, Clone)]
+pub struct Need {
+    /// Workload class.
+    pub class: ClassId,
+    /// Day the need becomes known (and is offered or placed).
+    pub arrival_day: f64,
+    /// Day the lab wants it running.
+    pub wanted_start_day: f64,
+    /// MW.
+    pub size_mw: f64,
+    /// Days it holds capacity once delivered.
+    pub term_days: f64,
+    /// Days past its wanted start it waits before it is given up (may be infinite).
+    pub patience_days: f64,
+    /// Capacity already in service at the start: no offer, no lead time.
+    pub existing: bool,
+    /// Seed of this need's own draws during allocation, the same in every regime.
+    pub seed: u64,
+}
+
+/// Capacity that comes online for the lab on a day.
+#[derive(Debug, Clone, Copy)]
+pub struct CapacityArrival {
+    /// The provider.
+    pub provider: ProviderId,
+    /// Day online (after any slip).
+    pub day: f64,
+    /// MW available to the lab (tranche size × the provider's available share).
+    pub mw: f64,
+}
+
+/// An outage as drawn.
+#[derive(Debug, Clone, Copy)]
+pub struct Outage {
+    /// The provider.
+    pub provider: ProviderId,
+    /// First day down.
+    pub start_day: f64,
+    /// First day back up.
+    pub end_day: f64,
+    /// Fraction of the provider's capacity down.
+    pub fraction: f64,
+}
+
+/// Everything random about one replication that does not depend on the regime.
+#[derive(Debug, Clone)]
+pub struct World {
+    /// The replication's seed.
+    pub seed: u64,
+    /// Needs in arrival order (ties: class order, then draw order).
+    pub needs: Vec<Need>,
+    /// Capacity arrivals in day order.
+    pub capacity: Vec<CapacityArrival>,
+    /// Outages in start order.
+    pub outages: Vec<Outage>,
+    /// Each provider's price at day 0, USD per MW-month.
+    pub price0_usd_per_mw_month: Vec<f64>,
+    /// Yearly price factor (1 + trend), the same for every provider.
+    pub price_factor_per_year: f64,
+    /// Each class's revenue per MW-month served.
+    pub revenue_usd_per_mw_month: Vec<f64>,
+    /// For each term: the day an AGI clause takes effect (declaration plus verification);
+    /// infinite for terms that are not AGI clauses.
+    pub agi_effective_day: Vec<f64>,
+}
+
+impl World {
+    /// Draws the world of one replication.
+    pub fn sample(scenario: &Scenario, seed: u64) -> Self {
+        let horizon = scenario.calendar.horizon_days();
+
+        let mut price_rng = SmallRng::seed_from_u64(stream_seed(seed, PURPOSE_PRICES, 0));
+        let market_price = scenario
+            .market
+            .price_usd_per_mw_month
+            .sample_non_negative(&mut price_rng);
+        let price_factor_per_year =
+            (1.0 + scenario.market.price_trend_per_year.sample(&mut price_rng)).max(0.0);
+        let price0_usd_per_mw_month = scenario
+            .providers
+            .iter()
+            .map(|p| market_price * (1.0 + p.price_premium.sample(&mut price_rng)).max(0.0))
+            .collect();
+
+        let mut capacity = Vec::new();
+        for (index, provider) in scenario.providers.iter().enumerate() {
+            let mut rng =
+                SmallRng::seed_from_u64(stream_seed(seed, PURPOSE_CAPACITY, index as u64));
+            let share = provider.share_available.sample(&mut rng).clamp(0.0, 1.0);
+            for tranche in &provider.tranches {
+                let late = rand::RngExt::random_bool(&mut rng, tranche.slip_probability);
+                let slip = tranche.slip_days.sample_non_negative(&mut rng);
+                let day = tranche.online_day.max(0.0) + if late { slip } else { 0.0 };
+                if day < horizon {
+                    capacity.push(CapacityArrival {
+                        provider: ProviderId(index as u16),
+                        day,
+                        mw: tranche.size_mw * share,
+                    });
+                }
+            }
+        }
+        capacity.sort_by(|a, b| a.day.total_cmp(&b.day).then(a.provider.cmp(&b.provider)));
+
+        let mut outages = Vec::new();
+        for (index, provider) in scenario.providers.iter().enumerate() {
+            let Some(process) = &provider.outages else {
+                continue;
+            };
+            if process.per_year <= 0.0 {
+                continue;
+            }
+            let mut rng = SmallRng::seed_from_u64(stream_seed(seed, PURPOSE_OUTAGES, index as u64));
+            let mut day = 0.0;
+            loop {
+                let gap: f64 = Exp1.sample(&mut rng);
+                day += gap * DAYS_PER_YEAR / process.per_year;
+                if day >= horizon {
+                    break;
+                }
+                let duration = process.duration_days.sample_non_negative(&mut rng);
+                let fraction = process.fraction.sample(&mut rng).clamp(0.0, 1.0);
+                outages.push(Outage {
+                    provider: ProviderId(index as u16),
+                    start_day: day,
+                    end_day: day + duration,
+                    fraction,
+                });
+            }
+        }
+        outages.sort_by(|a, b| {
+            a.start_day
+                .total_cmp(&b.start_day)
+                .then(a.provider.cmp(&b.provider))
+        });
+
+        let mut needs = Vec::new();
+        let mut revenue_usd_per_mw_month = Vec::with_capacity(scenario.classes.len());
+        for (index, class) in scenario.classes.iter().enumerate() {
+            let class_id = ClassId(index as u16);
+            let mut rng = SmallRng::seed_from_u64(stream_seed(seed, PURPOSE_DEMAND, index as u64));
+            let arrival_growth = class.arrivals_growth_per_year.sample(&mut rng).max(1e-9);
+            let size_growth = class.size_growth_per_year.sample(&mut rng).max(1e-9);
+            revenue_usd_per_mw_month
+                .push(class.revenue_usd_per_mw_month.sample_non_negative(&mut rng));
+            let draw_need = |rng: &mut SmallRng, arrival_day: f64, existing: bool| {
+                let years = arrival_day / DAYS_PER_YEAR;
+                let size_mw = class.size_mw.sample_non_negative(rng) * size_growth.powf(years);
+                let term_days = class.term_days.sample_non_negative(rng);
+                let notice = if existing {
+                    0.0
+                } else {
+                    class.notice_days.sample_non_negative(rng)
+                };
+                let patience_days = class.patience_days.sample_non_negative(rng);
+                let seed = stream_seed(seed, PURPOSE_NEED, rand::Rng::next_u64(rng));
+                Need {
+                    class: class_id,
+                    arrival_day,
+                    wanted_start_day: arrival_day + notice,
+                    size_mw,
+                    term_days,
+                    patience_days,
+                    existing,
+                    seed,
+                }
+            };
+            // The capacity in service at the start: needs already running, whose remaining
+            // terms are spread uniformly over a full term.
+            let mut existing_mw = 0.0;
+            while class.initial_mw - existing_mw > class.initial_mw * 1e-9 {
+                let mut need = draw_need(&mut rng, 0.0, true);
+                if need.size_mw <= 0.0 {
+                    break; // a size distribution stuck at zero cannot fill it
+                }
+                need.size_mw = need.size_mw.min(class.initial_mw - existing_mw);
+                need.term_days *= rand::RngExt::random::<f64>(&mut rng);
+                existing_mw += need.size_mw;
+                if need.size_mw > 0.0 && need.term_days > 0.0 {
+                    needs.push(need);
+                }
+            }
+            // New needs: a Poisson process whose rate grows by `arrival_growth` a year,
+            // drawn by inverting its cumulative intensity Λ(y) = r (g^y − 1) / ln g.
+            if class.arrivals_per_year > 0.0 {
+                let ln_g = arrival_growth.ln();
+                let mut cumulative = 0.0;
+                loop {
+                    let step: f64 = Exp1.sample(&mut rng);
+                    cumulative += step;
+                    let years = if ln_g.abs() < 1e-12 {
+                        cumulative / class.arrivals_per_year
+                    } else {
+                        let inner = 1.0 + cumulative * ln_g / class.arrivals_per_year;
+                        if inner <= 0.0 {
+                            break; // a shrinking rate whose total intensity is exhausted
+                        }
+                        inner.ln() / ln_g
+                    };
+                    let day = years * DAYS_PER_YEAR;
+                    if day >= horizon {
+                        break;
+                    }
+                    let need = draw_need(&mut rng, day, false);
+                    if need.wanted_start_day < horizon && need.size_mw > 0.0 && need.term_days > 0.0
+                    {
+                        needs.push(need);
+                    }
+                }
+            }
+        }
+        needs.sort_by(|a, b| {
+            a.arrival_day
+                .total_cmp(&b.arrival_day)
+                .then(a.class.0.cmp(&b.class.0))
+        });
+
+        let mut agi_rng = SmallRng::seed_from_u64(stream_seed(seed, PURPOSE_AGI, 0));
+        let agi_effective_day = scenario
+            .terms
+            .iter()
+            .map(|term| match &term.kind {
+                TermKind::AgiClause {
+                    declared_day,
+                    verification_days,
+                    ..
+                } => {
+                    declared_day.sample_non_negative(&mut agi_rng)
+                        + verification_days.sample_non_negative(&mut agi_rng)
+                }
+                _ => f64::INFINITY,
+            })
+            .collect();
+
+        Self {
+            seed,
+            needs,
+            capacity,
+            outages,
+            price0_usd_per_mw_month,
+            price_factor_per_year,
+            revenue_usd_per_mw_month,
+            agi_effective_day,
+        }
+    }
+
+    /// Returns provider `provider`'s price on day `day`, USD per MW-month.
+    #[inline]
+    pub fn price_usd_per_mw_month(&self, provider: ProviderId, day: f64) -> f64 {
+        self.price0_usd_per_mw_month[provider.0 as usize]
+            * self.price_factor_per_year.powf(day / DAYS_PER_YEAR)
+    }
+}

@@ -1,0 +1,301 @@
+//! CSV tables of a study, written into a staging folder and moved into place only when every
+//! file is complete, so a failed or interrupted run never leaves half-written output.
+
+use std::fs::{self, File};
+use std::io::BufWriter;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+
+use crate::experiment::{Plan, ReplicationRow, StudyAggregate};
+use crate::model::{Scenario, TermKind};
+use crate::results::{Metric, series_labels};
+use crate::stats::Summary;
+
+/// Files a study writes, in the output folder.
+pub const STUDY_FILES: [&str; 6] = [
+    "study.csv",
+    "replications.csv",
+    "providers.csv",
+    "timeseries.csv",
+    "compare.csv",
+    "commitments.csv",
+];
+
+/// A staging folder beside the output folder; `publish` moves its contents into place.
+#[derive(Debug)]
+pub struct Staging {
+    dir: PathBuf,
+    target: PathBuf,
+}
+
+impl Staging {
+    /// Creates `.capsim-staging-<pid>` beside `target` (creating `target`'s parent if needed).
+    pub fn new(target: &Path) -> Result<Self> {
+        fs::create_dir_all(target)
+            .with_context(|| format!("cannot create output folder {}", target.display()))?;
+        let dir = target.join(format!(".capsim-staging-{}", std::process::id()));
+        if dir.exists() {
+            fs::remove_dir_all(&dir).with_context(|| format!("cannot clear {}", dir.display()))?;
+        }
+        fs::create_dir(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        Ok(Self {
+            dir,
+            target: target.to_path_buf(),
+        })
+    }
+
+    /// Returns the staging folder, where files are written.
+    pub fn path(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Moves every staged file and folder into the output folder, replacing older ones.
+    pub fn publish(self) -> Result<()> {
+        for entry in fs::read_dir(&self.dir)
+            .with_context(|| format!("cannot read {}", self.dir.display()))?
+        {
+            let entry = entry?;
+            let destination = self.target.join(entry.file_name());
+            if destination.is_dir() {
+                fs::remove_dir_all(&destination)
+                    .with_context(|| format!("cannot replace {}", destination.display()))?;
+            }
+            fs::rename(entry.path(), &destination)
+                .with_context(|| format!("cannot move {} into place", destination.display()))?;
+        }
+        fs::remove_dir(&self.dir)
+            .with_context(|| format!("cannot remove {}", self.dir.display()))?;
+        Ok(())
+    }
+}
+
+impl Drop for Staging {
+    /// A staging folder not published (an error, a panic) is removed.
+    fn drop(&mut self) {
+        let _ = fs::remove_dir_all(&self.dir);
+    }
+}
+
+fn writer(dir: &Path, name: &str) -> Result<csv::Writer<BufWriter<File>>> {
+    let path = dir.join(name);
+    let file = File::create(&path).with_context(|| format!("cannot create {}", path.display()))?;
+    Ok(csv::Writer::from_writer(BufWriter::new(file)))
+}
+
+/// Formats an optional statistic: empty when it does not exist (one replication has no sd).
+fn cell(value: Option<f64>) -> String {
+    value.map(|v| v.to_string()).unwrap_or_default()
+}
+
+/// Streams replications.csv and providers.csv, one batch of rows at a time.
+pub struct ReplicationTables {
+    replications: csv::Writer<BufWriter<File>>,
+    providers: csv::Writer<BufWriter<File>>,
+    regime_names: Vec<String>,
+    provider_ids: Vec<String>,
+}
+
+impl ReplicationTables {
+    /// Creates both files with their headers.
+    pub fn create(dir: &Path, scenario: &Scenario) -> Result<Self> {
+        let mut replications = writer(dir, "replications.csv")?;
+        let mut header = vec!["regime", "replication", "seed"];
+        header.extend(Metric::ALL.iter().map(|m| m.name()));
+        replications.write_record(&header)?;
+        let mut providers = writer(dir, "providers.csv")?;
+        providers.write_record([
+            "regime",
+            "replication",
+            "seed",
+            "provider",
+            "served_mw_months",
+            "cost_usd",
+            "share",
+        ])?;
+        Ok(Self {
+            replications,
+            providers,
+            regime_names: scenario.regimes.iter().map(|r| r.name.clone()).collect(),
+            provider_ids: scenario.providers.iter().map(|p| p.id.clone()).collect(),
+        })
+    }
+
+    /// Appends rows, regime by regime within each replication.
+    pub fn write(&mut self, rows: &[ReplicationRow]) -> Result<()> {
+        for row in rows {
+            for (regime, (totals, providers)) in self.regime_names.iter().zip(&row.regimes) {
+                let (replication, seed) = (row.replication.to_string(), row.seed.to_string());
+                let mut record = vec![regime.clone(), replication.clone(), seed.clone()];
+                record.extend(totals.iter().map(f64::to_string));
+                self.replications.write_record(&record)?;
+                for (id, p) in self.provider_ids.iter().zip(providers) {
+                    self.providers.write_record([
+                        regime,
+                        &replication,
+                        &seed,
+                        id,
+                        &p.served_mw_months.to_string(),
+                        &p.cost_usd.to_string(),
+                        &p.share.to_string(),
+                    ])?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Flushes both files.
+    pub fn finish(mut self) -> Result<()> {
+        self.replications.flush()?;
+        self.providers.flush()?;
+        Ok(())
+    }
+}
+
+/// Writes study.csv, timeseries.csv, compare.csv and commitments.csv.
+pub fn write_summaries(
+    dir: &Path,
+    scenario: &Scenario,
+    plan: &Plan,
+    aggregate: &StudyAggregate,
+) -> Result<()> {
+    write_study(dir, scenario, plan)?;
+    write_timeseries(dir, scenario, aggregate)?;
+    write_compare(dir, scenario, aggregate)?;
+    write_commitments(dir, scenario)
+}
+
+fn write_study(dir: &Path, scenario: &Scenario, plan: &Plan) -> Result<()> {
+    let mut w = writer(dir, "study.csv")?;
+    w.write_record(["key", "value"])?;
+    let rows = [
+        ("scenario", scenario.name.clone()),
+        ("description", scenario.description.clone()),
+        ("replications", plan.replications.to_string()),
+        ("seed", plan.master_seed.to_string()),
+        ("baseline", scenario.regimes[scenario.baseline].name.clone()),
+        ("start_date", scenario.calendar.start.to_string()),
+        ("end_date", scenario.calendar.end.to_string()),
+        (
+            "percentile_relative_error",
+            crate::stats::PERCENTILE_RELATIVE_ERROR.to_string(),
+        ),
+        ("capsim_version", env!("CARGO_PKG_VERSION").to_string()),
+    ];
+    for (key, value) in rows {
+        w.write_record([key, &value])?;
+    }
+    w.flush()?;
+    Ok(())
+}
+
+fn write_timeseries(dir: &Path, scenario: &Scenario, aggregate: &StudyAggregate) -> Result<()> {
+    let mut w = writer(dir, "timeseries.csv")?;
+    w.write_record([
+        "regime", "month", "provider", "metric", "mean", "p05", "p50", "p95",
+    ])?;
+    let ids: Vec<String> = scenario.providers.iter().map(|p| p.id.clone()).collect();
+    let labels = series_labels(&ids);
+    for (regime, agg) in scenario.regimes.iter().zip(&aggregate.regimes) {
+        for ((provider, metric), months) in labels.iter().zip(&agg.monthly) {
+            for (m, s) in months.iter().enumerate() {
+                w.write_record([
+                    regime.name.as_str(),
+                    scenario.calendar.label(m),
+                    provider,
+                    metric,
+                    &cell(s.mean()),
+                    &cell(s.quantile(0.05)),
+                    &cell(s.quantile(0.5)),
+                    &cell(s.quantile(0.95)),
+                ])?;
+            }
+        }
+    }
+    w.flush()?;
+    Ok(())
+}
+
+fn write_compare(dir: &Path, scenario: &Scenario, aggregate: &StudyAggregate) -> Result<()> {
+    let mut w = writer(dir, "compare.csv")?;
+    w.write_record([
+        "regime",
+        "metric",
+        "n",
+        "mean",
+        "sd",
+        "ci95_low",
+        "ci95_high",
+        "p05",
+        "p50",
+        "p95",
+        "baseline",
+        "delta_mean",
+        "delta_ci95_low",
+        "delta_ci95_high",
+    ])?;
+    let baseline = &scenario.regimes[scenario.baseline].name;
+    let ci = |s: &Summary, sign: f64| s.mean().zip(s.ci95_half_width()).map(|(m, h)| m + sign * h);
+    for (regime, agg) in scenario.regimes.iter().zip(&aggregate.regimes) {
+        for metric in Metric::ALL {
+            let (s, d) = (&agg.totals[metric as usize], &agg.deltas[metric as usize]);
+            w.write_record([
+                regime.name.as_str(),
+                metric.name(),
+                &s.count().to_string(),
+                &cell(s.mean()),
+                &cell(s.sd()),
+                &cell(ci(s, -1.0)),
+                &cell(ci(s, 1.0)),
+                &cell(s.quantile(0.05)),
+                &cell(s.quantile(0.5)),
+                &cell(s.quantile(0.95)),
+                baseline,
+                &cell(d.mean()),
+                &cell(ci(d, -1.0)),
+                &cell(ci(d, 1.0)),
+            ])?;
+        }
+    }
+    w.flush()?;
+    Ok(())
+}
+
+fn write_commitments(dir: &Path, scenario: &Scenario) -> Result<()> {
+    let mut w = writer(dir, "commitments.csv")?;
+    w.write_record([
+        "regime",
+        "term",
+        "holder",
+        "amount_usd",
+        "start",
+        "deadline",
+    ])?;
+    for regime in &scenario.regimes {
+        for &id in &regime.terms {
+            let term = &scenario.terms[id.0 as usize];
+            if let TermKind::Commitment {
+                amount_usd,
+                deadline_day,
+                ..
+            } = term.kind
+            {
+                let holder = term
+                    .holder
+                    .map(|h| scenario.providers[h.0 as usize].id.as_str())
+                    .unwrap_or_default();
+                w.write_record([
+                    regime.name.as_str(),
+                    &term.id,
+                    holder,
+                    &amount_usd.to_string(),
+                    &scenario.calendar.date_of(term.start_day).to_string(),
+                    &scenario.calendar.date_of(deadline_day).to_string(),
+                ])?;
+            }
+        }
+    }
+    w.flush()?;
+    Ok(())
+}

@@ -1,0 +1,189 @@
+//! What one replication of one regime produces: totals, per-provider totals and monthly
+//! series. The simulation fills it; experiments aggregate it; reports read it.
+
+/// The totals of one replication, in the column order of replications.csv.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(usize)]
+pub enum Metric {
+    /// MW-months wanted within the horizon (served + unmet).
+    DemandMwMonths,
+    /// MW-months delivered (outage losses excluded).
+    ServedMwMonths,
+    /// MW-months never served: needs given up or still waiting at the end, and outage losses.
+    UnmetMwMonths,
+    /// Needs that arrived (including capacity in service at the start).
+    Needs,
+    /// Needs never served.
+    NeedsUnmet,
+    /// Mean days from a served new need's wanted start to its delivery.
+    MeanWaitDays,
+    /// Compute cost plus take-or-pay shortfall payments.
+    TotalCostUsd,
+    /// Σ price × MW × time over everything served.
+    ComputeCostUsd,
+    /// The incumbent's (Azure's) share of total cost.
+    AzureCostUsd,
+    /// The incumbent's share of MW-months served (0..1).
+    AzureShare,
+    /// Spend that counted towards spend commitments.
+    CommitmentSpentUsd,
+    /// Commitment amount not spent by the deadline.
+    CommitmentShortfallUsd,
+    /// Needs offered to a right-of-first-refusal holder.
+    RofrOffers,
+    /// Offers the holder declined (no room).
+    RofrDeclines,
+    /// Mean days an offer added to delivery.
+    RofrDelayDays,
+    /// Revenue earned on served product capacity.
+    RevenueUsd,
+    /// Revenue share paid to the holder of a revenue-share term.
+    RevenueShareUsd,
+    /// Revenue lost on unmet product capacity.
+    RevenueLostUsd,
+}
+
+impl Metric {
+    /// Every metric, in column order.
+    pub const ALL: [Metric; 18] = [
+        Metric::DemandMwMonths,
+        Metric::ServedMwMonths,
+        Metric::UnmetMwMonths,
+        Metric::Needs,
+        Metric::NeedsUnmet,
+        Metric::MeanWaitDays,
+        Metric::TotalCostUsd,
+        Metric::ComputeCostUsd,
+        Metric::AzureCostUsd,
+        Metric::AzureShare,
+        Metric::CommitmentSpentUsd,
+        Metric::CommitmentShortfallUsd,
+        Metric::RofrOffers,
+        Metric::RofrDeclines,
+        Metric::RofrDelayDays,
+        Metric::RevenueUsd,
+        Metric::RevenueShareUsd,
+        Metric::RevenueLostUsd,
+    ];
+    /// Number of metrics.
+    pub const COUNT: usize = Self::ALL.len();
+
+    /// Returns the CSV column name, with its unit.
+    pub fn name(self) -> &'static str {
+        match self {
+            Metric::DemandMwMonths => "demand_mw_months",
+            Metric::ServedMwMonths => "served_mw_months",
+            Metric::UnmetMwMonths => "unmet_mw_months",
+            Metric::Needs => "needs",
+            Metric::NeedsUnmet => "needs_unmet",
+            Metric::MeanWaitDays => "mean_wait_days",
+            Metric::TotalCostUsd => "total_cost_usd",
+            Metric::ComputeCostUsd => "compute_cost_usd",
+            Metric::AzureCostUsd => "azure_cost_usd",
+            Metric::AzureShare => "azure_share",
+            Metric::CommitmentSpentUsd => "commitment_spent_usd",
+            Metric::CommitmentShortfallUsd => "commitment_shortfall_usd",
+            Metric::RofrOffers => "rofr_offers",
+            Metric::RofrDeclines => "rofr_declines",
+            Metric::RofrDelayDays => "rofr_delay_days",
+            Metric::RevenueUsd => "revenue_usd",
+            Metric::RevenueShareUsd => "revenue_share_usd",
+            Metric::RevenueLostUsd => "revenue_lost_usd",
+        }
+    }
+}
+
+/// One provider's totals in one replication.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct ProviderTotals {
+    /// MW-months delivered.
+    pub served_mw_months: f64,
+    /// Spend with the provider, shortfall payments included.
+    pub cost_usd: f64,
+    /// Share of the lab's MW-months served (0..1; 0 when nothing was served).
+    pub share: f64,
+}
+
+/// The monthly series of one replication, `[provider][month]` or `[month]`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MonthlySeries {
+    /// Mean MW delivered in each month, per provider.
+    pub served_mw: Vec<Vec<f64>>,
+    /// Spend in each month, per provider (shortfall payments in the deadline's month).
+    pub cost_usd: Vec<Vec<f64>>,
+    /// Mean MW wanted in each month (served + unmet).
+    pub demand_mw: Vec<f64>,
+    /// Mean MW wanted but not served in each month.
+    pub unmet_mw: Vec<f64>,
+}
+
+/// Everything one replication of one regime produced.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReplicationResult {
+    /// Totals indexed by `Metric as usize`.
+    pub totals: [f64; Metric::COUNT],
+    /// Per provider, in scenario order.
+    pub providers: Vec<ProviderTotals>,
+    /// Monthly series.
+    pub monthly: MonthlySeries,
+}
+
+impl ReplicationResult {
+    /// Returns one total.
+    pub fn total(&self, metric: Metric) -> f64 {
+        self.totals[metric as usize]
+    }
+}
+
+/// The monthly series reported in timeseries.csv: per provider and for `all`.
+pub const PROVIDER_SERIES: [&str; 3] = ["served_mw", "cost_usd", "cumulative_cost_usd"];
+/// Series reported only for `all` providers, after the provider series.
+pub const ALL_ONLY_SERIES: [&str; 2] = ["demand_mw", "unmet_mw"];
+
+/// Returns the (provider or `all`, metric) label of every monthly series, in the order
+/// `MonthlySeries::for_each_value` visits them.
+pub fn series_labels(provider_ids: &[String]) -> Vec<(String, &'static str)> {
+    let mut labels = Vec::new();
+    for id in provider_ids.iter().map(String::as_str).chain(["all"]) {
+        labels.extend(PROVIDER_SERIES.iter().map(|m| (id.to_string(), *m)));
+    }
+    labels.extend(ALL_ONLY_SERIES.iter().map(|m| ("all".to_string(), *m)));
+    labels
+}
+
+impl MonthlySeries {
+    /// Calls `visit(series, month, value)` for every series of `series_labels`, month by month.
+    pub fn for_each_value(&self, mut visit: impl FnMut(usize, usize, f64)) {
+        let providers = self.served_mw.len();
+        let months = self.demand_mw.len();
+        let mut series = 0;
+        let mut provider_series =
+            |served: &dyn Fn(usize) -> f64, cost: &dyn Fn(usize) -> f64, series: &mut usize| {
+                let mut cumulative = 0.0;
+                for m in 0..months {
+                    let c = cost(m);
+                    cumulative += c;
+                    visit(*series, m, served(m));
+                    visit(*series + 1, m, c);
+                    visit(*series + 2, m, cumulative);
+                }
+                *series += PROVIDER_SERIES.len();
+            };
+        for p in 0..providers {
+            provider_series(
+                &|m| self.served_mw[p][m],
+                &|m| self.cost_usd[p][m],
+                &mut series,
+            );
+        }
+        provider_series(
+            &|m| (0..providers).map(|p| self.served_mw[p][m]).sum(),
+            &|m| (0..providers).map(|p| self.cost_usd[p][m]).sum(),
+            &mut series,
+        );
+        for m in 0..months {
+            visit(series, m, self.demand_mw[m]);
+            visit(series + 1, m, self.unmet_mw[m]);
+        }
+    }
+}

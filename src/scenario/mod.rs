@@ -1,0 +1,645 @@
+//! Scenario files: TOML parsing, `--set` overrides and validation into the model.
+//! Only this module knows TOML.
+
+mod raw;
+mod set;
+
+use std::path::Path;
+
+use chrono::NaiveDate;
+use toml::value::Datetime;
+
+use crate::model::calendar::Calendar;
+use crate::model::dist::{Dist, DistSpec};
+use crate::model::{
+    ClassId, ClassSet, Market, Outages, PolicyKind, Provider, ProviderId, Regime, Scenario, Term,
+    TermId, TermKind, Tranche, WorkloadClass,
+};
+use raw::{RawScenario, RawTerm};
+pub use set::{Override, parse_override};
+
+/// The default study, embedded in the binary.
+pub const DEFAULT_SCENARIO: &str = include_str!("../../data/scenarios/default.toml");
+/// Name shown for the embedded default scenario.
+pub const DEFAULT_SCENARIO_NAME: &str = "data/scenarios/default.toml (embedded)";
+
+/// One thing wrong with a scenario: where, what was found, what is allowed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Problem {
+    /// Dotted path of the field (`providers.azure.share_available`).
+    pub field: String,
+    /// What is wrong and what is allowed.
+    pub message: String,
+}
+
+/// Why a scenario could not be used. Every variant names the file.
+#[derive(Debug, thiserror::Error)]
+pub enum ScenarioError {
+    /// The file could not be read.
+    #[error("cannot read scenario {file}: {source}")]
+    Read {
+        file: String,
+        source: std::io::Error,
+    },
+    /// The TOML is malformed, or a field has the wrong type or an unknown name.
+    #[error("{file}: {message}")]
+    Parse { file: String, message: String },
+    /// A `--set KEY=VALUE` names nothing in the scenario or its value is malformed.
+    #[error("{file}: --set {key}: {message}")]
+    Override {
+        file: String,
+        key: String,
+        message: String,
+    },
+    /// Fields out of range, dangling references, dates out of order.
+    #[error("{file}: {} problem(s):\n{}", problems.len(), problems.iter().map(|p| format!("  - {}: {}", p.field, p.message)).collect::<Vec<_>>().join("\n"))]
+    Invalid {
+        file: String,
+        problems: Vec<Problem>,
+    },
+}
+
+/// Reads, overrides and validates a scenario file.
+pub fn load_file(path: &Path, overrides: &[Override]) -> Result<Scenario, ScenarioError> {
+    let file = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|source| ScenarioError::Read {
+        file: file.clone(),
+        source,
+    })?;
+    load_str(&text, &file, overrides)
+}
+
+/// Parses, overrides and validates scenario text; `file` names it in errors.
+pub fn load_str(text: &str, file: &str, overrides: &[Override]) -> Result<Scenario, ScenarioError> {
+    let raw: RawScenario = if overrides.is_empty() {
+        // Parsing the text directly keeps line and column numbers in errors.
+        toml::from_str(text).map_err(|e| parse_error(file, &e))?
+    } else {
+        let mut table: toml::Table = toml::from_str(text).map_err(|e| parse_error(file, &e))?;
+        for o in overrides {
+            set::apply(&mut table, o).map_err(|message| ScenarioError::Override {
+                file: file.to_string(),
+                key: o.key.clone(),
+                message,
+            })?;
+        }
+        toml::Table::try_into(table).map_err(|e| ScenarioError::Parse {
+            file: file.to_string(),
+            message: format!("after --set: {}", e.message()),
+        })?
+    };
+    validate(raw).map_err(|problems| ScenarioError::Invalid {
+        file: file.to_string(),
+        problems,
+    })
+}
+
+fn parse_error(file: &str, e: &toml::de::Error) -> ScenarioError {
+    ScenarioError::Parse {
+        file: file.to_string(),
+        message: e.to_string().trim_end().to_string(),
+    }
+}
+
+/// Collects problems while building the model, so that all are reported at once.
+struct Checker {
+    problems: Vec<Problem>,
+}
+
+impl Checker {
+    fn problem(&mut self, field: impl Into<String>, message: impl Into<String>) {
+        self.problems.push(Problem {
+            field: field.into(),
+            message: message.into(),
+        });
+    }
+
+    /// Builds a distribution whose every value must lie in `[min, max]`.
+    fn dist(&mut self, field: &str, spec: &DistSpec, min: f64, max: f64) -> Dist {
+        match spec.build() {
+            Ok(dist) => {
+                // Unbounded tails (normal, lognormal, exponential) are clamped when sampled;
+                // a bounded support must lie inside the allowed range.
+                let (low, high) = spec.support();
+                if (low.is_finite() && low < min) || (high.is_finite() && high > max) {
+                    self.problem(
+                        field,
+                        format!(
+                            "values must lie in {}, found {} to {}",
+                            range(min, max),
+                            low,
+                            high
+                        ),
+                    );
+                }
+                dist
+            }
+            Err(message) => {
+                self.problem(field, message);
+                Dist::Constant(0.0)
+            }
+        }
+    }
+
+    fn number(&mut self, field: &str, value: f64, min: f64, max: f64) -> f64 {
+        if value.is_nan() || value < min || value > max {
+            self.problem(
+                field,
+                format!("must lie in {}, found {value}", range(min, max)),
+            );
+        }
+        value
+    }
+
+    fn date(&mut self, field: &str, value: &Datetime) -> NaiveDate {
+        let parsed = match (&value.date, &value.time, &value.offset) {
+            (Some(d), None, None) => {
+                NaiveDate::from_ymd_opt(d.year as i32, d.month as u32, d.day as u32)
+            }
+            _ => None,
+        };
+        parsed.unwrap_or_else(|| {
+            self.problem(
+                field,
+                format!("must be a date like 2025-01-21, found {value}"),
+            );
+            NaiveDate::MIN
+        })
+    }
+
+    fn reference<T: Copy>(
+        &mut self,
+        field: &str,
+        name: &str,
+        kind: &str,
+        known: &[(&str, T)],
+    ) -> Option<T> {
+        if let Some((_, id)) = known.iter().find(|(n, _)| *n == name) {
+            return Some(*id);
+        }
+        let names: Vec<&str> = known.iter().map(|(n, _)| *n).collect();
+        self.problem(
+            field,
+            format!("no {kind} named '{name}'{}", suggestion(name, &names)),
+        );
+        None
+    }
+}
+
+fn range(min: f64, max: f64) -> String {
+    match (min.is_finite(), max.is_finite()) {
+        (true, true) => format!("[{min}, {max}]"),
+        (true, false) => format!("[{min}, ∞)"),
+        (false, true) => format!("(-∞, {max}]"),
+        (false, false) => "any number".to_string(),
+    }
+}
+
+/// Returns " (did you mean 'x'?)" for the closest of `names`, or the list of names.
+pub fn suggestion(name: &str, names: &[&str]) -> String {
+    let best = names
+        .iter()
+        .map(|n| (strsim::levenshtein(name, n), *n))
+        .min();
+    match best {
+        Some((distance, n)) if distance <= 3.max(name.len() / 3) => {
+            format!(" (did you mean '{n}'?)")
+        }
+        _ if names.is_empty() => " (none are defined)".to_string(),
+        _ => format!(" (known: {})", names.join(", ")),
+    }
+}
+
+const TERM_KINDS: [&str; 5] = [
+    "exclusivity",
+    "first_refusal",
+    "commitment",
+    "revenue_share",
+    "agi_clause",
+];
+const POLICIES: [&str; 4] = ["cheapest", "fastest", "commitment_first", "diversified"];
+const INF: f64 = f64::INFINITY;
+
+fn validate(raw: RawScenario) -> Result<Scenario, Vec<Problem>> {
+    let mut c = Checker {
+        problems: Vec::new(),
+    };
+    let start = c.date("scenario.start", &raw.scenario.start);
+    let end = c.date("scenario.end", &raw.scenario.end);
+    if start != NaiveDate::MIN && end != NaiveDate::MIN && end <= start {
+        c.problem(
+            "scenario.end",
+            format!("must be after scenario.start ({start}), found {end}"),
+        );
+    }
+    if raw.providers.len() > 64 || raw.demand.len() > 64 {
+        c.problem(
+            "providers",
+            "at most 64 providers and 64 demand classes are supported",
+        );
+    }
+    let valid_dates = end > start && start != NaiveDate::MIN;
+    let calendar = Calendar::new(
+        start,
+        if valid_dates {
+            end
+        } else {
+            start + chrono::Days::new(1)
+        },
+    );
+    let day = |c: &mut Checker, field: &str, value: &Datetime| {
+        let date = c.date(field, value);
+        calendar.day_of(date)
+    };
+
+    let market = Market {
+        price_usd_per_mw_month: c.dist(
+            "market.price_usd_per_mw_month",
+            &raw.market.price_usd_per_mw_month,
+            0.0,
+            1e12,
+        ),
+        price_trend_per_year: c.dist(
+            "market.price_trend_per_year",
+            &raw.market.price_trend_per_year,
+            -1.0,
+            10.0,
+        ),
+    };
+
+    let provider_names: Vec<(&str, ProviderId)> = raw
+        .providers
+        .keys()
+        .enumerate()
+        .map(|(i, k)| (k.as_str(), ProviderId(i as u16)))
+        .collect();
+    let class_names: Vec<(&str, ClassId)> = raw
+        .demand
+        .keys()
+        .enumerate()
+        .map(|(i, k)| (k.as_str(), ClassId(i as u16)))
+        .collect();
+    let term_names: Vec<(&str, TermId)> = raw
+        .terms
+        .keys()
+        .enumerate()
+        .map(|(i, k)| (k.as_str(), TermId(i as u16)))
+        .collect();
+
+    let mut providers = Vec::new();
+    for (id, p) in &raw.providers {
+        let at = |f: &str| format!("providers.{id}.{f}");
+        let mut tranches = Vec::new();
+        for (k, t) in p.capacity.iter().enumerate() {
+            let at_t = |f: &str| format!("providers.{id}.capacity[{k}].{f}");
+            tranches.push(Tranche {
+                online_day: day(&mut c, &at_t("online"), &t.online),
+                size_mw: c.number(&at_t("size_mw"), t.size_mw, 0.0, 1e12),
+                slip_probability: c.number(&at_t("slip_probability"), t.slip_probability, 0.0, 1.0),
+                slip_days: c.dist(&at_t("slip_days"), &t.slip_days, 0.0, 1e6),
+            });
+        }
+        let outages = p.outages.as_ref().map(|o| Outages {
+            per_year: c.number(&at("outages.per_year"), o.per_year, 0.0, 1e4),
+            duration_days: c.dist(&at("outages.duration_days"), &o.duration_days, 0.0, 1e6),
+            fraction: c.dist(&at("outages.fraction"), &o.fraction, 0.0, 1.0),
+        });
+        providers.push(Provider {
+            id: id.clone(),
+            name: p.name.clone(),
+            price_premium: c.dist(&at("price_premium"), &p.price_premium, -1.0, 100.0),
+            share_available: c.dist(&at("share_available"), &p.share_available, 0.0, 1.0),
+            lead_time_days: c.dist(&at("lead_time_days"), &p.lead_time_days, 0.0, 1e6),
+            tranches,
+            outages,
+        });
+    }
+
+    let mut classes = Vec::new();
+    for (id, d) in &raw.demand {
+        let at = |f: &str| format!("demand.{id}.{f}");
+        classes.push(WorkloadClass {
+            id: id.clone(),
+            arrivals_per_year: c.number(&at("arrivals_per_year"), d.arrivals_per_year, 0.0, 1e7),
+            arrivals_growth_per_year: c.dist(
+                &at("arrivals_growth_per_year"),
+                &d.arrivals_growth_per_year,
+                0.0,
+                100.0,
+            ),
+            size_mw: c.dist(&at("size_mw"), &d.size_mw, 0.0, 1e12),
+            size_growth_per_year: c.dist(
+                &at("size_growth_per_year"),
+                &d.size_growth_per_year,
+                0.0,
+                100.0,
+            ),
+            term_days: c.dist(&at("term_days"), &d.term_days, 0.0, 1e6),
+            notice_days: c.dist(&at("notice_days"), &d.notice_days, 0.0, 1e6),
+            patience_days: c.dist(&at("patience_days"), &d.patience_days, 0.0, INF),
+            revenue_usd_per_mw_month: c.dist(
+                &at("revenue_usd_per_mw_month"),
+                &d.revenue_usd_per_mw_month,
+                0.0,
+                1e12,
+            ),
+            initial_mw: c.number(&at("initial_mw"), d.initial_mw, 0.0, 1e12),
+        });
+    }
+
+    let all_classes = ClassSet(if classes.len() >= 64 {
+        u64::MAX
+    } else {
+        (1u64 << classes.len()) - 1
+    });
+    let mut terms = Vec::new();
+    for (id, t) in &raw.terms {
+        terms.push(validate_term(
+            &mut c,
+            id,
+            t,
+            &calendar,
+            &provider_names,
+            &class_names,
+            &term_names,
+            all_classes,
+        ));
+    }
+
+    let mut regimes = Vec::new();
+    for (name, r) in &raw.regimes {
+        let at = |f: &str| format!("regimes.{name}.{f}");
+        let terms = r
+            .terms
+            .iter()
+            .filter_map(|t| c.reference(&at("terms"), t, "term", &term_names))
+            .collect();
+        let policy = match r.policy.as_str() {
+            "cheapest" => PolicyKind::Cheapest,
+            "fastest" => PolicyKind::Fastest,
+            "commitment_first" => PolicyKind::CommitmentFirst,
+            "diversified" => match r.max_share {
+                Some(share) => PolicyKind::Diversified {
+                    max_share: c.number(&at("max_share"), share, 0.0, 1.0),
+                },
+                None => {
+                    c.problem(
+                        at("max_share"),
+                        "the diversified policy needs max_share in [0, 1]",
+                    );
+                    PolicyKind::Cheapest
+                }
+            },
+            other => {
+                c.problem(
+                    at("policy"),
+                    format!(
+                        "unknown policy '{other}'{}; allowed: {}",
+                        suggestion(other, &POLICIES),
+                        POLICIES.join(", ")
+                    ),
+                );
+                PolicyKind::Cheapest
+            }
+        };
+        if r.max_share.is_some() && !matches!(policy, PolicyKind::Diversified { .. }) {
+            c.problem(
+                at("max_share"),
+                "only the diversified policy takes max_share",
+            );
+        }
+        regimes.push(Regime {
+            name: name.clone(),
+            description: r.description.clone(),
+            terms,
+            policy,
+        });
+    }
+    if regimes.is_empty() {
+        c.problem("regimes", "at least one regime is needed");
+    }
+    let regime_names: Vec<(&str, usize)> = raw
+        .regimes
+        .keys()
+        .enumerate()
+        .map(|(i, k)| (k.as_str(), i))
+        .collect();
+    let baseline = c.reference(
+        "scenario.baseline",
+        &raw.scenario.baseline,
+        "regime",
+        &regime_names,
+    );
+    let incumbent = c.reference(
+        "scenario.incumbent",
+        &raw.scenario.incumbent,
+        "provider",
+        &provider_names,
+    );
+
+    match (c.problems.is_empty(), baseline, incumbent) {
+        (true, Some(baseline), Some(incumbent)) => Ok(Scenario {
+            name: raw.scenario.name,
+            description: raw.scenario.description,
+            calendar,
+            incumbent,
+            market,
+            providers,
+            classes,
+            terms,
+            regimes,
+            baseline,
+        }),
+        _ => Err(c.problems),
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn validate_term(
+    c: &mut Checker,
+    id: &str,
+    t: &RawTerm,
+    calendar: &Calendar,
+    providers: &[(&str, ProviderId)],
+    classes: &[(&str, ClassId)],
+    terms: &[(&str, TermId)],
+    all_classes: ClassSet,
+) -> Term {
+    let at = |f: &str| format!("terms.{id}.{f}");
+    let start_day = t
+        .start
+        .as_ref()
+        .map_or(0.0, |d| calendar.day_of(c.date(&at("start"), d)));
+    let end_day = t.end.as_ref().map_or(calendar.horizon_days(), |d| {
+        calendar.day_of(c.date(&at("end"), d))
+    });
+    if end_day <= start_day {
+        c.problem(at("end"), "must be after the term's start");
+    }
+    let holder = t
+        .holder
+        .as_ref()
+        .and_then(|h| c.reference(&at("holder"), h, "provider", providers));
+    let scope = match &t.classes {
+        None => all_classes,
+        Some(names) => ClassSet(
+            names
+                .iter()
+                .filter_map(|n| c.reference(&at("classes"), n, "demand class", classes))
+                .fold(0, |mask, class| mask | (1 << class.0)),
+        ),
+    };
+    // Which optional fields each kind takes; any other given field is a mistake.
+    let given: [(&str, bool); 11] = [
+        ("holder", t.holder.is_some()),
+        ("answer_window_days", t.answer_window_days.is_some()),
+        ("price_match", t.price_match.is_some()),
+        ("amount_usd", t.amount_usd.is_some()),
+        ("deadline", t.deadline.is_some()),
+        ("take_or_pay", t.take_or_pay.is_some()),
+        ("rate", t.rate.is_some()),
+        ("cap_usd", t.cap_usd.is_some()),
+        ("declared_after_years", t.declared_after_years.is_some()),
+        ("verification_days", t.verification_days.is_some()),
+        ("ends", t.ends.is_some()),
+    ];
+    let takes: &[&str] = match t.kind.as_str() {
+        "exclusivity" => &["holder"],
+        "first_refusal" => &["holder", "answer_window_days", "price_match"],
+        "commitment" => &["holder", "amount_usd", "deadline", "take_or_pay"],
+        "revenue_share" => &["holder", "rate", "cap_usd"],
+        "agi_clause" => &["declared_after_years", "verification_days", "ends"],
+        other => {
+            c.problem(
+                at("kind"),
+                format!(
+                    "unknown kind '{other}'{}; allowed: {}",
+                    suggestion(other, &TERM_KINDS),
+                    TERM_KINDS.join(", ")
+                ),
+            );
+            &[]
+        }
+    };
+    for (field, present) in given {
+        if present && !takes.contains(&field) && TERM_KINDS.contains(&t.kind.as_str()) {
+            c.problem(
+                at(field),
+                format!(
+                    "a {} term does not take {field} (it takes: {})",
+                    t.kind,
+                    takes.join(", ")
+                ),
+            );
+        }
+    }
+    if takes.contains(&"holder") && t.holder.is_none() {
+        c.problem(
+            at("holder"),
+            format!("a {} term needs a holder (a provider)", t.kind),
+        );
+    }
+    let required = |c: &mut Checker, field: &str, present: bool| {
+        if !present && TERM_KINDS.contains(&t.kind.as_str()) {
+            c.problem(at(field), format!("a {} term needs {field}", t.kind));
+        }
+    };
+    let kind = match t.kind.as_str() {
+        "first_refusal" => TermKind::FirstRefusal {
+            answer_window_days: c.dist(
+                &at("answer_window_days"),
+                &t.answer_window_days.unwrap_or(DistSpec::Constant(0.0)),
+                0.0,
+                1e6,
+            ),
+            price_match: t.price_match.unwrap_or(false),
+        },
+        "commitment" => {
+            required(c, "amount_usd", t.amount_usd.is_some());
+            required(c, "deadline", t.deadline.is_some());
+            let deadline_day = t
+                .deadline
+                .as_ref()
+                .map_or(end_day, |d| calendar.day_of(c.date(&at("deadline"), d)));
+            if deadline_day <= start_day || deadline_day > calendar.horizon_days() {
+                c.problem(
+                    at("deadline"),
+                    format!(
+                        "must be after the term's start and no later than the scenario end ({})",
+                        calendar.end
+                    ),
+                );
+            }
+            TermKind::Commitment {
+                amount_usd: c.number(&at("amount_usd"), t.amount_usd.unwrap_or(0.0), 0.0, 1e15),
+                deadline_day,
+                take_or_pay: t.take_or_pay.unwrap_or(true),
+            }
+        }
+        "revenue_share" => {
+            required(c, "rate", t.rate.is_some());
+            TermKind::RevenueShare {
+                rate: c.number(&at("rate"), t.rate.unwrap_or(0.0), 0.0, 1.0),
+                cap_usd: t
+                    .cap_usd
+                    .map(|cap| c.number(&at("cap_usd"), cap, 0.0, 1e15)),
+            }
+        }
+        "agi_clause" => {
+            required(c, "declared_after_years", t.declared_after_years.is_some());
+            let years = t.declared_after_years.unwrap_or(DistSpec::Constant(INF));
+            c.dist(&at("declared_after_years"), &years, 0.0, INF);
+            let declared_day = scale_years(&years).build().unwrap_or(Dist::Constant(INF));
+            TermKind::AgiClause {
+                declared_day,
+                verification_days: c.dist(
+                    &at("verification_days"),
+                    &t.verification_days.unwrap_or(DistSpec::Constant(0.0)),
+                    0.0,
+                    1e6,
+                ),
+                ends: t
+                    .ends
+                    .iter()
+                    .flatten()
+                    .filter_map(|n| c.reference(&at("ends"), n, "term", terms))
+                    .collect(),
+            }
+        }
+        _ => TermKind::Exclusivity,
+    };
+    Term {
+        id: id.to_string(),
+        kind,
+        holder,
+        start_day,
+        end_day,
+        classes: scope,
+    }
+}
+
+/// Converts a distribution in years to one in days.
+fn scale_years(spec: &DistSpec) -> DistSpec {
+    use crate::model::dist::NamedDist as N;
+    let d = crate::model::DAYS_PER_YEAR;
+    match *spec {
+        DistSpec::Constant(v) | DistSpec::Named(N::Constant { value: v }) => {
+            DistSpec::Constant(v * d)
+        }
+        DistSpec::Named(N::Uniform { low, high }) => DistSpec::Named(N::Uniform {
+            low: low * d,
+            high: high * d,
+        }),
+        DistSpec::Named(N::Normal { mean, sd }) => DistSpec::Named(N::Normal {
+            mean: mean * d,
+            sd: sd * d,
+        }),
+        DistSpec::Named(N::Lognormal { median, sigma }) => DistSpec::Named(N::Lognormal {
+            median: median * d,
+            sigma,
+        }),
+        DistSpec::Named(N::Exponential { mean }) => {
+            DistSpec::Named(N::Exponential { mean: mean * d })
+        }
+    }
+}

@@ -1,0 +1,104 @@
+//! `--set KEY=VALUE` overrides applied to the parsed TOML before validation.
+
+use toml::{Table, Value};
+
+use super::suggestion;
+
+/// One override: a dotted key into the scenario and a TOML value.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Override {
+    /// Dotted path (`providers.azure.share_available`, `providers.azure.capacity.0.size_mw`).
+    pub key: String,
+    /// The new value.
+    pub value: Value,
+}
+
+/// Parses `KEY=VALUE`; the value is read as TOML (`0.5`, `2026-01-01`, `{ dist = "uniform",
+/// low = 1, high = 2 }`, `["a", "b"]`), or else taken as a string.
+pub fn parse_override(text: &str) -> Result<Override, String> {
+    let (key, value) = text
+        .split_once('=')
+        .ok_or_else(|| format!("'{text}' is not KEY=VALUE"))?;
+    let (key, value) = (key.trim(), value.trim());
+    if key.is_empty() || key.split('.').any(str::is_empty) {
+        return Err(format!(
+            "'{key}' is not a dotted key like providers.azure.lead_time_days"
+        ));
+    }
+    if value.is_empty() {
+        return Err(format!("no value given for {key}"));
+    }
+    let value = match toml::from_str::<Table>(&format!("v = {value}")) {
+        Ok(mut table) => table.remove("v").expect("parsed table has the key"),
+        Err(_) => Value::String(value.to_string()),
+    };
+    Ok(Override {
+        key: key.to_string(),
+        value,
+    })
+}
+
+/// Sets `o.key` in `table`. Every part of the key but the last must exist; the last may be
+/// new only inside an existing table (validation then rejects names the format does not know).
+pub fn apply(table: &mut Table, o: &Override) -> Result<(), String> {
+    let mut root = Value::Table(std::mem::take(table));
+    let result = apply_to(&mut root, o);
+    let Value::Table(restored) = root else {
+        unreachable!("the root stays a table")
+    };
+    *table = restored;
+    result
+}
+
+fn apply_to(root: &mut Value, o: &Override) -> Result<(), String> {
+    let parts: Vec<&str> = o.key.split('.').collect();
+    let (last, path) = parts.split_last().expect("keys are not empty");
+    let mut here = root;
+    let mut walked = String::new();
+    for part in path {
+        here = step(here, part, &walked)?;
+        walked = if walked.is_empty() {
+            part.to_string()
+        } else {
+            format!("{walked}.{part}")
+        };
+    }
+    match here {
+        Value::Table(t) => {
+            t.insert(last.to_string(), o.value.clone());
+            Ok(())
+        }
+        Value::Array(_) => {
+            *step(here, last, &walked)? = o.value.clone();
+            Ok(())
+        }
+        _ => Err(format!("{walked} is a value, not a table")),
+    }
+}
+
+fn step<'v>(here: &'v mut Value, part: &str, walked: &str) -> Result<&'v mut Value, String> {
+    let at = if walked.is_empty() {
+        "the scenario".to_string()
+    } else {
+        walked.to_string()
+    };
+    match here {
+        Value::Table(t) => {
+            let names: Vec<String> = t.keys().cloned().collect();
+            t.get_mut(part).ok_or_else(|| {
+                let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+                format!("{at} has no key '{part}'{}", suggestion(part, &refs))
+            })
+        }
+        Value::Array(items) => {
+            let len = items.len();
+            let index: usize = part
+                .parse()
+                .map_err(|_| format!("{at} is a list: use an index 0..{len}"))?;
+            items
+                .get_mut(index)
+                .ok_or_else(|| format!("{at} has {len} entries, no index {index}"))
+        }
+        _ => Err(format!("{at} is a value, not a table")),
+    }
+}

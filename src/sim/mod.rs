@@ -1,0 +1,550 @@
+//! One replication of one regime: the event loop over the model.
+//!
+//! Needs arrive, are offered to a right-of-first-refusal holder or placed by the regime's
+//! policy among the providers its terms allow, or wait first-come-first-served until capacity
+//! frees up or their patience runs out. The loop records leases and outage losses; the
+//! accounting turns them into totals and monthly series.
+
+mod accounting;
+
+pub use accounting::account;
+
+use rand::SeedableRng;
+use rand::rngs::SmallRng;
+
+use crate::engine::EventQueue;
+use crate::model::world::{World, stream_seed};
+use crate::model::{DAYS_PER_MONTH, ProviderId, Regime, Scenario, TermId, TermKind};
+use crate::policy::{self, AllocationPolicy, Candidate, Reason};
+use crate::results::ReplicationResult;
+
+/// Capacity within this many MW of a need's size counts as room (float drift in sums).
+const ROOM_TOLERANCE_MW: f64 = 1e-6;
+/// Stream tags of a need's own draws.
+const DRAW_LEAD_TIME: u64 = 1;
+const DRAW_ANSWER_WINDOW: u64 = 2;
+
+/// Something that happens at an instant.
+#[derive(Debug, Clone, Copy)]
+pub enum Event {
+    /// Need `i` of the world becomes known.
+    NeedArrives(u32),
+    /// The holder of a first-refusal term answers the offer of a need.
+    OfferAnswered { need: u32, term: TermId },
+    /// Capacity arrival `i` of the world comes online.
+    CapacityOnline(u32),
+    /// Lease `i` ends and frees its MW.
+    LeaseEnds(u32),
+    /// Outage `i` of the world starts.
+    OutageStarts(u32),
+    /// Outage `i` ends.
+    OutageEnds(u32),
+    /// A waiting need's patience runs out.
+    PatienceRunsOut(u32),
+    /// A term of the regime starts or ends: waiting needs may now go elsewhere.
+    TermBoundary,
+    /// An AGI clause takes effect and ends the terms it names.
+    AgiDeclared(TermId),
+}
+
+/// A need placed with a provider.
+#[derive(Debug, Clone, Copy)]
+pub struct Lease {
+    /// The need (index into the world's needs).
+    pub need: u32,
+    /// Who serves it.
+    pub provider: ProviderId,
+    /// Day the provider was chosen.
+    pub decision_day: f64,
+    /// Day capacity is delivered.
+    pub delivery_day: f64,
+    /// Day the lease ends (delivery + term).
+    pub end_day: f64,
+    /// MW.
+    pub size_mw: f64,
+    /// Locked price, USD per MW-month.
+    pub price_usd_per_mw_month: f64,
+    /// Why this provider.
+    pub reason: Reason,
+}
+
+/// MW of a lease lost to an outage over `[start_day, end_day)`.
+#[derive(Debug, Clone, Copy)]
+pub struct OutageLoss {
+    /// The lease hit.
+    pub lease: u32,
+    /// First day lost.
+    pub start_day: f64,
+    /// First day back.
+    pub end_day: f64,
+    /// MW down.
+    pub mw: f64,
+}
+
+/// What happened to a need.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Fate {
+    /// Not yet arrived.
+    Pending,
+    /// Offered to a first-refusal holder, answer pending.
+    Offered,
+    /// In the first-come-first-served queue.
+    Waiting,
+    /// Placed: the lease index.
+    Served(u32),
+    /// Given up after its patience ran out.
+    Lost,
+}
+
+/// The raw record of one replication of one regime, before accounting.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    /// Leases in the order they were made.
+    pub leases: Vec<Lease>,
+    /// Outage losses.
+    pub losses: Vec<OutageLoss>,
+    /// What happened to each need of the world.
+    pub fates: Vec<Fate>,
+    /// Offers made to first-refusal holders.
+    pub rofr_offers: u64,
+    /// Offers declined.
+    pub rofr_declines: u64,
+    /// Total days the offers added before delivery.
+    pub rofr_delay_days: f64,
+    /// Day each scenario term stopped being in force (its end, or an AGI declaration).
+    pub term_end_day: Vec<f64>,
+    /// Events processed.
+    pub events: u64,
+}
+
+/// Runs one regime on one world and returns the raw outcome.
+pub fn simulate(scenario: &Scenario, regime: &Regime, world: &World) -> Outcome {
+    Simulation::new(scenario, regime, world).run()
+}
+
+/// Runs one regime on one world and returns its accounted result.
+pub fn replicate(scenario: &Scenario, regime: &Regime, world: &World) -> ReplicationResult {
+    account(scenario, regime, world, &simulate(scenario, regime, world))
+}
+
+struct Simulation<'a> {
+    scenario: &'a Scenario,
+    regime: &'a Regime,
+    world: &'a World,
+    policy: Box<dyn AllocationPolicy>,
+    horizon_days: f64,
+    events: EventQueue<Event>,
+    capacity_mw: Vec<f64>,
+    down_mw: Vec<f64>,
+    used_mw: Vec<f64>,
+    /// MW each outage took down, to give back when it ends.
+    outage_down_mw: Vec<f64>,
+    /// Waiting needs in arrival order; entries no longer waiting are dropped lazily.
+    waiting: Vec<u32>,
+    leases_by_provider: Vec<Vec<u32>>,
+    /// Spend already contracted towards each commitment term (by scenario term index).
+    contracted_usd: Vec<f64>,
+    outcome: Outcome,
+}
+
+impl<'a> Simulation<'a> {
+    fn new(scenario: &'a Scenario, regime: &'a Regime, world: &'a World) -> Self {
+        let providers = scenario.providers.len();
+        Self {
+            scenario,
+            regime,
+            world,
+            policy: policy::for_kind(regime.policy),
+            horizon_days: scenario.calendar.horizon_days(),
+            events: EventQueue::with_capacity(1024),
+            capacity_mw: vec![0.0; providers],
+            down_mw: vec![0.0; providers],
+            used_mw: vec![0.0; providers],
+            outage_down_mw: vec![0.0; world.outages.len()],
+            waiting: Vec::new(),
+            leases_by_provider: vec![Vec::new(); providers],
+            contracted_usd: vec![0.0; scenario.terms.len()],
+            outcome: Outcome {
+                leases: Vec::new(),
+                losses: Vec::new(),
+                fates: vec![Fate::Pending; world.needs.len()],
+                rofr_offers: 0,
+                rofr_declines: 0,
+                rofr_delay_days: 0.0,
+                term_end_day: scenario.terms.iter().map(|t| t.end_day).collect(),
+                events: 0,
+            },
+        }
+    }
+
+    fn run(mut self) -> Outcome {
+        // Capacity first, so that capacity online at day 0 is there for needs at day 0.
+        for (i, arrival) in self.world.capacity.iter().enumerate() {
+            self.events
+                .schedule_at(arrival.day, Event::CapacityOnline(i as u32));
+        }
+        for (i, outage) in self.world.outages.iter().enumerate() {
+            self.events
+                .schedule_at(outage.start_day, Event::OutageStarts(i as u32));
+        }
+        for &term in &self.regime.terms {
+            let t = &self.scenario.terms[term.0 as usize];
+            for day in [t.start_day, t.end_day] {
+                if day > 0.0 && day < self.horizon_days {
+                    self.events.schedule_at(day, Event::TermBoundary);
+                }
+            }
+            let agi_day = self.world.agi_effective_day[term.0 as usize];
+            if matches!(t.kind, TermKind::AgiClause { .. }) && agi_day < self.horizon_days {
+                self.events
+                    .schedule_at(agi_day.max(t.start_day), Event::AgiDeclared(term));
+            }
+        }
+        if let Some(first) = self.world.needs.first() {
+            self.events
+                .schedule_at(first.arrival_day, Event::NeedArrives(0));
+        }
+
+        while let Some((now, event)) = self.events.pop_until(self.horizon_days) {
+            self.handle(now, event);
+        }
+        self.outcome.events = self.events.processed();
+        self.outcome
+    }
+
+    fn handle(&mut self, now: f64, event: Event) {
+        match event {
+            Event::NeedArrives(i) => {
+                if let Some(next) = self.world.needs.get(i as usize + 1) {
+                    self.events
+                        .schedule_at(next.arrival_day, Event::NeedArrives(i + 1));
+                }
+                self.on_need(now, i);
+            }
+            Event::OfferAnswered { need, term } => self.on_answer(now, need, term),
+            Event::CapacityOnline(i) => {
+                let arrival = self.world.capacity[i as usize];
+                self.capacity_mw[arrival.provider.0 as usize] += arrival.mw;
+                self.serve_waiting(now);
+            }
+            Event::LeaseEnds(l) => {
+                let lease = self.outcome.leases[l as usize];
+                self.used_mw[lease.provider.0 as usize] -= lease.size_mw;
+                self.serve_waiting(now);
+            }
+            Event::OutageStarts(o) => self.on_outage(now, o),
+            Event::OutageEnds(o) => {
+                let p = self.world.outages[o as usize].provider.0 as usize;
+                self.down_mw[p] -= self.outage_down_mw[o as usize];
+                self.serve_waiting(now);
+            }
+            Event::PatienceRunsOut(i) => {
+                if self.outcome.fates[i as usize] == Fate::Waiting {
+                    self.outcome.fates[i as usize] = Fate::Lost;
+                }
+            }
+            Event::TermBoundary => self.serve_waiting(now),
+            Event::AgiDeclared(term) => {
+                if let TermKind::AgiClause { ends, .. } = &self.scenario.terms[term.0 as usize].kind
+                {
+                    for ended in ends {
+                        let end = &mut self.outcome.term_end_day[ended.0 as usize];
+                        *end = end.min(now);
+                    }
+                }
+                self.serve_waiting(now);
+            }
+        }
+    }
+
+    fn in_force(&self, term: TermId, now: f64) -> bool {
+        let t = &self.scenario.terms[term.0 as usize];
+        t.start_day <= now && now < self.outcome.term_end_day[term.0 as usize]
+    }
+
+    /// Returns the providers the regime allows for need `i` now, as a bit mask.
+    fn eligible(&self, i: u32, now: f64) -> u64 {
+        let class = self.world.needs[i as usize].class;
+        let mut mask = if self.scenario.providers.len() >= 64 {
+            u64::MAX
+        } else {
+            (1u64 << self.scenario.providers.len()) - 1
+        };
+        for &term in &self.regime.terms {
+            let t = &self.scenario.terms[term.0 as usize];
+            if matches!(t.kind, TermKind::Exclusivity)
+                && t.classes.contains(class)
+                && self.in_force(term, now)
+            {
+                mask &= 1 << t.holder.expect("validated: exclusivity has a holder").0;
+            }
+        }
+        mask
+    }
+
+    /// Returns the first-refusal term in force for need `i` whose holder is eligible.
+    fn first_refusal(&self, i: u32, now: f64, mask: u64) -> Option<TermId> {
+        let class = self.world.needs[i as usize].class;
+        self.regime.terms.iter().copied().find(|&term| {
+            let t = &self.scenario.terms[term.0 as usize];
+            matches!(t.kind, TermKind::FirstRefusal { .. })
+                && t.classes.contains(class)
+                && self.in_force(term, now)
+                && mask & (1 << t.holder.expect("validated: first refusal has a holder").0) != 0
+        })
+    }
+
+    fn free_mw(&self, p: usize) -> f64 {
+        self.capacity_mw[p] - self.down_mw[p] - self.used_mw[p]
+    }
+
+    fn has_room(&self, p: usize, size_mw: f64) -> bool {
+        self.free_mw(p) + ROOM_TOLERANCE_MW >= size_mw
+    }
+
+    /// Draws need `i`'s lead time at provider `p`: the same draw in every regime.
+    fn lead_time_days(&self, i: u32, p: ProviderId) -> f64 {
+        let need = &self.world.needs[i as usize];
+        if need.existing {
+            return 0.0;
+        }
+        let mut rng = SmallRng::seed_from_u64(stream_seed(need.seed, DRAW_LEAD_TIME, p.0 as u64));
+        self.scenario.providers[p.0 as usize]
+            .lead_time_days
+            .sample_non_negative(&mut rng)
+    }
+
+    fn candidate(&self, i: u32, p: ProviderId, now: f64) -> Candidate {
+        let owed = self
+            .regime
+            .terms
+            .iter()
+            .filter_map(|&term| {
+                let t = &self.scenario.terms[term.0 as usize];
+                match t.kind {
+                    TermKind::Commitment {
+                        amount_usd,
+                        deadline_day,
+                        ..
+                    } if t.holder == Some(p) && t.start_day <= now && now < deadline_day => {
+                        Some((amount_usd - self.contracted_usd[term.0 as usize]).max(0.0))
+                    }
+                    _ => None,
+                }
+            })
+            .sum();
+        Candidate {
+            provider: p,
+            price_usd_per_mw_month: self.world.price_usd_per_mw_month(p, now),
+            lead_time_days: self.lead_time_days(i, p),
+            used_mw: self.used_mw[p.0 as usize],
+            commitment_remaining_usd: owed,
+        }
+    }
+
+    /// Returns the candidates with room among `mask`.
+    fn candidates(&self, i: u32, now: f64, mask: u64) -> Vec<Candidate> {
+        let size = self.world.needs[i as usize].size_mw;
+        (0..self.scenario.providers.len())
+            .filter(|&p| mask & (1 << p) != 0 && self.has_room(p, size))
+            .map(|p| self.candidate(i, ProviderId(p as u16), now))
+            .collect()
+    }
+
+    fn on_need(&mut self, now: f64, i: u32) {
+        let mask = self.eligible(i, now);
+        if !self.world.needs[i as usize].existing
+            && let Some(term) = self.first_refusal(i, now, mask)
+        {
+            self.outcome.rofr_offers += 1;
+            self.outcome.fates[i as usize] = Fate::Offered;
+            let TermKind::FirstRefusal {
+                answer_window_days, ..
+            } = &self.scenario.terms[term.0 as usize].kind
+            else {
+                unreachable!("first_refusal returns first-refusal terms")
+            };
+            let seed = stream_seed(
+                self.world.needs[i as usize].seed,
+                DRAW_ANSWER_WINDOW,
+                term.0 as u64,
+            );
+            let window = answer_window_days.sample_non_negative(&mut SmallRng::seed_from_u64(seed));
+            if window > 0.0 {
+                self.events
+                    .schedule_at(now + window, Event::OfferAnswered { need: i, term });
+            } else {
+                self.on_answer(now, i, term);
+            }
+            return;
+        }
+        if self.try_place(now, i, mask).is_none() {
+            self.start_waiting(now, i);
+        }
+    }
+
+    /// The holder answers: it takes the need if it has room, else the lab looks elsewhere.
+    fn on_answer(&mut self, now: f64, i: u32, term: TermId) {
+        let t = &self.scenario.terms[term.0 as usize];
+        let holder = t.holder.expect("validated: first refusal has a holder");
+        let TermKind::FirstRefusal { price_match, .. } = t.kind else {
+            unreachable!("offers are made under first-refusal terms")
+        };
+        let need = &self.world.needs[i as usize];
+        let mask = self.eligible(i, now);
+        let holder_bit = 1u64 << holder.0;
+        let placed = if mask & holder_bit != 0 && self.has_room(holder.0 as usize, need.size_mw) {
+            let mut offer = self.candidate(i, holder, now);
+            if price_match {
+                let best_rival = self
+                    .candidates(i, now, mask & !holder_bit)
+                    .iter()
+                    .map(|c| c.price_usd_per_mw_month)
+                    .fold(f64::INFINITY, f64::min);
+                offer.price_usd_per_mw_month = offer.price_usd_per_mw_month.min(best_rival);
+            }
+            self.place(now, i, offer, Reason::FirstRefusal);
+            Some(offer)
+        } else {
+            self.outcome.rofr_declines += 1;
+            let placed = self.try_place(now, i, mask & !holder_bit);
+            if placed.is_none() {
+                self.start_waiting(now, i);
+            }
+            placed
+        };
+        if let Some(chosen) = placed {
+            // The delay the offer added: delivery now, against ordering from the same
+            // provider when the need arrived.
+            let delivery = need.wanted_start_day.max(now + chosen.lead_time_days);
+            let unhindered = need
+                .wanted_start_day
+                .max(need.arrival_day + chosen.lead_time_days);
+            self.outcome.rofr_delay_days += delivery - unhindered;
+        }
+    }
+
+    /// Places need `i` with the policy's choice among `mask`; returns the choice, if any.
+    fn try_place(&mut self, now: f64, i: u32, mask: u64) -> Option<Candidate> {
+        let candidates = self.candidates(i, now, mask);
+        let total_used_mw = self.used_mw.iter().sum();
+        let size = self.world.needs[i as usize].size_mw;
+        let (chosen, reason) = self.policy.choose(size, total_used_mw, &candidates)?;
+        self.place(now, i, candidates[chosen], reason);
+        Some(candidates[chosen])
+    }
+
+    fn place(&mut self, now: f64, i: u32, chosen: Candidate, reason: Reason) {
+        let need = &self.world.needs[i as usize];
+        let delivery_day = need.wanted_start_day.max(now + chosen.lead_time_days);
+        let end_day = delivery_day + need.term_days;
+        let lease_index = self.outcome.leases.len() as u32;
+        let p = chosen.provider.0 as usize;
+        self.used_mw[p] += need.size_mw;
+        self.leases_by_provider[p].push(lease_index);
+        for &term in &self.regime.terms {
+            let t = &self.scenario.terms[term.0 as usize];
+            if let TermKind::Commitment { deadline_day, .. } = t.kind
+                && t.holder == Some(chosen.provider)
+            {
+                let overlap = end_day.min(deadline_day) - delivery_day.max(t.start_day);
+                if overlap > 0.0 {
+                    self.contracted_usd[term.0 as usize] +=
+                        chosen.price_usd_per_mw_month * need.size_mw * overlap / DAYS_PER_MONTH;
+                }
+            }
+        }
+        self.outcome.leases.push(Lease {
+            need: i,
+            provider: chosen.provider,
+            decision_day: now,
+            delivery_day,
+            end_day,
+            size_mw: need.size_mw,
+            price_usd_per_mw_month: chosen.price_usd_per_mw_month,
+            reason,
+        });
+        self.outcome.fates[i as usize] = Fate::Served(lease_index);
+        if end_day < self.horizon_days {
+            self.events
+                .schedule_at(end_day, Event::LeaseEnds(lease_index));
+        }
+    }
+
+    fn start_waiting(&mut self, now: f64, i: u32) {
+        let need = &self.world.needs[i as usize];
+        let give_up_day = need.wanted_start_day + need.patience_days;
+        if give_up_day <= now {
+            self.outcome.fates[i as usize] = Fate::Lost;
+            return;
+        }
+        self.outcome.fates[i as usize] = Fate::Waiting;
+        self.waiting.push(i);
+        if give_up_day < self.horizon_days {
+            self.events
+                .schedule_at(give_up_day, Event::PatienceRunsOut(i));
+        }
+    }
+
+    /// Places waiting needs, first come first served: each in arrival order takes room if
+    /// a provider it may use has it (a large need does not block smaller ones behind it).
+    fn serve_waiting(&mut self, now: f64) {
+        if self.waiting.is_empty() {
+            return;
+        }
+        let waiting = std::mem::take(&mut self.waiting);
+        let mut largest_free = self.largest_free_mw();
+        let mut still = Vec::with_capacity(waiting.len());
+        for i in waiting {
+            if self.outcome.fates[i as usize] != Fate::Waiting {
+                continue;
+            }
+            let fits = self.world.needs[i as usize].size_mw <= largest_free + ROOM_TOLERANCE_MW;
+            if fits && self.try_place(now, i, self.eligible(i, now)).is_some() {
+                largest_free = self.largest_free_mw();
+            } else {
+                still.push(i);
+            }
+        }
+        self.waiting = still;
+    }
+
+    fn largest_free_mw(&self) -> f64 {
+        (0..self.capacity_mw.len())
+            .map(|p| self.free_mw(p))
+            .fold(f64::NEG_INFINITY, f64::max)
+    }
+
+    /// Takes part of a provider's capacity down and records what its running leases lose.
+    fn on_outage(&mut self, now: f64, o: u32) {
+        let outage = self.world.outages[o as usize];
+        let p = outage.provider.0 as usize;
+        let down = outage.fraction * self.capacity_mw[p];
+        self.outage_down_mw[o as usize] = down;
+        self.down_mw[p] += down;
+        let leases = &self.outcome.leases;
+        self.leases_by_provider[p].retain(|&l| leases[l as usize].end_day > now);
+        for &l in &self.leases_by_provider[p] {
+            let lease = leases[l as usize];
+            let (start, end) = (
+                lease.delivery_day.max(outage.start_day),
+                lease.end_day.min(outage.end_day),
+            );
+            if end > start {
+                self.outcome.losses.push(OutageLoss {
+                    lease: l,
+                    start_day: start,
+                    end_day: end,
+                    mw: outage.fraction * lease.size_mw,
+                });
+            }
+        }
+        if outage.end_day < self.horizon_days {
+            self.events
+                .schedule_at(outage.end_day, Event::OutageEnds(o));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

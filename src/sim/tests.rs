@@ -1,0 +1,304 @@
+//! Hand-computed outcomes of each contract rule on tiny worlds whose needs are placed by hand.
+
+use super::*;
+use crate::model::world::{CapacityArrival, Need, Outage};
+use crate::model::{ClassId, DAYS_PER_MONTH};
+use crate::results::Metric;
+use crate::scenario::load_str;
+
+/// Two providers (azure dearer by 20%), one class `api`, a 365-day horizon. `terms` and
+/// `regime` are TOML appended to the base; the world's needs are set by each test.
+fn scenario(terms: &str, regime_terms: &str, policy: &str) -> Scenario {
+    let text = format!(
+        r#"
+[scenario]
+name = "hand"
+start = 2025-01-01
+end = 2026-01-01
+incumbent = "azure"
+baseline = "r"
+[market]
+price_usd_per_mw_month = 1.0e6
+[providers.azure]
+name = "Azure"
+price_premium = 0.2
+[providers.rival]
+name = "Rival"
+[demand.api]
+arrivals_per_year = 0
+size_mw = 1
+term_days = 1
+revenue_usd_per_mw_month = 2.0e6
+{terms}
+[regimes.r]
+terms = [{regime_terms}]
+policy = "{policy}"
+"#
+    );
+    load_str(&text, "hand", &[]).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// A world with `azure_mw` and `rival_mw` online at day 0 and one 5 MW need arriving at day
+/// 10 with no notice, a 100-day term and a patience of `patience` days.
+fn world(scenario: &Scenario, azure_mw: f64, rival_mw: f64, patience: f64) -> World {
+    World {
+        seed: 7,
+        needs: vec![Need {
+            class: ClassId(0),
+            arrival_day: 10.0,
+            wanted_start_day: 10.0,
+            size_mw: 5.0,
+            term_days: 100.0,
+            patience_days: patience,
+            existing: false,
+            seed: 11,
+        }],
+        capacity: vec![
+            CapacityArrival {
+                provider: ProviderId(0),
+                day: 0.0,
+                mw: azure_mw,
+            },
+            CapacityArrival {
+                provider: ProviderId(1),
+                day: 0.0,
+                mw: rival_mw,
+            },
+        ],
+        outages: vec![],
+        price0_usd_per_mw_month: vec![1.2e6, 1.0e6],
+        price_factor_per_year: 1.0,
+        revenue_usd_per_mw_month: vec![2.0e6],
+        agi_effective_day: vec![f64::INFINITY; scenario.terms.len()],
+    }
+}
+
+fn run(scenario: &Scenario, world: &World) -> (Outcome, crate::results::ReplicationResult) {
+    let outcome = simulate(scenario, &scenario.regimes[0], world);
+    let result = account(scenario, &scenario.regimes[0], world, &outcome);
+    (outcome, result)
+}
+
+const ROFR: &str = r#"
+[terms.rofr]
+kind = "first_refusal"
+holder = "azure"
+answer_window_days = 30
+"#;
+
+/// 5 MW for 100 days = 500 MW-days = 500 / 30.4375 MW-months.
+const SERVED_MW_MONTHS: f64 = 500.0 / DAYS_PER_MONTH;
+
+fn close(a: f64, b: f64) -> bool {
+    (a - b).abs() <= 1e-9 * b.abs().max(1.0)
+}
+
+#[test]
+fn rofr_with_room_azure_serves_after_the_answer_window() {
+    // Offered at day 10, answered at day 40; Azure has 10 MW free, so it takes the need:
+    // delivered at day 40 (no lead time), 30 days late, until day 140 at Azure's $1.2M.
+    let s = scenario(ROFR, r#""rofr""#, "cheapest");
+    let (outcome, result) = run(&s, &world(&s, 10.0, 10.0, f64::INFINITY));
+    let lease = outcome.leases[0];
+    assert_eq!(
+        (
+            lease.provider,
+            lease.decision_day,
+            lease.delivery_day,
+            lease.end_day
+        ),
+        (ProviderId(0), 40.0, 40.0, 140.0)
+    );
+    assert_eq!(lease.reason, Reason::FirstRefusal);
+    assert_eq!(result.total(Metric::RofrOffers), 1.0);
+    assert_eq!(result.total(Metric::RofrDeclines), 0.0);
+    assert_eq!(result.total(Metric::RofrDelayDays), 30.0);
+    assert_eq!(result.total(Metric::MeanWaitDays), 30.0);
+    assert!(close(
+        result.total(Metric::ServedMwMonths),
+        SERVED_MW_MONTHS
+    ));
+    assert!(close(
+        result.total(Metric::ComputeCostUsd),
+        1.2e6 * SERVED_MW_MONTHS
+    ));
+    assert_eq!(result.total(Metric::AzureShare), 1.0);
+}
+
+#[test]
+fn rofr_without_room_the_next_provider_serves_after_the_decline() {
+    // Azure has 2 MW: it declines at day 40 and the rival takes the need then.
+    let s = scenario(ROFR, r#""rofr""#, "cheapest");
+    let (outcome, result) = run(&s, &world(&s, 2.0, 10.0, f64::INFINITY));
+    assert_eq!(
+        (outcome.leases[0].provider, outcome.leases[0].delivery_day),
+        (ProviderId(1), 40.0)
+    );
+    assert_eq!(result.total(Metric::RofrDeclines), 1.0);
+    assert!(close(
+        result.total(Metric::ComputeCostUsd),
+        1.0e6 * SERVED_MW_MONTHS
+    ));
+    assert_eq!(result.total(Metric::AzureShare), 0.0);
+}
+
+#[test]
+fn rofr_with_price_match_azure_serves_at_the_rival_price() {
+    let terms = ROFR.replace(
+        "answer_window_days = 30",
+        "answer_window_days = 30\nprice_match = true",
+    );
+    let s = scenario(&terms, r#""rofr""#, "cheapest");
+    let (outcome, _) = run(&s, &world(&s, 10.0, 10.0, f64::INFINITY));
+    assert_eq!(
+        (
+            outcome.leases[0].provider,
+            outcome.leases[0].price_usd_per_mw_month
+        ),
+        (ProviderId(0), 1.0e6)
+    );
+}
+
+#[test]
+fn without_terms_the_cheapest_serves_at_once() {
+    let s = scenario("", "", "cheapest");
+    let (outcome, result) = run(&s, &world(&s, 10.0, 10.0, f64::INFINITY));
+    assert_eq!(
+        (outcome.leases[0].provider, outcome.leases[0].delivery_day),
+        (ProviderId(1), 10.0)
+    );
+    assert_eq!(result.total(Metric::MeanWaitDays), 0.0);
+}
+
+#[test]
+fn exclusivity_with_azure_full_leaves_the_need_unmet_past_its_patience() {
+    // Azure has 2 MW, the rival is not allowed: the need waits 60 days and is given up.
+    // Unmet: 5 MW over its whole 100-day term; revenue lost at $2M per MW-month.
+    let terms = "[terms.excl]\nkind = \"exclusivity\"\nholder = \"azure\"\n";
+    let s = scenario(terms, r#""excl""#, "cheapest");
+    let (outcome, result) = run(&s, &world(&s, 2.0, 10.0, 60.0));
+    assert!(outcome.leases.is_empty());
+    assert_eq!(outcome.fates[0], Fate::Lost);
+    assert_eq!(result.total(Metric::NeedsUnmet), 1.0);
+    assert!(close(result.total(Metric::UnmetMwMonths), SERVED_MW_MONTHS));
+    assert!(close(
+        result.total(Metric::DemandMwMonths),
+        SERVED_MW_MONTHS
+    ));
+    assert!(close(
+        result.total(Metric::RevenueLostUsd),
+        2.0e6 * SERVED_MW_MONTHS
+    ));
+}
+
+#[test]
+fn a_waiting_need_is_served_when_exclusivity_ends() {
+    // Exclusivity ends on 2025-02-10 (day 40): the waiting need goes to the rival that day.
+    let terms = "[terms.excl]\nkind = \"exclusivity\"\nholder = \"azure\"\nend = 2025-02-10\n";
+    let s = scenario(terms, r#""excl""#, "cheapest");
+    let (outcome, result) = run(&s, &world(&s, 2.0, 10.0, f64::INFINITY));
+    assert_eq!(
+        (outcome.leases[0].provider, outcome.leases[0].delivery_day),
+        (ProviderId(1), 40.0)
+    );
+    assert_eq!(result.total(Metric::MeanWaitDays), 30.0);
+}
+
+#[test]
+fn commitment_first_buys_from_the_holder_and_take_or_pay_charges_the_shortfall() {
+    // $1B to spend on Azure by the horizon end; the need goes to Azure although dearer:
+    // spent 1.2e6 × 500 / 30.4375; the rest is paid at the deadline.
+    let terms = "[terms.c]\nkind = \"commitment\"\nholder = \"azure\"\namount_usd = 1.0e9\ndeadline = 2026-01-01\n";
+    let s = scenario(terms, r#""c""#, "commitment_first");
+    let (outcome, result) = run(&s, &world(&s, 10.0, 10.0, f64::INFINITY));
+    assert_eq!(outcome.leases[0].reason, Reason::CommitmentPacing);
+    let spent = 1.2e6 * SERVED_MW_MONTHS;
+    assert!(close(result.total(Metric::CommitmentSpentUsd), spent));
+    assert!(close(
+        result.total(Metric::CommitmentShortfallUsd),
+        1.0e9 - spent
+    ));
+    assert!(close(result.total(Metric::TotalCostUsd), 1.0e9));
+    assert!(close(result.providers[0].cost_usd, 1.0e9));
+}
+
+#[test]
+fn revenue_share_is_capped_and_ended_by_an_agi_declaration() {
+    // Revenue: $2M per MW-month on 5 MW from day 10 to 110. A 20% share ended by AGI at day
+    // 60 covers days 10..60: 0.2 × 2e6 × 5 × 50 / 30.4375; a second share is capped at $1M.
+    let terms = r#"
+[terms.share]
+kind = "revenue_share"
+holder = "azure"
+rate = 0.2
+[terms.capped]
+kind = "revenue_share"
+holder = "azure"
+rate = 0.2
+cap_usd = 1.0e6
+[terms.agi]
+kind = "agi_clause"
+declared_after_years = 1.0
+ends = ["share"]
+"#;
+    let s = scenario(terms, r#""share", "capped", "agi""#, "cheapest");
+    let mut w = world(&s, 10.0, 10.0, f64::INFINITY);
+    w.agi_effective_day[2] = 60.0;
+    let (_, result) = run(&s, &w);
+    let until_agi = 0.2 * 2.0e6 * 5.0 * 50.0 / DAYS_PER_MONTH;
+    assert!(close(
+        result.total(Metric::RevenueShareUsd),
+        until_agi + 1.0e6
+    ));
+    assert!(close(
+        result.total(Metric::RevenueUsd),
+        2.0e6 * SERVED_MW_MONTHS
+    ));
+}
+
+#[test]
+fn an_outage_takes_its_fraction_of_running_leases_out_of_served() {
+    // Half the rival's capacity is down on days 50..60: the 5 MW lease loses 2.5 MW × 10 days.
+    let s = scenario("", "", "cheapest");
+    let mut w = world(&s, 10.0, 10.0, f64::INFINITY);
+    w.outages.push(Outage {
+        provider: ProviderId(1),
+        start_day: 50.0,
+        end_day: 60.0,
+        fraction: 0.5,
+    });
+    let (_, result) = run(&s, &w);
+    let lost = 25.0 / DAYS_PER_MONTH;
+    assert!(close(result.total(Metric::UnmetMwMonths), lost));
+    assert!(close(
+        result.total(Metric::ServedMwMonths),
+        SERVED_MW_MONTHS - lost
+    ));
+    assert!(close(
+        result.total(Metric::DemandMwMonths),
+        SERVED_MW_MONTHS
+    ));
+    assert!(close(
+        result.total(Metric::ComputeCostUsd),
+        1.0e6 * (SERVED_MW_MONTHS - lost)
+    ));
+}
+
+#[test]
+fn monthly_series_add_up_to_the_totals() {
+    let s = scenario(ROFR, r#""rofr""#, "cheapest");
+    let (_, result) = run(&s, &world(&s, 10.0, 10.0, f64::INFINITY));
+    let months = s.calendar.months();
+    // Mean MW in a month × its days / days per month = MW-months in that month.
+    let mut served = 0.0;
+    s.calendar
+        .for_each_overlap(0.0, s.calendar.horizon_days(), |m, days, _| {
+            served +=
+                (0..2).map(|p| result.monthly.served_mw[p][m]).sum::<f64>() * days / DAYS_PER_MONTH;
+        });
+    assert!(close(served, result.total(Metric::ServedMwMonths)));
+    let cost: f64 = (0..months)
+        .map(|m| result.monthly.cost_usd[0][m] + result.monthly.cost_usd[1][m])
+        .sum();
+    assert!(close(cost, result.total(Metric::TotalCostUsd)));
+}

@@ -1,0 +1,184 @@
+//! Mergeable summary statistics whose result does not depend on the order values arrive in,
+//! so a study gives the same bytes with any thread count and when merged from shards.
+//!
+//! Sums are exact: each value is rounded to a multiple of 2⁻³² (an absolute error below
+//! 2.4e-10, far under any printed digit) and summed as integers, so addition is associative.
+//! Percentiles come from a DDSketch with 1% relative accuracy: a reported percentile is within
+//! 1% of a value whose rank is the requested one; it is clamped to the exact min and max.
+
+use ethnum::I256;
+use sketches_ddsketch::{Config, DDSketch};
+
+/// Relative accuracy of percentiles.
+pub const PERCENTILE_RELATIVE_ERROR: f64 = 0.01;
+/// Values closer to zero than this are counted as zero by the percentile sketch.
+const SKETCH_MIN_VALUE: f64 = 1e-4;
+/// Largest magnitude a summed value may have (2⁶² ≈ 4.6e18) so integer sums cannot overflow.
+const MAX_MAGNITUDE: f64 = 4.6e18;
+const SCALE: f64 = 4_294_967_296.0; // 2^32
+
+/// Count, exact sum and sum of squares, and a percentile sketch of a stream of values.
+#[derive(Clone)]
+pub struct Summary {
+    count: u64,
+    sum: i128,
+    sum_of_squares: I256,
+    sketch: DDSketch,
+}
+
+impl Default for Summary {
+    fn default() -> Self {
+        Self {
+            count: 0,
+            sum: 0,
+            sum_of_squares: I256::ZERO,
+            sketch: DDSketch::new(Config::new(
+                PERCENTILE_RELATIVE_ERROR,
+                2048,
+                SKETCH_MIN_VALUE,
+            )),
+        }
+    }
+}
+
+impl std::fmt::Debug for Summary {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Summary")
+            .field("count", &self.count)
+            .field("mean", &self.mean())
+            .finish()
+    }
+}
+
+impl Summary {
+    /// Adds one value. Panics on NaN or a magnitude above 4.6e18: the model never makes them.
+    pub fn add(&mut self, value: f64) {
+        assert!(
+            value.is_finite() && value.abs() <= MAX_MAGNITUDE,
+            "value out of range for statistics: {value}"
+        );
+        let q = (value * SCALE).round() as i128;
+        self.count += 1;
+        self.sum += q;
+        let q = I256::from(q);
+        self.sum_of_squares += q * q;
+        self.sketch.add(value);
+    }
+
+    /// Adds everything `other` has seen.
+    pub fn merge(&mut self, other: &Summary) {
+        self.count += other.count;
+        self.sum += other.sum;
+        self.sum_of_squares += other.sum_of_squares;
+        self.sketch
+            .merge(&other.sketch)
+            .expect("all summaries share one sketch configuration");
+    }
+
+    /// Returns how many values were added.
+    pub fn count(&self) -> u64 {
+        self.count
+    }
+
+    /// Returns the mean, or `None` when empty.
+    pub fn mean(&self) -> Option<f64> {
+        (self.count > 0).then(|| self.sum as f64 / SCALE / self.count as f64)
+    }
+
+    /// Returns the sample standard deviation, or `None` with fewer than two values.
+    /// Computed as √((n·Σq² − (Σq)²) / (n(n−1))) in exact integers: no cancellation.
+    pub fn sd(&self) -> Option<f64> {
+        if self.count < 2 {
+            return None;
+        }
+        let n = I256::from(self.count);
+        let sum = I256::from(self.sum);
+        let numerator = (n * self.sum_of_squares - sum * sum).max(I256::ZERO);
+        let n = self.count as f64;
+        Some((numerator.as_f64() / (n * (n - 1.0))).sqrt() / SCALE)
+    }
+
+    /// Returns the half-width of the normal 95% confidence interval of the mean, or `None`
+    /// with fewer than two values.
+    pub fn ci95_half_width(&self) -> Option<f64> {
+        self.sd()
+            .map(|sd| 1.959_963_984_540_054 * sd / (self.count as f64).sqrt())
+    }
+
+    /// Returns the `q` quantile (0..1), or `None` when empty.
+    pub fn quantile(&self, q: f64) -> Option<f64> {
+        let value = self.sketch.quantile(q).ok().flatten()?;
+        let (min, max) = (self.sketch.min()?, self.sketch.max()?);
+        Some(value.clamp(min, max))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mean_and_sd_match_a_hand_computation() {
+        // 2, 4, 4, 4, 5, 5, 7, 9: mean 5, squared deviations sum to 32, sample sd √(32/7).
+        let mut s = Summary::default();
+        for v in [2.0, 4.0, 4.0, 4.0, 5.0, 5.0, 7.0, 9.0] {
+            s.add(v);
+        }
+        assert_eq!(s.mean(), Some(5.0));
+        assert!((s.sd().unwrap() - (32.0f64 / 7.0).sqrt()).abs() < 1e-12);
+    }
+
+    #[test]
+    fn merging_in_any_order_gives_identical_results() {
+        let values: Vec<f64> = (0..1000)
+            .map(|i| ((i * 7919) % 1000) as f64 * 1.37e9 + 0.1)
+            .collect();
+        let mut whole = Summary::default();
+        values.iter().for_each(|&v| whole.add(v));
+        let mut parts = [Summary::default(), Summary::default(), Summary::default()];
+        for (i, &v) in values.iter().enumerate() {
+            parts[i % 3].add(v);
+        }
+        let mut merged = Summary::default();
+        for part in parts.iter().rev() {
+            merged.merge(part);
+        }
+        assert_eq!(
+            whole.mean().unwrap().to_bits(),
+            merged.mean().unwrap().to_bits()
+        );
+        assert_eq!(
+            whole.sd().unwrap().to_bits(),
+            merged.sd().unwrap().to_bits()
+        );
+        assert_eq!(
+            whole.quantile(0.95).unwrap().to_bits(),
+            merged.quantile(0.95).unwrap().to_bits()
+        );
+    }
+
+    #[test]
+    fn percentiles_are_within_the_stated_relative_error() {
+        let mut s = Summary::default();
+        for i in 1..=10_000 {
+            s.add(i as f64);
+        }
+        for (q, exact) in [(0.05, 500.0), (0.5, 5000.0), (0.95, 9500.0)] {
+            let got = s.quantile(q).unwrap();
+            assert!(
+                (got - exact).abs() <= exact * (PERCENTILE_RELATIVE_ERROR + 1e-3),
+                "q{q}: {got} vs {exact}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_constant_reports_itself_and_one_value_has_no_spread() {
+        let mut s = Summary::default();
+        s.add(250e9);
+        assert_eq!(s.quantile(0.5), Some(250e9));
+        assert_eq!(s.sd(), None);
+        assert_eq!(s.ci95_half_width(), None);
+        assert_eq!(Summary::default().mean(), None);
+    }
+}
