@@ -170,6 +170,10 @@ pub struct Study {
     pub end_date: Option<NaiveDate>,
     /// Version of capsim that wrote the files, if given.
     pub capsim_version: Option<String>,
+    /// The scenario's one-line description, if given and not empty.
+    pub description: Option<String>,
+    /// Relative error of the percentile estimates (e.g. 0.01), if given.
+    pub percentile_relative_error: Option<f64>,
 }
 
 /// Which provider a series belongs to: one provider (index into `TimeSeries::providers`) or all.
@@ -537,6 +541,11 @@ pub fn read_study(path: &Path) -> Result<Study, PlotError> {
         start_date: opt_date("start_date")?,
         end_date: opt_date("end_date")?,
         capsim_version: opt_text("capsim_version"),
+        description: opt_text("description"),
+        percentile_relative_error: match get("percentile_relative_error") {
+            Some(c) => c.opt_number(value_col)?,
+            None => None,
+        },
     })
 }
 

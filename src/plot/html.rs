@@ -104,6 +104,9 @@ pub fn render(inputs: &Inputs, charts: &[Chart<'_>]) -> String {
     if let Some(v) = &study.capsim_version {
         meta.push(format!("capsim {}", esc(v)));
     }
+    if let Some(d) = &study.description {
+        let _ = writeln!(html, "<p>{}</p>", esc(d));
+    }
     let _ = writeln!(html, "<p class=\"meta\">{}</p>", meta.join(" &middot; "));
     html.push_str("<nav>");
     for c in charts {
@@ -136,9 +139,16 @@ fn compare_table(html: &mut String, inputs: &Inputs) {
          US dollars). Mean across replications in bold; below it the 95% confidence interval of \
          the mean, the 5th&ndash;95th percentile across replications, and &Delta;, the difference \
          from the baseline regime with its 95% confidence interval (for shares in percentage \
-         points, pp). &ldquo;&mdash;&rdquo;: not defined (e.g. with one replication).</p>\n\
+         points, pp). &ldquo;&mdash;&rdquo;: not defined (e.g. with one replication).{}</p>\n\
          <div class=\"table-wrap\"><table>",
-        inputs.study.replications
+        inputs.study.replications,
+        inputs
+            .study
+            .percentile_relative_error
+            .map_or(String::new(), |e| format!(
+                " Percentiles are estimates within {}% relative error.",
+                (e * 1e4).round() / 100.0
+            ))
     );
     html.push_str("<thead><tr><th class=\"metric\">Metric</th>");
     for r in &regimes {

@@ -209,6 +209,8 @@ pub struct ComparisonPanel {
     pub x_min: f64,
     /// Right end of the value axis.
     pub x_max: f64,
+    /// Whether every value of every regime is zero (e.g. no commitment shortfall anywhere).
+    pub all_zero: bool,
 }
 
 /// One regime's statistics for one metric, in the panel's unit.
@@ -619,8 +621,9 @@ fn comparison(inputs: &Inputs) -> ComparisonChart {
                     nice_ceiling(hi * 1.12),
                 )
             };
+            // A share cannot pass 100%: stop just after it, leaving room for a dot at 100%.
             let x_max = if unit == Unit::Percent && hi <= 100.0 && x_max > 100.0 {
-                100.0
+                104.0
             } else {
                 x_max
             };
@@ -628,7 +631,9 @@ fn comparison(inputs: &Inputs) -> ComparisonChart {
                 "" => String::new(),
                 l => format!(" ({l})"),
             };
+            let all_zero = !values.is_empty() && values.iter().all(|v| *v == 0.0);
             ComparisonPanel {
+                all_zero,
                 title: format!("{title}{unit_label}"),
                 unit,
                 rows: bars,

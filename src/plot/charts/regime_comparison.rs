@@ -156,5 +156,12 @@ where
             anchored(value_style.clone(), h, VPos::Bottom),
         )))?;
     }
+    if panel.all_zero {
+        ctx.draw_series(std::iter::once(Text::new(
+            "zero in every regime and replication",
+            (panel.x_min + span * 0.5, (n as f64 - 1.0) / 2.0),
+            anchored(font(14).color(&MUTED), HPos::Center, VPos::Center),
+        )))?;
+    }
     Ok(())
 }
