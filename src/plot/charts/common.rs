@@ -324,7 +324,7 @@ where
     let mut chart = ChartBuilder::on(area)
         .caption(&regime.name, bold(17).color(&regime_colour(regime.colour)))
         .margin(6)
-        .margin_right(20)
+        .margin_right(28)
         .x_label_area_size(26)
         .y_label_area_size(62)
         .build_cartesian_2d(

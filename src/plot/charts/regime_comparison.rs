@@ -81,7 +81,7 @@ where
     let mut ctx = ChartBuilder::on(area)
         .caption(&panel.title, bold(16))
         .margin(6)
-        .margin_right(20)
+        .margin_right(28)
         .x_label_area_size(40)
         .y_label_area_size(label_width)
         .build_cartesian_2d(
