@@ -164,15 +164,22 @@ pub fn draw_all(dir: &Path) -> Result<Vec<PathBuf>, PlotError> {
     }
     let charts_dir = dir.join(CHARTS_DIR);
     let index = dir.join(INDEX_HTML);
-    replace_dir(
+    let published = replace_dir(
         &tmp_dir,
         &charts_dir,
         &dir.join(format!(".charts.old-{pid}")),
-    )?;
-    std::fs::rename(&tmp_index, &index).map_err(|source| PlotError::Write {
-        path: index.clone(),
-        source,
-    })?;
+    )
+    .and_then(|()| {
+        std::fs::rename(&tmp_index, &index).map_err(|source| PlotError::Write {
+            path: index.clone(),
+            source,
+        })
+    });
+    if let Err(e) = published {
+        let _ = std::fs::remove_dir_all(&tmp_dir);
+        let _ = std::fs::remove_file(&tmp_index);
+        return Err(e);
+    }
 
     let mut paths = Vec::with_capacity(list.len() * 2 + 1);
     for chart in &list {
