@@ -83,7 +83,8 @@ pub fn date_year_frac(date: NaiveDate) -> f64 {
     } else {
         365.0
     };
-    f64::from(date.year()) + f64::from(date.ordinal()) / days_in_year
+    // A date is its first instant: 1 January is the start of its year.
+    f64::from(date.year()) + f64::from(date.ordinal0()) / days_in_year
 }
 
 /// The monthly series in timeseries.csv that the charts use.
@@ -902,6 +903,8 @@ mod tests {
         }
         assert!(parse_date("2028-02-29").is_some());
         assert!(parse_date("2027-02-29").is_none());
-        assert_eq!(date_year_frac(parse_date("2025-12-31").unwrap()), 2026.0);
+        // Deadlines are exclusive day bounds: 2026-01-01 is the end of 2025.
+        assert_eq!(date_year_frac(parse_date("2026-01-01").unwrap()), 2026.0);
+        assert_eq!(date_year_frac(parse_date("2025-12-31").unwrap()), 2025.0 + 364.0 / 365.0);
     }
 }
