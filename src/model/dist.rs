@@ -127,8 +127,9 @@ impl DistSpec {
         match *self {
             DistSpec::Constant(v) | DistSpec::Named(NamedDist::Constant { value: v }) => (v, v),
             DistSpec::Named(NamedDist::Uniform { low, high }) => (low, high),
-            DistSpec::Named(NamedDist::Normal { mean, sd }) if sd == 0.0 => (mean, mean),
-            DistSpec::Named(NamedDist::Normal { .. }) => (f64::NEG_INFINITY, f64::INFINITY),
+            DistSpec::Named(NamedDist::Normal { mean, sd }) => {
+                if sd == 0.0 { (mean, mean) } else { (f64::NEG_INFINITY, f64::INFINITY) }
+            }
             DistSpec::Named(NamedDist::Lognormal { .. } | NamedDist::Exponential { .. }) => {
                 (0.0, f64::INFINITY)
             }
