@@ -1,8 +1,6 @@
 //! Replications in parallel: seeds, common random numbers across regimes, and mergeable
 //! aggregates. Only this module knows rayon.
 
-use std::sync::Mutex;
-
 use rayon::prelude::*;
 
 use crate::model::Scenario;
@@ -11,8 +9,13 @@ use crate::results::{Metric, ProviderTotals, ReplicationResult, series_labels};
 use crate::sim::replicate;
 use crate::stats::Summary;
 
-/// Replications simulated before their rows are handed on (bounds memory).
-const BATCH_REPLICATIONS: u64 = 512;
+/// Replications simulated per worker thread before their rows are handed on and aggregated.
+/// A batch holds every monthly value of its replications (≈106 kB each in the default
+/// scenario), so this bounds memory; it must be large enough that each summary's cache misses
+/// are shared by many values (see `StudyAggregate::add_batch`).
+const BATCH_REPLICATIONS_PER_THREAD: u64 = 32;
+/// Smallest batch, whatever the thread count.
+const MIN_BATCH_REPLICATIONS: u64 = 128;
 
 /// What to run.
 #[derive(Debug, Clone)]
@@ -74,23 +77,48 @@ impl StudyAggregate {
         }
     }
 
-    /// Adds one replication (all regimes; `baseline` indexes the baseline regime).
-    pub fn add(&mut self, results: &[ReplicationResult], baseline: usize) {
-        for (aggregate, result) in self.regimes.iter_mut().zip(results) {
-            for metric in Metric::ALL {
-                let i = metric as usize;
-                aggregate.totals[i].add(result.totals[i]);
-                aggregate.deltas[i].add(result.totals[i] - results[baseline].totals[i]);
-            }
-            for (summaries, totals) in aggregate.providers.iter_mut().zip(&result.providers) {
-                summaries[0].add(totals.served_mw_months);
-                summaries[1].add(totals.cost_usd);
-                summaries[2].add(totals.share);
-            }
-            result
-                .monthly
-                .for_each_value(|series, month, value| aggregate.monthly[series][month].add(value));
-        }
+    /// Adds a batch of replications: their totals from `rows`, and their monthly values from
+    /// `monthly` (one vector per replication, laid out by `flatten_monthly`); `baseline`
+    /// indexes the baseline regime.
+    ///
+    /// Summaries are visited one at a time, each taking the value of every replication in the
+    /// batch: a summary (and its sketch's bins) is then fetched from memory once per batch
+    /// rather than once per replication, which matters because a study has tens of thousands
+    /// of monthly summaries, far more than fit in cache. Regimes and series are aggregated in
+    /// parallel; the result does not depend on the order values arrive in.
+    pub fn add_batch(&mut self, rows: &[ReplicationRow], monthly: &[Vec<f64>], baseline: usize) {
+        let values_per_regime = self.regimes.first().map_or(0, monthly_values);
+        self.regimes
+            .par_iter_mut()
+            .enumerate()
+            .for_each(|(regime, aggregate)| {
+                for row in rows {
+                    let (totals, providers) = &row.regimes[regime];
+                    let baseline_totals = &row.regimes[baseline].0;
+                    for i in 0..Metric::COUNT {
+                        aggregate.totals[i].add(totals[i]);
+                        aggregate.deltas[i].add(totals[i] - baseline_totals[i]);
+                    }
+                    for (summaries, totals) in aggregate.providers.iter_mut().zip(providers) {
+                        summaries[0].add(totals.served_mw_months);
+                        summaries[1].add(totals.cost_usd);
+                        summaries[2].add(totals.share);
+                    }
+                }
+                let first = regime * values_per_regime;
+                aggregate
+                    .monthly
+                    .par_iter_mut()
+                    .enumerate()
+                    .for_each(|(series, summaries)| {
+                        let at = first + series * summaries.len();
+                        for (month, summary) in summaries.iter_mut().enumerate() {
+                            for values in monthly {
+                                summary.add(values[at + month]);
+                            }
+                        }
+                    });
+            });
     }
 
     /// Adds everything `other` has seen; the result does not depend on the order of merges.
@@ -116,6 +144,25 @@ impl StudyAggregate {
     }
 }
 
+/// Returns how many monthly values one regime has (series × months).
+fn monthly_values(regime: &RegimeAggregate) -> usize {
+    regime.monthly.len() * regime.monthly.first().map_or(0, Vec::len)
+}
+
+/// Lays out one replication's monthly values for `StudyAggregate::add_batch`: regime by
+/// regime, then series by series, then month by month.
+fn flatten_monthly(results: &[ReplicationResult], values_per_regime: usize) -> Vec<f64> {
+    let mut values = vec![0.0; results.len() * values_per_regime];
+    for (regime, result) in results.iter().enumerate() {
+        let first = regime * values_per_regime;
+        let months = result.monthly.demand_mw.len();
+        result.monthly.for_each_value(|series, month, value| {
+            values[first + series * months + month] = value;
+        });
+    }
+    values
+}
+
 /// Simulates every regime of `scenario` on replication `replication`'s world.
 pub fn run_replication(
     scenario: &Scenario,
@@ -133,8 +180,8 @@ pub fn run_replication(
 }
 
 /// Runs the plan: replications in parallel, rows handed to `on_rows` in replication order
-/// (batch by batch), `on_progress(done)` after each batch. Returns the aggregate, which is
-/// the same whatever the thread count.
+/// (batch by batch), `on_progress(done)` after each batch. Returns the aggregate, which is the same
+/// whatever the thread count. Memory holds one aggregate and one batch.
 pub fn run_study<E>(
     scenario: &Scenario,
     plan: &Plan,
@@ -150,39 +197,34 @@ where
     }
     let pool = builder.build()?;
     pool.install(|| {
-        // One partial aggregate per worker (plus one for a caller outside the pool).
-        let partials: Vec<Mutex<StudyAggregate>> = (0..=rayon::current_num_threads())
-            .map(|_| Mutex::new(StudyAggregate::new(scenario)))
-            .collect();
+        let mut total = StudyAggregate::new(scenario);
+        let values_per_regime = total.regimes.first().map_or(0, monthly_values);
+        let batch = (BATCH_REPLICATIONS_PER_THREAD * rayon::current_num_threads() as u64)
+            .max(MIN_BATCH_REPLICATIONS);
         let mut start = 0;
         while start < plan.replications {
-            let end = (start + BATCH_REPLICATIONS).min(plan.replications);
-            let rows: Vec<ReplicationRow> = (start..end)
+            let end = (start + batch).min(plan.replications);
+            let (rows, monthly): (Vec<ReplicationRow>, Vec<Vec<f64>>) = (start..end)
                 .into_par_iter()
                 .map(|replication| {
                     let (seed, results) = run_replication(scenario, plan.master_seed, replication);
-                    let slot = rayon::current_thread_index().unwrap_or(partials.len() - 1);
-                    partials[slot]
-                        .lock()
-                        .expect("no worker panics while holding it")
-                        .add(&results, scenario.baseline);
-                    ReplicationRow {
+                    let monthly = flatten_monthly(&results, values_per_regime);
+                    let row = ReplicationRow {
                         replication,
                         seed,
                         regimes: results
                             .into_iter()
                             .map(|r| (r.totals, r.providers))
                             .collect(),
-                    }
+                    };
+                    (row, monthly)
                 })
-                .collect();
+                .unzip();
+            total.add_batch(&rows, &monthly, scenario.baseline);
+            drop(monthly);
             on_rows(&rows)?;
             on_progress(end);
             start = end;
-        }
-        let mut total = StudyAggregate::new(scenario);
-        for partial in &partials {
-            total.merge(&partial.lock().expect("workers are done"));
         }
         Ok(total)
     })
