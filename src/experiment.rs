@@ -1,11 +1,15 @@
 //! Replications in parallel: seeds, common random numbers across regimes, and mergeable
 //! aggregates. Only this module knows rayon.
 
+use std::ops::Range;
+
 use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
 
 use crate::model::Scenario;
 use crate::model::world::{World, replication_seed};
 use crate::results::{Metric, ProviderTotals, ReplicationResult, series_labels};
+use crate::shard::Shard;
 use crate::sim::replicate;
 use crate::stats::Summary;
 
@@ -26,6 +30,18 @@ pub struct Plan {
     pub master_seed: u64,
     /// Worker threads (`None`: one per core).
     pub threads: Option<usize>,
+    /// The slice of the replications to run (`None`: all of them).
+    pub shard: Option<Shard>,
+}
+
+impl Plan {
+    /// Returns the replication indices this plan runs: all, or its shard's slice.
+    pub fn replication_range(&self) -> Range<u64> {
+        match self.shard {
+            Some(shard) => shard.range(self.replications),
+            None => 0..self.replications,
+        }
+    }
 }
 
 /// One replication's totals for every regime, handed on in replication order.
@@ -40,7 +56,7 @@ pub struct ReplicationRow {
 }
 
 /// The aggregate of one regime over replications.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct RegimeAggregate {
     /// Per metric (`Metric as usize`).
     pub totals: Vec<Summary>,
@@ -53,7 +69,7 @@ pub struct RegimeAggregate {
 }
 
 /// The aggregate of a whole study: one entry per regime, in scenario order.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct StudyAggregate {
     /// Per regime.
     pub regimes: Vec<RegimeAggregate>,
@@ -179,8 +195,9 @@ pub fn run_replication(
     (seed, results)
 }
 
-/// Runs the plan: replications in parallel, rows handed to `on_rows` in replication order
-/// (batch by batch), `on_progress(done)` after each batch. Returns the aggregate, which is the same
+/// Runs the plan: its replications (all, or its shard's slice) in parallel, rows handed to
+/// `on_rows` in replication order (batch by batch), `on_progress(done)` after each batch with
+/// the number of this plan's replications done. Returns the aggregate, which is the same
 /// whatever the thread count. Memory holds one aggregate and one batch.
 pub fn run_study<E>(
     scenario: &Scenario,
@@ -201,9 +218,10 @@ where
         let values_per_regime = total.regimes.first().map_or(0, monthly_values);
         let batch = (BATCH_REPLICATIONS_PER_THREAD * rayon::current_num_threads() as u64)
             .max(MIN_BATCH_REPLICATIONS);
-        let mut start = 0;
-        while start < plan.replications {
-            let end = (start + batch).min(plan.replications);
+        let range = plan.replication_range();
+        let mut start = range.start;
+        while start < range.end {
+            let end = (start + batch).min(range.end);
             let (rows, monthly): (Vec<ReplicationRow>, Vec<Vec<f64>>) = (start..end)
                 .into_par_iter()
                 .map(|replication| {
@@ -223,7 +241,7 @@ where
             total.add_batch(&rows, &monthly, scenario.baseline);
             drop(monthly);
             on_rows(&rows)?;
-            on_progress(end);
+            on_progress(end - range.start);
             start = end;
         }
         Ok(total)

@@ -13,5 +13,6 @@ pub mod policy;
 pub mod report;
 pub mod results;
 pub mod scenario;
+pub mod shard;
 pub mod sim;
 pub mod stats;

@@ -1,7 +1,9 @@
 //! The command line: the only module that knows clap. Each subcommand turns its arguments
 //! into a validated plan and calls the library.
 
+mod merge;
 mod run;
+mod source;
 mod validate;
 
 use std::path::PathBuf;
@@ -27,6 +29,8 @@ enum Command {
     Run(RunArgs),
     /// Check a scenario file and report what is wrong with it.
     Validate(ValidateArgs),
+    /// Combine the folders of `run --shard K/N` into what the unsharded run writes.
+    Merge(merge::MergeArgs),
 }
 
 /// Arguments of `capsim run`.
@@ -52,6 +56,13 @@ pub struct RunArgs {
     /// No progress bar.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Run only shard K of N (0-based, K in 0..N): replications [K·R/N, (K+1)·R/N), into a
+    /// shard folder for `capsim merge`.
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<crate::shard::Shard>,
+    /// Skip replications.csv and providers.csv (for huge runs).
+    #[arg(long)]
+    pub no_replications: bool,
 }
 
 impl Default for RunArgs {
@@ -64,6 +75,8 @@ impl Default for RunArgs {
             threads: None,
             overrides: Vec::new(),
             quiet: false,
+            shard: None,
+            no_replications: false,
         }
     }
 }
@@ -90,6 +103,7 @@ pub fn run() -> anyhow::Result<()> {
         None => run::run(RunArgs::default()),
         Some(Command::Run(args)) => run::run(args),
         Some(Command::Validate(args)) => validate::run(args),
+        Some(Command::Merge(args)) => merge::run(args),
     }
 }
 
@@ -99,6 +113,7 @@ pub fn exit_status(error: &anyhow::Error) -> i32 {
         cause.is::<ScenarioError>()
             || cause.is::<UsageError>()
             || cause.is::<crate::plot::PlotError>()
+            || cause.is::<crate::shard::ShardError>()
     });
     if input { 2 } else { 1 }
 }
