@@ -16,3 +16,4 @@ pub mod scenario;
 pub mod shard;
 pub mod sim;
 pub mod stats;
+pub mod sweep;

@@ -4,6 +4,7 @@
 mod merge;
 mod run;
 mod source;
+mod sweep;
 mod validate;
 
 use std::path::PathBuf;
@@ -29,6 +30,8 @@ enum Command {
     Run(RunArgs),
     /// Check a scenario file and report what is wrong with it.
     Validate(ValidateArgs),
+    /// Run the study at every point of a grid of scenario values.
+    Sweep(sweep::SweepArgs),
     /// Combine the folders of `run --shard K/N` into what the unsharded run writes.
     Merge(merge::MergeArgs),
 }
@@ -103,6 +106,7 @@ pub fn run() -> anyhow::Result<()> {
         None => run::run(RunArgs::default()),
         Some(Command::Run(args)) => run::run(args),
         Some(Command::Validate(args)) => validate::run(args),
+        Some(Command::Sweep(args)) => sweep::run(args),
         Some(Command::Merge(args)) => merge::run(args),
     }
 }

@@ -1,6 +1,10 @@
 //! CSV tables of a study, written into a staging folder and moved into place only when every
 //! file is complete, so a failed or interrupted run never leaves half-written output.
 
+mod sweep;
+
+pub use sweep::SweepTables;
+
 use std::fs::{self, File};
 use std::io::BufWriter;
 use std::path::{Path, PathBuf};
