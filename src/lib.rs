@@ -13,6 +13,7 @@ pub mod policy;
 pub mod report;
 pub mod results;
 pub mod scenario;
+pub mod sensitivity;
 pub mod shard;
 pub mod sim;
 pub mod stats;

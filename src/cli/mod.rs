@@ -3,6 +3,7 @@
 
 mod merge;
 mod run;
+mod sensitivity;
 mod source;
 mod sweep;
 mod validate;
@@ -32,6 +33,8 @@ enum Command {
     Validate(ValidateArgs),
     /// Run the study at every point of a grid of scenario values.
     Sweep(sweep::SweepArgs),
+    /// Move each uncertain input to its low and high value and write a tornado table.
+    Sensitivity(sensitivity::SensitivityArgs),
     /// Combine the folders of `run --shard K/N` into what the unsharded run writes.
     Merge(merge::MergeArgs),
 }
@@ -107,6 +110,7 @@ pub fn run() -> anyhow::Result<()> {
         Some(Command::Run(args)) => run::run(args),
         Some(Command::Validate(args)) => validate::run(args),
         Some(Command::Sweep(args)) => sweep::run(args),
+        Some(Command::Sensitivity(args)) => sensitivity::run(args),
         Some(Command::Merge(args)) => merge::run(args),
     }
 }

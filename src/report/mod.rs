@@ -2,8 +2,10 @@
 //! file is complete, so a failed or interrupted run never leaves half-written output.
 
 mod sweep;
+mod tornado;
 
 pub use sweep::SweepTables;
+pub use tornado::{INPUTS_CSV, TORNADO_CSV, write_inputs, write_tornado};
 
 use std::fs::{self, File};
 use std::io::BufWriter;
@@ -170,7 +172,8 @@ pub fn write_summaries(
     write_commitments(dir, scenario)
 }
 
-fn write_study(dir: &Path, scenario: &Scenario, plan: &Plan) -> Result<()> {
+/// Writes study.csv: what was run (scenario, replications, seed, baseline, dates, version).
+pub fn write_study(dir: &Path, scenario: &Scenario, plan: &Plan) -> Result<()> {
     let mut w = writer(dir, "study.csv")?;
     w.write_record(["key", "value"])?;
     let rows = [

@@ -1,6 +1,7 @@
 //! Scenario files: TOML parsing, `--set` overrides and validation into the model.
 //! Only this module knows TOML.
 
+mod inputs;
 mod raw;
 mod set;
 
@@ -15,6 +16,7 @@ use crate::model::{
     ClassId, ClassSet, Market, Outages, PolicyKind, Provider, ProviderId, Regime, Scenario, Term,
     TermId, TermKind, Tranche, WorkloadClass,
 };
+pub use inputs::{UncertainInput, uncertain_inputs};
 use raw::{RawScenario, RawTerm};
 pub use set::{Override, parse_override};
 
