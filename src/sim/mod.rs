@@ -315,7 +315,8 @@ impl<'a> Simulation<'a> {
     }
 
     fn candidate(&self, i: u32, p: ProviderId, now: f64) -> Candidate {
-        let owed = self
+        // The spend rate each commitment to `p` needs to be met by its deadline.
+        let pace = self
             .regime
             .terms
             .iter()
@@ -327,7 +328,8 @@ impl<'a> Simulation<'a> {
                         deadline_day,
                         ..
                     } if t.holder == Some(p) && t.start_day <= now && now < deadline_day => {
-                        Some((amount_usd - self.contracted_usd[term.0 as usize]).max(0.0))
+                        let owed = (amount_usd - self.contracted_usd[term.0 as usize]).max(0.0);
+                        Some(owed / (deadline_day - now).max(1.0))
                     }
                     _ => None,
                 }
@@ -338,7 +340,7 @@ impl<'a> Simulation<'a> {
             price_usd_per_mw_month: self.world.price_usd_per_mw_month(p, now),
             lead_time_days: self.lead_time_days(i, p),
             used_mw: self.used_mw[p.0 as usize],
-            commitment_remaining_usd: owed,
+            commitment_pace_usd_per_day: pace,
         }
     }
 
