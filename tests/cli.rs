@@ -310,3 +310,71 @@ fn an_unknown_set_key_suggests_the_closest() {
         &["arivals_per_year", "did you mean 'arrivals_per_year'"],
     );
 }
+
+#[test]
+fn a_trace_replays_to_its_replication_row() {
+    let out = TempDir::new().unwrap();
+    run_default(out.path(), 3, 2);
+    capsim()
+        .args([
+            "trace",
+            "--regime",
+            "rofr",
+            "--replication",
+            "2",
+            "--seed",
+            "42",
+            "--out",
+        ])
+        .arg(out.path())
+        .assert()
+        .success();
+    let trace = read_csv(&out.path().join("trace-rofr-2.csv"));
+    // The default horizon: 2025-01-01 to 2033-01-01 is 2,922 days; MW-months use 30.4375 days.
+    let (horizon, days_per_month) = (2922.0, 30.4375);
+    let mw_months = |r: &HashMap<String, String>| {
+        num(r, "mw") * (num(r, "end_day").min(horizon) - num(r, "start_day")).max(0.0)
+            / days_per_month
+    };
+    let rows = |event: &'static str| trace.iter().filter(move |r| r["event"] == event);
+    let lost: f64 = rows("outage_loss").map(mw_months).sum();
+    let served = rows("placed").map(mw_months).sum::<f64>() - lost;
+    let never_served: f64 = rows("lost")
+        .chain(rows("unserved_at_end"))
+        .map(mw_months)
+        .sum();
+    let cost = rows("placed")
+        .map(|r| num(r, "price_usd_per_mw_month") * mw_months(r))
+        .sum::<f64>()
+        - rows("outage_loss")
+            .map(|r| num(r, "price_usd_per_mw_month") * mw_months(r))
+            .sum::<f64>();
+
+    let replications = read_csv(&out.path().join("replications.csv"));
+    let row = replications
+        .iter()
+        .find(|r| r["regime"] == "rofr" && r["replication"] == "2")
+        .unwrap();
+    let close = |a: f64, column: &str| {
+        let b = num(row, column);
+        assert!(
+            (a - b).abs() <= 1e-9 * b.abs().max(1.0),
+            "{column}: trace gives {a}, the run {b}"
+        );
+    };
+    close(served, "served_mw_months");
+    close(never_served + lost, "unmet_mw_months");
+    close(served + never_served + lost, "demand_mw_months");
+    close(cost, "compute_cost_usd");
+    close(rows("need_arrives").count() as f64, "needs");
+    close(
+        rows("lost").chain(rows("unserved_at_end")).count() as f64,
+        "needs_unmet",
+    );
+    close(rows("offered").count() as f64, "rofr_offers");
+    close(rows("offer_declined").count() as f64, "rofr_declines");
+    assert!(
+        rows("placed").all(|r| !r["detail"].is_empty()),
+        "every placement says why"
+    );
+}

@@ -2,6 +2,7 @@
 //! into a validated plan and calls the library.
 
 mod run;
+mod trace;
 mod validate;
 
 use std::path::PathBuf;
@@ -27,6 +28,8 @@ enum Command {
     Run(RunArgs),
     /// Check a scenario file and report what is wrong with it.
     Validate(ValidateArgs),
+    /// Write the event log of one replication of one regime, with the reason for every choice.
+    Trace(trace::TraceArgs),
 }
 
 /// Arguments of `capsim run`.
@@ -90,6 +93,7 @@ pub fn run() -> anyhow::Result<()> {
         None => run::run(RunArgs::default()),
         Some(Command::Run(args)) => run::run(args),
         Some(Command::Validate(args)) => validate::run(args),
+        Some(Command::Trace(args)) => trace::run(args),
     }
 }
 

@@ -44,6 +44,19 @@ pub enum Reason {
     FirstRefusal,
 }
 
+impl Reason {
+    /// Returns the reason as written in traces.
+    pub fn name(self) -> &'static str {
+        match self {
+            Reason::Cheapest => "cheapest",
+            Reason::Fastest => "fastest",
+            Reason::CommitmentPacing => "commitment pacing",
+            Reason::ShareCap => "cheapest under the share cap",
+            Reason::FirstRefusal => "first refusal: the holder took it",
+        }
+    }
+}
+
 /// A rule that chooses among candidates (all eligible and with room).
 pub trait AllocationPolicy: Sync {
     /// Returns the index of the chosen candidate and why, or `None` when `candidates` is empty.

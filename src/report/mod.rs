@@ -12,6 +12,9 @@ use crate::model::{Scenario, TermKind};
 use crate::results::{Metric, series_labels};
 use crate::stats::Summary;
 
+mod trace;
+pub use trace::write_trace;
+
 /// Files a study writes, in the output folder.
 pub const STUDY_FILES: [&str; 6] = [
     "study.csv",
@@ -78,8 +81,11 @@ impl Drop for Staging {
 }
 
 fn writer(dir: &Path, name: &str) -> Result<csv::Writer<BufWriter<File>>> {
-    let path = dir.join(name);
-    let file = File::create(&path).with_context(|| format!("cannot create {}", path.display()))?;
+    writer_at(&dir.join(name))
+}
+
+fn writer_at(path: &Path) -> Result<csv::Writer<BufWriter<File>>> {
+    let file = File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
     Ok(csv::Writer::from_writer(BufWriter::new(file)))
 }
 
