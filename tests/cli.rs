@@ -378,3 +378,54 @@ fn a_trace_replays_to_its_replication_row() {
         "every placement says why"
     );
 }
+
+#[test]
+fn calibrate_compares_a_known_answer_with_its_range() {
+    // M/M/c with λ = 9 a day and a mean term of 1 day keeps λ/μ = 9 MW in service on average
+    // (Little's law); a month's mean MW served lies near 9.
+    let dir = TempDir::new().unwrap();
+    let targets = dir.path().join("targets.toml");
+    fs::write(
+        &targets,
+        "[[target]]\nfigure = \"MW in service\"\nsource = \"Little's law\"\nseries = \"served_mw\"\nprovider = \"all\"\nfrom = \"2001-06\"\nto = \"2001-06\"\nunit = \"GW\"\nlow = 0.0085\nhigh = 0.0095\n",
+    )
+    .unwrap();
+    capsim()
+        .arg("calibrate")
+        .arg(data("mmc.toml"))
+        .arg("--targets")
+        .arg(&targets)
+        .args([
+            "--regime",
+            "fcfs",
+            "--replications",
+            "10",
+            "--set",
+            "scenario.end=2002-01-01",
+            "--out",
+        ])
+        .arg(dir.path().join("out"))
+        .assert()
+        .success();
+    let rows = read_csv(&dir.path().join("out/calibration.csv"));
+    assert_eq!(rows.len(), 1);
+    let simulated = num(&rows[0], "simulated_mean");
+    assert!((simulated - 0.009).abs() < 0.0005, "{simulated} GW");
+    assert_eq!(rows[0]["inside"], "yes");
+}
+
+#[test]
+fn the_default_calibration_table_covers_every_target() {
+    let out = TempDir::new().unwrap();
+    capsim()
+        .args(["calibrate", "--replications", "20", "--out"])
+        .arg(out.path())
+        .assert()
+        .success();
+    let rows = read_csv(&out.path().join("calibration.csv"));
+    assert_eq!(rows.len(), 8);
+    let figure = |name: &str| rows.iter().find(|r| r["figure"].starts_with(name)).unwrap();
+    // The lab's compute at the end of 2025 is the anchor the default demand is built on.
+    assert_eq!(figure("Compute in service, Dec 2025")["inside"], "yes");
+    assert!(rows.iter().all(|r| num(r, "simulated_mean").is_finite()));
+}

@@ -1,6 +1,7 @@
 //! The command line: the only module that knows clap. Each subcommand turns its arguments
 //! into a validated plan and calls the library.
 
+mod calibrate;
 mod run;
 mod trace;
 mod validate;
@@ -30,6 +31,8 @@ enum Command {
     Validate(ValidateArgs),
     /// Write the event log of one replication of one regime, with the reason for every choice.
     Trace(trace::TraceArgs),
+    /// Compare the default study with the public figures it should reproduce.
+    Calibrate(calibrate::CalibrateArgs),
 }
 
 /// Arguments of `capsim run`.
@@ -94,6 +97,7 @@ pub fn run() -> anyhow::Result<()> {
         Some(Command::Run(args)) => run::run(args),
         Some(Command::Validate(args)) => validate::run(args),
         Some(Command::Trace(args)) => trace::run(args),
+        Some(Command::Calibrate(args)) => calibrate::run(args),
     }
 }
 

@@ -12,7 +12,9 @@ use crate::model::{Scenario, TermKind};
 use crate::results::{Metric, series_labels};
 use crate::stats::Summary;
 
+mod calibration;
 mod trace;
+pub use calibration::{Calibrated, calibrate, write_calibration};
 pub use trace::write_trace;
 
 /// Files a study writes, in the output folder.

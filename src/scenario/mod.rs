@@ -1,6 +1,7 @@
 //! Scenario files: TOML parsing, `--set` overrides and validation into the model.
 //! Only this module knows TOML.
 
+pub mod calibration;
 mod raw;
 mod set;
 
