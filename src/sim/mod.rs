@@ -182,6 +182,8 @@ struct Simulation<'a> {
     outcome: Outcome,
     /// The event log, when one is asked for.
     trace: Option<Vec<TraceRecord>>,
+    /// Providers each class may use now (bit masks), kept by `refresh_eligibility`.
+    eligible_by_class: Vec<u64>,
 }
 
 impl<'a> Simulation<'a> {
@@ -212,6 +214,7 @@ impl<'a> Simulation<'a> {
                 events: 0,
             },
             trace: traced.then(Vec::new),
+            eligible_by_class: vec![0; scenario.classes.len()],
         }
     }
 
@@ -227,7 +230,7 @@ impl<'a> Simulation<'a> {
 
     /// Describes every provider as need `i` sees it now: not allowed, no room, or its price.
     fn options(&self, i: u32, now: f64) -> String {
-        let mask = self.eligible(i, now);
+        let mask = self.eligible(i);
         let size = self.world.needs[i as usize].size_mw;
         let described: Vec<String> = self
             .scenario
@@ -252,6 +255,7 @@ impl<'a> Simulation<'a> {
     }
 
     fn run(mut self) -> (Outcome, Option<Vec<TraceRecord>>) {
+        self.refresh_eligibility(0.0);
         // Capacity first, so that capacity online at day 0 is there for needs at day 0.
         for (i, arrival) in self.world.capacity.iter().enumerate() {
             self.events
@@ -375,6 +379,7 @@ impl<'a> Simulation<'a> {
                 }
             }
             Event::TermBoundary => {
+                self.refresh_eligibility(now);
                 self.log(|s| TraceRecord {
                     detail: s.terms_changing(now),
                     ..TraceRecord::new(now, "term_boundary")
@@ -396,6 +401,7 @@ impl<'a> Simulation<'a> {
                         *end = end.min(now);
                     }
                 }
+                self.refresh_eligibility(now);
                 self.serve_waiting(now);
             }
         }
@@ -422,23 +428,32 @@ impl<'a> Simulation<'a> {
     }
 
     /// Returns the providers the regime allows for need `i` now, as a bit mask.
-    fn eligible(&self, i: u32, now: f64) -> u64 {
-        let class = self.world.needs[i as usize].class;
-        let mut mask = if self.scenario.providers.len() >= 64 {
+    #[inline]
+    fn eligible(&self, i: u32) -> u64 {
+        self.eligible_by_class[self.world.needs[i as usize].class.0 as usize]
+    }
+
+    /// Recomputes which providers each class may use. Exclusivity changes only when a term
+    /// starts or ends or an AGI declaration ends one, and each of those is an event.
+    fn refresh_eligibility(&mut self, now: f64) {
+        let all = if self.scenario.providers.len() >= 64 {
             u64::MAX
         } else {
             (1u64 << self.scenario.providers.len()) - 1
         };
-        for &term in &self.regime.terms {
-            let t = &self.scenario.terms[term.0 as usize];
-            if matches!(t.kind, TermKind::Exclusivity)
-                && t.classes.contains(class)
-                && self.in_force(term, now)
-            {
-                mask &= 1 << t.holder.expect("validated: exclusivity has a holder").0;
+        for class in 0..self.scenario.classes.len() {
+            let mut mask = all;
+            for &term in &self.regime.terms {
+                let t = &self.scenario.terms[term.0 as usize];
+                if matches!(t.kind, TermKind::Exclusivity)
+                    && t.classes.contains(crate::model::ClassId(class as u16))
+                    && self.in_force(term, now)
+                {
+                    mask &= 1 << t.holder.expect("validated: exclusivity has a holder").0;
+                }
             }
+            self.eligible_by_class[class] = mask;
         }
-        mask
     }
 
     /// Returns the first-refusal term in force for need `i` whose holder is eligible.
@@ -522,7 +537,7 @@ impl<'a> Simulation<'a> {
             };
             s.need_record(now, "need_arrives", i, format!("{class}{existing}"))
         });
-        let mask = self.eligible(i, now);
+        let mask = self.eligible(i);
         if !self.world.needs[i as usize].existing
             && let Some(term) = self.first_refusal(i, now, mask)
         {
@@ -574,7 +589,7 @@ impl<'a> Simulation<'a> {
             unreachable!("offers are made under first-refusal terms")
         };
         let need = &self.world.needs[i as usize];
-        let mask = self.eligible(i, now);
+        let mask = self.eligible(i);
         let holder_bit = 1u64 << holder.0;
         let placed = if mask & holder_bit != 0 && self.has_room(holder.0 as usize, need.size_mw) {
             let mut offer = self.candidate(i, holder, now);
@@ -709,26 +724,21 @@ impl<'a> Simulation<'a> {
             return;
         }
         let waiting = std::mem::take(&mut self.waiting);
-        let mut largest_free = self.largest_free_mw();
         let mut still = Vec::with_capacity(waiting.len());
         for i in waiting {
             if self.outcome.fates[i as usize] != Fate::Waiting {
                 continue;
             }
-            let fits = self.world.needs[i as usize].size_mw <= largest_free + ROOM_TOLERANCE_MW;
-            if fits && self.try_place(now, i, self.eligible(i, now)).is_some() {
-                largest_free = self.largest_free_mw();
-            } else {
+            // Cheap test first: most waiting needs find no allowed provider with room.
+            let mask = self.eligible(i);
+            let size = self.world.needs[i as usize].size_mw;
+            let any_room =
+                (0..self.capacity_mw.len()).any(|p| mask & (1 << p) != 0 && self.has_room(p, size));
+            if !(any_room && self.try_place(now, i, mask).is_some()) {
                 still.push(i);
             }
         }
         self.waiting = still;
-    }
-
-    fn largest_free_mw(&self) -> f64 {
-        (0..self.capacity_mw.len())
-            .map(|p| self.free_mw(p))
-            .fold(f64::NEG_INFINITY, f64::max)
     }
 
     /// Takes part of a provider's capacity down and records what its running leases lose.
