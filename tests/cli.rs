@@ -429,3 +429,48 @@ fn the_default_calibration_table_covers_every_target() {
     assert_eq!(figure("Compute in service, Dec 2025")["inside"], "yes");
     assert!(rows.iter().all(|r| num(r, "simulated_mean").is_finite()));
 }
+
+#[test]
+fn plot_redraws_the_same_charts_from_the_csvs_alone() {
+    let out = TempDir::new().unwrap();
+    run_default(out.path(), 5, 2);
+    let charts = out.path().join("charts");
+    let before: Vec<(String, Vec<u8>)> = {
+        let mut files: Vec<_> = fs::read_dir(&charts)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        files.sort();
+        files
+            .iter()
+            .map(|p| {
+                (
+                    p.file_name().unwrap().to_string_lossy().to_string(),
+                    fs::read(p).unwrap(),
+                )
+            })
+            .collect()
+    };
+    assert_eq!(before.len(), 10, "five charts as PNG and SVG");
+    fs::remove_dir_all(&charts).unwrap();
+    // Only the CSVs are left: the charts come back byte for byte.
+    capsim().arg("plot").arg(out.path()).assert().success();
+    for (name, bytes) in &before {
+        assert!(
+            fs::read(charts.join(name)).unwrap() == *bytes,
+            "{name} differs when redrawn"
+        );
+    }
+}
+
+#[test]
+fn plot_on_a_folder_without_csvs_is_an_input_error() {
+    let dir = TempDir::new().unwrap();
+    let assert = capsim().arg("plot").arg(dir.path()).assert().code(2);
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+    assert!(
+        stderr.contains(".csv"),
+        "the error names the file: {stderr}"
+    );
+    assert!(!dir.path().join("charts").exists());
+}

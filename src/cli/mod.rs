@@ -2,6 +2,7 @@
 //! into a validated plan and calls the library.
 
 mod calibrate;
+mod plot;
 mod run;
 mod trace;
 mod validate;
@@ -33,6 +34,8 @@ enum Command {
     Trace(trace::TraceArgs),
     /// Compare the default study with the public figures it should reproduce.
     Calibrate(calibrate::CalibrateArgs),
+    /// Redraw every chart and index.html from the CSVs in a folder.
+    Plot(plot::PlotArgs),
 }
 
 /// Arguments of `capsim run`.
@@ -98,6 +101,7 @@ pub fn run() -> anyhow::Result<()> {
         Some(Command::Validate(args)) => validate::run(args),
         Some(Command::Trace(args)) => trace::run(args),
         Some(Command::Calibrate(args)) => calibrate::run(args),
+        Some(Command::Plot(args)) => plot::run(args),
     }
 }
 
