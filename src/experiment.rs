@@ -8,7 +8,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::model::Scenario;
 use crate::model::world::{World, replication_seed};
-use crate::results::{Metric, ProviderTotals, ReplicationResult, series_labels};
+use crate::results::{
+    ALL_ONLY_SERIES, Metric, PROVIDER_SERIES, ProviderTotals, ReplicationResult, series_labels,
+};
 use crate::shard::Shard;
 use crate::sim::replicate;
 use crate::stats::Summary;
@@ -55,6 +57,54 @@ pub struct ReplicationRow {
     pub regimes: Vec<([f64; Metric::COUNT], Vec<ProviderTotals>)>,
 }
 
+/// Replications simulated together, ready to aggregate: their rows, and every monthly value
+/// of each laid out regime by regime, series by series (`results::series_labels` order), then
+/// month by month.
+#[derive(Debug, Clone, Default)]
+pub struct Batch {
+    /// Totals, in the order pushed.
+    pub rows: Vec<ReplicationRow>,
+    monthly: Vec<Vec<f64>>,
+}
+
+impl Batch {
+    /// Adds replication `replication`'s results (every regime, in scenario order).
+    pub fn push(&mut self, replication: u64, seed: u64, results: Vec<ReplicationResult>) {
+        let (row, monthly) = split(replication, seed, results);
+        self.rows.push(row);
+        self.monthly.push(monthly);
+    }
+}
+
+/// Splits one replication's results into its row and its monthly values, laid out as `Batch`
+/// holds them.
+fn split(
+    replication: u64,
+    seed: u64,
+    results: Vec<ReplicationResult>,
+) -> (ReplicationRow, Vec<f64>) {
+    let mut monthly = Vec::new();
+    for result in &results {
+        let months = result.monthly.demand_mw.len();
+        let providers = result.monthly.served_mw.len();
+        let series = (providers + 1) * PROVIDER_SERIES.len() + ALL_ONLY_SERIES.len();
+        let first = monthly.len();
+        monthly.resize(first + series * months, 0.0);
+        result.monthly.for_each_value(|series, month, value| {
+            monthly[first + series * months + month] = value;
+        });
+    }
+    let row = ReplicationRow {
+        replication,
+        seed,
+        regimes: results
+            .into_iter()
+            .map(|r| (r.totals, r.providers))
+            .collect(),
+    };
+    (row, monthly)
+}
+
 /// The aggregate of one regime over replications.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct RegimeAggregate {
@@ -93,17 +143,19 @@ impl StudyAggregate {
         }
     }
 
-    /// Adds a batch of replications: their totals from `rows`, and their monthly values from
-    /// `monthly` (one vector per replication, laid out by `flatten_monthly`); `baseline`
-    /// indexes the baseline regime.
+    /// Adds a batch of replications of this aggregate's scenario; `baseline` indexes the
+    /// baseline regime.
     ///
     /// Summaries are visited one at a time, each taking the value of every replication in the
     /// batch: a summary (and its sketch's bins) is then fetched from memory once per batch
     /// rather than once per replication, which matters because a study has tens of thousands
     /// of monthly summaries, far more than fit in cache. Regimes and series are aggregated in
     /// parallel; the result does not depend on the order values arrive in.
-    pub fn add_batch(&mut self, rows: &[ReplicationRow], monthly: &[Vec<f64>], baseline: usize) {
-        let values_per_regime = self.regimes.first().map_or(0, monthly_values);
+    pub fn add_batch(&mut self, batch: &Batch, baseline: usize) {
+        let (rows, monthly) = (&batch.rows, &batch.monthly);
+        let values_per_regime = self.regimes.first().map_or(0, |regime| {
+            regime.monthly.len() * regime.monthly.first().map_or(0, Vec::len)
+        });
         self.regimes
             .par_iter_mut()
             .enumerate()
@@ -160,26 +212,8 @@ impl StudyAggregate {
     }
 }
 
-/// Returns how many monthly values one regime has (series × months).
-fn monthly_values(regime: &RegimeAggregate) -> usize {
-    regime.monthly.len() * regime.monthly.first().map_or(0, Vec::len)
-}
-
-/// Lays out one replication's monthly values for `StudyAggregate::add_batch`: regime by
-/// regime, then series by series, then month by month.
-fn flatten_monthly(results: &[ReplicationResult], values_per_regime: usize) -> Vec<f64> {
-    let mut values = vec![0.0; results.len() * values_per_regime];
-    for (regime, result) in results.iter().enumerate() {
-        let first = regime * values_per_regime;
-        let months = result.monthly.demand_mw.len();
-        result.monthly.for_each_value(|series, month, value| {
-            values[first + series * months + month] = value;
-        });
-    }
-    values
-}
-
-/// Simulates every regime of `scenario` on replication `replication`'s world.
+/// Simulates every regime of `scenario` on replication `replication`'s world (a regime that
+/// changes scenario fields runs on its variant's world, drawn with the same seed).
 pub fn run_replication(
     scenario: &Scenario,
     master_seed: u64,
@@ -187,10 +221,20 @@ pub fn run_replication(
 ) -> (u64, Vec<ReplicationResult>) {
     let seed = replication_seed(master_seed, replication);
     let world = World::sample(scenario, seed);
+    // Variants draw from the same streams, so their worlds differ only where their fields do.
+    let variant_worlds: Vec<World> = scenario
+        .variants
+        .iter()
+        .map(|v| World::sample(v, seed))
+        .collect();
     let results = scenario
         .regimes
         .iter()
-        .map(|regime| replicate(scenario, regime, &world))
+        .enumerate()
+        .map(|(r, regime)| {
+            let world = regime.variant.map_or(&world, |v| &variant_worlds[v]);
+            replicate(scenario.for_regime(r), regime, world)
+        })
         .collect();
     (seed, results)
 }
@@ -215,32 +259,22 @@ where
     let pool = builder.build()?;
     pool.install(|| {
         let mut total = StudyAggregate::new(scenario);
-        let values_per_regime = total.regimes.first().map_or(0, monthly_values);
         let batch = (BATCH_REPLICATIONS_PER_THREAD * rayon::current_num_threads() as u64)
             .max(MIN_BATCH_REPLICATIONS);
         let range = plan.replication_range();
         let mut start = range.start;
         while start < range.end {
             let end = (start + batch).min(range.end);
-            let (rows, monthly): (Vec<ReplicationRow>, Vec<Vec<f64>>) = (start..end)
+            let (rows, monthly) = (start..end)
                 .into_par_iter()
                 .map(|replication| {
                     let (seed, results) = run_replication(scenario, plan.master_seed, replication);
-                    let monthly = flatten_monthly(&results, values_per_regime);
-                    let row = ReplicationRow {
-                        replication,
-                        seed,
-                        regimes: results
-                            .into_iter()
-                            .map(|r| (r.totals, r.providers))
-                            .collect(),
-                    };
-                    (row, monthly)
+                    split(replication, seed, results)
                 })
                 .unzip();
-            total.add_batch(&rows, &monthly, scenario.baseline);
-            drop(monthly);
-            on_rows(&rows)?;
+            let batch = Batch { rows, monthly };
+            total.add_batch(&batch, scenario.baseline);
+            on_rows(&batch.rows)?;
             on_progress(end - range.start);
             start = end;
         }

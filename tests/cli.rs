@@ -310,3 +310,167 @@ fn an_unknown_set_key_suggests_the_closest() {
         &["arivals_per_year", "did you mean 'arrivals_per_year'"],
     );
 }
+
+#[test]
+fn a_trace_replays_to_its_replication_row() {
+    let out = TempDir::new().unwrap();
+    run_default(out.path(), 3, 2);
+    capsim()
+        .args([
+            "trace",
+            "--regime",
+            "rofr",
+            "--replication",
+            "2",
+            "--seed",
+            "42",
+            "--out",
+        ])
+        .arg(out.path())
+        .assert()
+        .success();
+    let trace = read_csv(&out.path().join("trace-rofr-2.csv"));
+    // The default horizon: 2025-01-01 to 2033-01-01 is 2,922 days; MW-months use 30.4375 days.
+    let (horizon, days_per_month) = (2922.0, 30.4375);
+    let mw_months = |r: &HashMap<String, String>| {
+        num(r, "mw") * (num(r, "end_day").min(horizon) - num(r, "start_day")).max(0.0)
+            / days_per_month
+    };
+    let rows = |event: &'static str| trace.iter().filter(move |r| r["event"] == event);
+    let lost: f64 = rows("outage_loss").map(mw_months).sum();
+    let served = rows("placed").map(mw_months).sum::<f64>() - lost;
+    let never_served: f64 = rows("lost")
+        .chain(rows("unserved_at_end"))
+        .map(mw_months)
+        .sum();
+    let cost = rows("placed")
+        .map(|r| num(r, "price_usd_per_mw_month") * mw_months(r))
+        .sum::<f64>()
+        - rows("outage_loss")
+            .map(|r| num(r, "price_usd_per_mw_month") * mw_months(r))
+            .sum::<f64>();
+
+    let replications = read_csv(&out.path().join("replications.csv"));
+    let row = replications
+        .iter()
+        .find(|r| r["regime"] == "rofr" && r["replication"] == "2")
+        .unwrap();
+    let close = |a: f64, column: &str| {
+        let b = num(row, column);
+        assert!(
+            (a - b).abs() <= 1e-9 * b.abs().max(1.0),
+            "{column}: trace gives {a}, the run {b}"
+        );
+    };
+    close(served, "served_mw_months");
+    close(never_served + lost, "unmet_mw_months");
+    close(served + never_served + lost, "demand_mw_months");
+    close(cost, "compute_cost_usd");
+    close(rows("need_arrives").count() as f64, "needs");
+    close(
+        rows("lost").chain(rows("unserved_at_end")).count() as f64,
+        "needs_unmet",
+    );
+    close(rows("offered").count() as f64, "rofr_offers");
+    close(rows("offer_declined").count() as f64, "rofr_declines");
+    assert!(
+        rows("placed").all(|r| !r["detail"].is_empty()),
+        "every placement says why"
+    );
+}
+
+#[test]
+fn calibrate_compares_a_known_answer_with_its_range() {
+    // M/M/c with λ = 9 a day and a mean term of 1 day keeps λ/μ = 9 MW in service on average
+    // (Little's law); a month's mean MW served lies near 9.
+    let dir = TempDir::new().unwrap();
+    let targets = dir.path().join("targets.toml");
+    fs::write(
+        &targets,
+        "[[target]]\nfigure = \"MW in service\"\nsource = \"Little's law\"\nseries = \"served_mw\"\nprovider = \"all\"\nfrom = \"2001-06\"\nto = \"2001-06\"\nunit = \"GW\"\nlow = 0.0085\nhigh = 0.0095\n",
+    )
+    .unwrap();
+    capsim()
+        .arg("calibrate")
+        .arg(data("mmc.toml"))
+        .arg("--targets")
+        .arg(&targets)
+        .args([
+            "--regime",
+            "fcfs",
+            "--replications",
+            "10",
+            "--set",
+            "scenario.end=2002-01-01",
+            "--out",
+        ])
+        .arg(dir.path().join("out"))
+        .assert()
+        .success();
+    let rows = read_csv(&dir.path().join("out/calibration.csv"));
+    assert_eq!(rows.len(), 1);
+    let simulated = num(&rows[0], "simulated_mean");
+    assert!((simulated - 0.009).abs() < 0.0005, "{simulated} GW");
+    assert_eq!(rows[0]["inside"], "yes");
+}
+
+#[test]
+fn the_default_calibration_table_covers_every_target() {
+    let out = TempDir::new().unwrap();
+    capsim()
+        .args(["calibrate", "--replications", "20", "--out"])
+        .arg(out.path())
+        .assert()
+        .success();
+    let rows = read_csv(&out.path().join("calibration.csv"));
+    assert_eq!(rows.len(), 8);
+    let figure = |name: &str| rows.iter().find(|r| r["figure"].starts_with(name)).unwrap();
+    // The lab's compute at the end of 2025 is the anchor the default demand is built on.
+    assert_eq!(figure("Compute in service, Dec 2025")["inside"], "yes");
+    assert!(rows.iter().all(|r| num(r, "simulated_mean").is_finite()));
+}
+
+#[test]
+fn plot_redraws_the_same_charts_from_the_csvs_alone() {
+    let out = TempDir::new().unwrap();
+    run_default(out.path(), 5, 2);
+    let charts = out.path().join("charts");
+    let before: Vec<(String, Vec<u8>)> = {
+        let mut files: Vec<_> = fs::read_dir(&charts)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        files.sort();
+        files
+            .iter()
+            .map(|p| {
+                (
+                    p.file_name().unwrap().to_string_lossy().to_string(),
+                    fs::read(p).unwrap(),
+                )
+            })
+            .collect()
+    };
+    assert_eq!(before.len(), 10, "five charts as PNG and SVG");
+    fs::remove_dir_all(&charts).unwrap();
+    // Only the CSVs are left: the charts come back byte for byte.
+    capsim().arg("plot").arg(out.path()).assert().success();
+    for (name, bytes) in &before {
+        assert!(
+            fs::read(charts.join(name)).unwrap() == *bytes,
+            "{name} differs when redrawn"
+        );
+    }
+}
+
+#[test]
+fn plot_on_a_folder_without_csvs_is_an_input_error() {
+    let dir = TempDir::new().unwrap();
+    let assert = capsim().arg("plot").arg(dir.path()).assert().code(2);
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+    assert!(
+        stderr.contains(".csv"),
+        "the error names the file: {stderr}"
+    );
+    assert!(!dir.path().join("charts").exists());
+}

@@ -1,11 +1,14 @@
 //! The command line: the only module that knows clap. Each subcommand turns its arguments
 //! into a validated plan and calls the library.
 
+mod calibrate;
 mod merge;
+mod plot;
 mod run;
 mod sensitivity;
 mod source;
 mod sweep;
+mod trace;
 mod validate;
 
 use std::path::PathBuf;
@@ -37,6 +40,12 @@ enum Command {
     Sensitivity(sensitivity::SensitivityArgs),
     /// Combine the folders of `run --shard K/N` into what the unsharded run writes.
     Merge(merge::MergeArgs),
+    /// Write the event log of one replication of one regime, with the reason for every choice.
+    Trace(trace::TraceArgs),
+    /// Compare the default study with the public figures it should reproduce.
+    Calibrate(calibrate::CalibrateArgs),
+    /// Redraw every chart and index.html from the CSVs in a folder.
+    Plot(plot::PlotArgs),
 }
 
 /// Arguments of `capsim run`.
@@ -112,6 +121,9 @@ pub fn run() -> anyhow::Result<()> {
         Some(Command::Sweep(args)) => sweep::run(args),
         Some(Command::Sensitivity(args)) => sensitivity::run(args),
         Some(Command::Merge(args)) => merge::run(args),
+        Some(Command::Trace(args)) => trace::run(args),
+        Some(Command::Calibrate(args)) => calibrate::run(args),
+        Some(Command::Plot(args)) => plot::run(args),
     }
 }
 

@@ -276,9 +276,10 @@ const PROVIDER_PALETTE: [RGBColor; 10] = [
     RGBColor(0xBA, 0xB0, 0xAC),
 ];
 
-/// Colours for regimes, by scenario order (ColorBrewer Dark2: darker than the provider
-/// colours, so a regime line never reads as a provider area).
-const REGIME_PALETTE: [RGBColor; 8] = [
+/// Colours for regimes, by scenario order (ColorBrewer Dark2, then the dark half of Paired:
+/// darker than the provider colours, so a regime line never reads as a provider area; 12
+/// distinct colours, so the default study's regimes never share one).
+const REGIME_PALETTE: [RGBColor; 12] = [
     RGBColor(0x1B, 0x9E, 0x77),
     RGBColor(0xD9, 0x5F, 0x02),
     RGBColor(0x75, 0x70, 0xB3),
@@ -287,6 +288,10 @@ const REGIME_PALETTE: [RGBColor; 8] = [
     RGBColor(0xE6, 0xAB, 0x02),
     RGBColor(0xA6, 0x76, 0x1D),
     RGBColor(0x66, 0x66, 0x66),
+    RGBColor(0x1F, 0x78, 0xB4),
+    RGBColor(0xE3, 0x1A, 0x1C),
+    RGBColor(0x6A, 0x3D, 0x9A),
+    RGBColor(0x33, 0xA0, 0x2C),
 ];
 
 /// Returns the colour of the provider at `index` in order of first appearance.

@@ -101,8 +101,11 @@ pub struct ServedPanel {
     pub regime: RegimeRef,
     /// Per provider (stack order), the top of its layer each month, in the chart's unit.
     pub tops: Vec<Vec<f64>>,
-    /// Mean demand each month, in the chart's unit, when the file has it.
+    /// Mean demand each month, in the chart's unit, when the file has it (clipped to the
+    /// chart's range; see `demand_peak`).
     pub demand: Option<Vec<f64>>,
+    /// Demand's peak, in the chart's unit, when it runs off the shared scale.
+    pub demand_peak: Option<f64>,
 }
 
 /// Chart 2: cumulative Azure spend against the Azure commitment, one panel per regime.
@@ -384,17 +387,38 @@ fn served(inputs: &Inputs) -> ServedChart {
                 regime: regimes[r].clone(),
                 tops,
                 demand,
+                demand_peak: None,
             }
         })
         .collect();
-    let max_mw = panels
+    // The shared scale follows what is served; a demand far above it (a high-growth
+    // counterfactual) would flatten every other panel, so demand counts up to twice the
+    // largest served stack and runs off the top beyond, with its peak noted.
+    let served_mw = panels
         .iter()
-        .flat_map(|p| p.tops.last().into_iter().chain(p.demand.iter()).flatten())
+        .flat_map(|p| p.tops.last().into_iter().flatten())
         .fold(0.0, |m: f64, v| m.max(*v));
+    let demand_mw = panels
+        .iter()
+        .flat_map(|p| p.demand.iter().flatten())
+        .fold(0.0, |m: f64, v| m.max(*v));
+    let max_mw = if served_mw > 0.0 {
+        served_mw.max(demand_mw.min(2.0 * served_mw))
+    } else {
+        demand_mw
+    };
     let unit = Unit::power(max_mw);
+    let y_max = nice_ceiling(unit.apply(max_mw) * 1.03);
     for panel in &mut panels {
         for series in panel.tops.iter_mut().chain(panel.demand.iter_mut()) {
             series.iter_mut().for_each(|v| *v = unit.apply(*v));
+        }
+        if let Some(demand) = &mut panel.demand {
+            let peak = demand.iter().fold(0.0, |m: f64, v| m.max(*v));
+            if peak > y_max {
+                panel.demand_peak = Some(peak);
+                demand.iter_mut().for_each(|v| *v = v.min(y_max));
+            }
         }
     }
     let has_demand = panels.iter().any(|p| p.demand.is_some());
@@ -419,7 +443,7 @@ fn served(inputs: &Inputs) -> ServedChart {
         unit,
         providers: ts.providers.clone(),
         panels,
-        y_max: nice_ceiling(unit.apply(max_mw) * 1.03),
+        y_max,
     }
 }
 

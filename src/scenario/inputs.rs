@@ -2,6 +2,9 @@
 //! once per replication, and the numbers that set a per-replication chance or rate, each with
 //! a low and a high value for one-at-a-time sensitivity analysis.
 //!
+//! The fields are listed as patterns (`providers.*.share_available`); every match in the file
+//! is an input, so a scenario's own providers, classes and terms are found, not hard-coded.
+//!
 //! Low and high values:
 //! - uniform: its low and high;
 //! - normal: mean ∓ 1.645 sd; lognormal: median · exp(∓1.645 σ) (the 5th and 95th
@@ -53,79 +56,22 @@ struct Pattern {
 /// Fields drawn once per replication (see `model::world::World::sample`), or numbers setting a
 /// per-replication chance or rate. Per-need and per-outage draws (sizes, terms, lead times,
 /// answer windows, outage lengths) are not listed: their spread averages out within a run.
-const PATTERNS: [Pattern; 12] = [
-    Pattern {
-        path: "market.price_usd_per_mw_month",
-        kind: Kind::Dist,
-        min: 0.0,
-        max: 1e12,
-    },
-    Pattern {
-        path: "market.price_trend_per_year",
-        kind: Kind::Dist,
-        min: -1.0,
-        max: 10.0,
-    },
-    Pattern {
-        path: "demand.*.arrivals_growth_per_year",
-        kind: Kind::Dist,
-        min: 0.0,
-        max: 100.0,
-    },
-    Pattern {
-        path: "demand.*.size_growth_per_year",
-        kind: Kind::Dist,
-        min: 0.0,
-        max: 100.0,
-    },
-    Pattern {
-        path: "demand.*.revenue_usd_per_mw_month",
-        kind: Kind::Dist,
-        min: 0.0,
-        max: 1e12,
-    },
-    Pattern {
-        path: "providers.*.price_premium",
-        kind: Kind::Dist,
-        min: -1.0,
-        max: 100.0,
-    },
-    Pattern {
-        path: "providers.*.share_available",
-        kind: Kind::Dist,
-        min: 0.0,
-        max: 1.0,
-    },
-    Pattern {
-        path: "providers.*.capacity.[].slip_probability",
-        kind: Kind::Number,
-        min: 0.0,
-        max: 1.0,
-    },
-    Pattern {
-        path: "providers.*.capacity.[].slip_days",
-        kind: Kind::Dist,
-        min: 0.0,
-        max: 1e6,
-    },
-    Pattern {
-        path: "providers.*.outages.per_year",
-        kind: Kind::Number,
-        min: 0.0,
-        max: 1e4,
-    },
-    Pattern {
-        path: "terms.*.declared_after_years",
-        kind: Kind::Dist,
-        min: 0.0,
-        max: f64::INFINITY,
-    },
-    Pattern {
-        path: "terms.*.verification_days",
-        kind: Kind::Dist,
-        min: 0.0,
-        max: 1e6,
-    },
+#[rustfmt::skip]
+const PATTERNS: [Pattern; 14] = [
+    Pattern { path: "market.price_usd_per_mw_month", kind: Kind::Dist, min: 0.0, max: 1e12 },
+    Pattern { path: "market.price_trend_per_year", kind: Kind::Dist, min: -1.0, max: 10.0 },
+    Pattern { path: "demand.*.arrivals_growth_per_year", kind: Kind::Dist, min: 0.0, max: 100.0 },
+    Pattern { path: "demand.*.size_growth_per_year", kind: Kind::Dist, min: 0.0, max: 100.0 },
+    Pattern { path: "demand.*.revenue_usd_per_mw_month", kind: Kind::Dist, min: 0.0, max: 1e12 },
+    Pattern { path: "providers.*.price_premium", kind: Kind::Dist, min: -1.0, max: 100.0 },
+    Pattern { path: "providers.*.contract_price_usd_per_mw_month", kind: Kind::Dist, min: 0.0, max: 1e12 },
+    Pattern { path: "providers.*.share_available", kind: Kind::Dist, min: 0.0, max: 1.0 },
+    Pattern { path: "providers.*.build_delay_days", kind: Kind::Dist, min: 0.0, max: 1e6 },
+    Pattern { path: "providers.*.capacity.[].slip_probability", kind: Kind::Number, min: 0.0, max: 1.0 },
+    Pattern { path: "providers.*.capacity.[].slip_days", kind: Kind::Dist, min: 0.0, max: 1e6 },
+    Pattern { path: "providers.*.outages.per_year", kind: Kind::Number, min: 0.0, max: 1e4 },
+    Pattern { path: "terms.*.declared_after_years", kind: Kind::Dist, min: 0.0, max: f64::INFINITY },
+    Pattern { path: "terms.*.verification_days", kind: Kind::Dist, min: 0.0, max: 1e6 },
 ];
 
 /// One uncertain input and the overrides that move it to its low and high value.

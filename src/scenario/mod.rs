@@ -1,6 +1,7 @@
 //! Scenario files: TOML parsing, `--set` overrides and validation into the model.
 //! Only this module knows TOML.
 
+pub mod calibration;
 mod inputs;
 mod raw;
 mod set;
@@ -61,6 +62,14 @@ pub enum ScenarioError {
     },
 }
 
+/// Loads the scenario file at `path`, or the embedded default scenario when there is none.
+pub fn load(path: Option<&Path>, overrides: &[Override]) -> Result<Scenario, ScenarioError> {
+    match path {
+        Some(path) => load_file(path, overrides),
+        None => load_str(DEFAULT_SCENARIO, DEFAULT_SCENARIO_NAME, overrides),
+    }
+}
+
 /// Reads, overrides and validates a scenario file.
 pub fn load_file(path: &Path, overrides: &[Override]) -> Result<Scenario, ScenarioError> {
     let file = path.display().to_string();
@@ -71,8 +80,68 @@ pub fn load_file(path: &Path, overrides: &[Override]) -> Result<Scenario, Scenar
     load_str(&text, &file, overrides)
 }
 
-/// Parses, overrides and validates scenario text; `file` names it in errors.
+/// Parses, overrides and validates scenario text; `file` names it in errors. A regime with a
+/// `set` table runs on its own variant: the same text with those fields changed as well.
 pub fn load_str(text: &str, file: &str, overrides: &[Override]) -> Result<Scenario, ScenarioError> {
+    let invalid = |problems| ScenarioError::Invalid {
+        file: file.to_string(),
+        problems,
+    };
+    let raw = parse(text, file, overrides)?;
+    let regime_sets: Vec<(usize, String, Vec<Override>)> = raw
+        .regimes
+        .iter()
+        .enumerate()
+        .filter(|(_, (_, r))| !r.set.is_empty())
+        .map(|(i, (name, r))| {
+            let sets = r.set.iter().map(|(key, value)| Override {
+                key: key.clone(),
+                value: value.clone(),
+            });
+            (i, name.clone(), sets.collect())
+        })
+        .collect();
+    let mut scenario = validate(raw).map_err(invalid)?;
+    for (regime, name, sets) in regime_sets {
+        let problem = |message: String| {
+            invalid(vec![Problem {
+                field: format!("regimes.{name}.set"),
+                message,
+            }])
+        };
+        if let Some(o) = sets.iter().find(|o| o.key.starts_with("regimes.")) {
+            return Err(problem(format!(
+                "'{}': a regime may change scenario fields, not regimes",
+                o.key
+            )));
+        }
+        let all: Vec<Override> = overrides.iter().chain(&sets).cloned().collect();
+        let variant = parse(text, file, &all)
+            .and_then(|raw| validate(raw).map_err(invalid))
+            .map_err(|e| problem(e.to_string()))?;
+        if shape(&variant) != shape(&scenario) {
+            return Err(problem(
+                "may change values, not add or remove providers, classes or terms, nor move the horizon".into(),
+            ));
+        }
+        scenario.regimes[regime].variant = Some(scenario.variants.len());
+        scenario.variants.push(variant);
+    }
+    Ok(scenario)
+}
+
+/// What a regime's `set` must leave alone: the ids everything is reported by, and the horizon.
+fn shape(s: &Scenario) -> (Vec<&str>, Vec<&str>, Vec<&str>, Calendar) {
+    (
+        s.providers.iter().map(|p| p.id.as_str()).collect(),
+        s.classes.iter().map(|c| c.id.as_str()).collect(),
+        s.terms.iter().map(|t| t.id.as_str()).collect(),
+        s.calendar.clone(),
+    )
+}
+
+/// Parses the text and applies `overrides`; without overrides, errors keep line numbers.
+fn parse(text: &str, file: &str, overrides: &[Override]) -> Result<RawScenario, ScenarioError> {
     let raw: RawScenario = if overrides.is_empty() {
         // Parsing the text directly keeps line and column numbers in errors.
         toml::from_str(text).map_err(|e| parse_error(file, &e))?
@@ -90,10 +159,7 @@ pub fn load_str(text: &str, file: &str, overrides: &[Override]) -> Result<Scenar
             message: format!("after --set: {}", e.message()),
         })?
     };
-    validate(raw).map_err(|problems| ScenarioError::Invalid {
-        file: file.to_string(),
-        problems,
-    })
+    Ok(raw)
 }
 
 fn parse_error(file: &str, e: &toml::de::Error) -> ScenarioError {
@@ -311,7 +377,11 @@ fn validate(raw: RawScenario) -> Result<Scenario, Vec<Problem>> {
             name: p.name.clone(),
             price_premium: c.dist(&at("price_premium"), &p.price_premium, -1.0, 100.0),
             share_available: c.dist(&at("share_available"), &p.share_available, 0.0, 1.0),
+            contract_price_usd_per_mw_month: p
+                .contract_price_usd_per_mw_month
+                .map(|spec| c.dist(&at("contract_price_usd_per_mw_month"), &spec, 0.0, 1e12)),
             lead_time_days: c.dist(&at("lead_time_days"), &p.lead_time_days, 0.0, 1e6),
+            build_delay_days: c.dist(&at("build_delay_days"), &p.build_delay_days, 0.0, 1e6),
             tranches,
             outages,
         });
@@ -415,6 +485,7 @@ fn validate(raw: RawScenario) -> Result<Scenario, Vec<Problem>> {
             description: r.description.clone(),
             terms,
             policy,
+            variant: None,
         });
     }
     if regimes.is_empty() {
@@ -451,6 +522,7 @@ fn validate(raw: RawScenario) -> Result<Scenario, Vec<Problem>> {
             terms,
             regimes,
             baseline,
+            variants: Vec::new(),
         }),
         _ => Err(c.problems),
     }

@@ -55,6 +55,13 @@ where
                 REFERENCE.stroke_width(2),
             ))?;
         }
+        if let Some(peak) = panel.demand_peak {
+            let text = format!(
+                "demand runs off the scale: up to {peak:.0} {}",
+                chart.unit.label()
+            );
+            common::note(&mut ctx, &text, 0.93)?;
+        }
         if panel
             .tops
             .last()
