@@ -34,8 +34,10 @@ pub struct Panel {
     pub unit: Unit,
     /// The base mean, in `unit`.
     pub base: f64,
-    /// Bars, largest swing first (at most `MAX_BARS`).
+    /// Bars of the inputs that move the metric, largest swing first (at most `MAX_BARS`).
     pub bars: Vec<Bar>,
+    /// How many inputs move the metric (swing above zero).
+    pub moving: usize,
     /// How many inputs the table has for this metric.
     pub inputs: usize,
 }
@@ -190,9 +192,10 @@ fn prepare(rows: &[Row]) -> Vec<TornadoChart> {
                         .flat_map(|r| [r.at_low, r.at_high, r.base])
                         .fold(0.0f64, |m, v| m.max(v.abs()));
                     let unit = Unit::for_metric(metric, max_abs);
+                    let moving = group.iter().filter(|r| r.swing > 0.0).count();
                     let bars = group
                         .iter()
-                        .take(MAX_BARS)
+                        .take(moving.min(MAX_BARS))
                         .map(|r| Bar {
                             label: match (r.low_value, r.high_value) {
                                 (Some(l), Some(h)) => {
@@ -213,6 +216,7 @@ fn prepare(rows: &[Row]) -> Vec<TornadoChart> {
                         unit,
                         base: unit.apply(group[0].base),
                         bars,
+                        moving,
                         inputs: group.len(),
                     }
                 })
@@ -224,8 +228,8 @@ fn prepare(rows: &[Row]) -> Vec<TornadoChart> {
                         "Mean over replications with each uncertain input at its low value (blue) \
                          and its high value (orange), one at a time, all other inputs at their \
                          distributions, the same seed in every run; the line is the base mean. \
-                         Inputs with the largest swing on top (at most {MAX_BARS} of each panel's \
-                         inputs; tornado.csv has them all)."
+                         The inputs that move a metric most are on top, at most {MAX_BARS} a panel \
+                         (tornado.csv has every input)."
                     ),
                 },
                 regime: regime.to_string(),
@@ -312,7 +316,9 @@ rofr/x,market.price_trend_per_year,total_cost_usd,-0.4,0.2,1,2,1.5,1
             share.bars[0].label,
             "providers.azure.share_available (0.4 to 0.8)"
         );
-        assert_eq!(share.bars[2].at_high, 60.0);
+        assert_eq!(share.bars[1].at_high, 59.0);
+        // Inputs that do not move a metric get no bar.
+        assert_eq!((share.moving, share.inputs, share.bars.len()), (2, 3, 2));
 
         let written = draw_tornado(dir.path()).unwrap();
         let names: Vec<String> = written

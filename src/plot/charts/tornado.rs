@@ -124,15 +124,14 @@ where
     let (x_min, x_max) = (lo - pad, hi + pad);
     let ticks = Ticks::new(x_min, x_max, 6);
     let labels: Vec<String> = panel.bars.iter().map(|b| b.label.clone()).collect();
-    let caption = if panel.inputs > panel.bars.len() {
-        format!(
-            "{} (top {} of {} inputs)",
+    let caption = match panel.moving {
+        0 => panel.title.clone(),
+        m if m > panel.bars.len() => format!(
+            "{} (top {} of the {m} inputs that move it)",
             panel.title,
-            panel.bars.len(),
-            panel.inputs
-        )
-    } else {
-        panel.title.clone()
+            panel.bars.len()
+        ),
+        m => format!("{} ({m} of {} inputs move it)", panel.title, panel.inputs),
     };
     let mut ctx = ChartBuilder::on(area)
         .caption(caption, bold(16))
@@ -174,11 +173,10 @@ where
         vec![(panel.base, -0.6), (panel.base, n as f64 - 0.4)],
         REFERENCE.stroke_width(2),
     )))?;
-    let moved = panel.bars.iter().any(|b| b.at_low != b.at_high);
-    if !moved {
+    if panel.moving == 0 {
         ctx.draw_series(std::iter::once(Text::new(
             format!(
-                "no input moves it (base {} {})",
+                "no input moves it (mean {} {} in every run)",
                 number(panel.base),
                 panel.unit.label()
             ),
