@@ -128,7 +128,11 @@ impl DistSpec {
             DistSpec::Constant(v) | DistSpec::Named(NamedDist::Constant { value: v }) => (v, v),
             DistSpec::Named(NamedDist::Uniform { low, high }) => (low, high),
             DistSpec::Named(NamedDist::Normal { mean, sd }) => {
-                if sd == 0.0 { (mean, mean) } else { (f64::NEG_INFINITY, f64::INFINITY) }
+                if sd == 0.0 {
+                    (mean, mean)
+                } else {
+                    (f64::NEG_INFINITY, f64::INFINITY)
+                }
             }
             DistSpec::Named(NamedDist::Lognormal { .. } | NamedDist::Exponential { .. }) => {
                 (0.0, f64::INFINITY)

@@ -905,6 +905,9 @@ mod tests {
         assert!(parse_date("2027-02-29").is_none());
         // Deadlines are exclusive day bounds: 2026-01-01 is the end of 2025.
         assert_eq!(date_year_frac(parse_date("2026-01-01").unwrap()), 2026.0);
-        assert_eq!(date_year_frac(parse_date("2025-12-31").unwrap()), 2025.0 + 364.0 / 365.0);
+        assert_eq!(
+            date_year_frac(parse_date("2025-12-31").unwrap()),
+            2025.0 + 364.0 / 365.0
+        );
     }
 }
