@@ -466,6 +466,8 @@ fn hint(shape: &Shape, value: &Value) -> &'static str {
         .unwrap_or("");
     if matches!(shape, Number | Dist) && lead.replace('_', "").parse::<f64>().is_ok() {
         "; write the number alone, without quotes or units"
+    } else if matches!(shape, Date) && text.trim().parse::<toml::value::Datetime>().is_ok() {
+        "; write the date without quotes"
     } else {
         ""
     }
