@@ -1,6 +1,7 @@
 //! Scenario files: TOML parsing, `--set` overrides and validation into the model.
 //! Only this module knows TOML.
 
+mod consistency;
 mod limits;
 mod load;
 mod locate;
@@ -458,6 +459,7 @@ fn validate(raw: RawScenario) -> Result<Scenario, Vec<Problem>> {
             policy,
         });
     }
+    consistency::regimes(&mut c, &regimes, &terms, &calendar);
     if regimes.is_empty() {
         c.problem(
             "regimes",
