@@ -1,1 +1,114 @@
-fn main() {}
+//! Benchmarks of whole studies on the default scenario: one replication (every regime on one
+//! world) and a 200-replication study in parallel.
+//!
+//! If the embedded default scenario does not load, a small M/M/c scenario stands in (and the
+//! bench says so), so that the figures still exist while the default is being written.
+
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+use capsim::experiment::{Plan, StudyAggregate, run_replication, run_study};
+use capsim::model::Scenario;
+use capsim::model::world::{World, replication_seed};
+use criterion::{Criterion, SamplingMode, criterion_group, criterion_main};
+
+/// Stand-in: M/M/c with λ = 9/day, μ = 1/day, c = 10, over ten years.
+const MMC_SCENARIO: &str = r#"
+[scenario]
+name = "mmc"
+start = 2000-01-01
+end = 2010-01-01
+incumbent = "station"
+baseline = "fcfs"
+[market]
+price_usd_per_mw_month = 1.0
+[providers.station]
+name = "Station"
+capacity = [{ online = 2000-01-01, size_mw = 10 }]
+[demand.jobs]
+arrivals_per_year = 3287.25
+size_mw = 1
+term_days = { dist = "exponential", mean = 1.0 }
+[regimes.fcfs]
+policy = "cheapest"
+"#;
+
+/// Replications in the study bench.
+const REPLICATIONS: u64 = 200;
+
+/// The default scenario, or the M/M/c stand-in if it does not load; the name says which.
+fn scenario() -> (Scenario, &'static str) {
+    match capsim::scenario::load_str(capsim::scenario::DEFAULT_SCENARIO, "default", &[]) {
+        Ok(s) => (s, "default"),
+        Err(e) => {
+            eprintln!("default scenario does not load ({e}); benching the M/M/c stand-in");
+            let s = capsim::scenario::load_str(MMC_SCENARIO, "mmc", &[]).unwrap();
+            (s, "mmc")
+        }
+    }
+}
+
+fn study(c: &mut Criterion) {
+    let (s, name) = scenario();
+    let (_, results) = run_replication(&s, 1, 0);
+    let needs = World::sample(&s, replication_seed(1, 0)).needs.len();
+    eprintln!(
+        "{name}: {} regime(s), {} provider(s), {} months, {needs} needs in replication 0's world",
+        results.len(),
+        s.providers.len(),
+        s.calendar.months()
+    );
+
+    let mut group = c.benchmark_group(format!("study_{name}"));
+    // Replications take milliseconds: flat sampling keeps criterion from needing thousands.
+    group
+        .sampling_mode(SamplingMode::Flat)
+        .sample_size(20)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(3));
+    let mut r = 0u64;
+    group.bench_function("one_replication", |b| {
+        b.iter(|| {
+            // A new world each time, so one lucky world does not set the figure.
+            r += 1;
+            run_replication(&s, 1, black_box(r))
+        })
+    });
+
+    // What a study adds per replication besides simulating: folding the results (totals and
+    // every monthly series) into the aggregate's summaries.
+    let mut aggregate = StudyAggregate::new(&s);
+    group.bench_function("aggregate_one_replication", |b| {
+        b.iter(|| aggregate.add(black_box(&results), s.baseline))
+    });
+
+    let plan = Plan {
+        replications: REPLICATIONS,
+        master_seed: 1,
+        threads: None,
+    };
+    // Each iteration is a whole study: ten samples of one iteration each, with the
+    // measurement time sized from one timed study so criterion need not stretch it.
+    let start = Instant::now();
+    run_study(&s, &plan, |_rows| Ok::<(), anyhow::Error>(()), |_| {}).expect("the study runs");
+    let one_study = start.elapsed();
+    group
+        .sample_size(10)
+        .warm_up_time(Duration::from_millis(1))
+        .measurement_time(one_study * 12);
+    group.bench_function(format!("study_{REPLICATIONS}_replications"), |b| {
+        b.iter(|| {
+            run_study(&s, &plan, |_rows| Ok::<(), anyhow::Error>(()), |_| {})
+                .expect("the study runs")
+        })
+    });
+    group.finish();
+}
+
+criterion_group! {
+    name = benches;
+    // criterion's plotters has ab_glyph on (feature unification) and no font: no plots.
+    config = Criterion::default().without_plots();
+    targets = study
+}
+criterion_main!(benches);

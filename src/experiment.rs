@@ -117,7 +117,8 @@ impl StudyAggregate {
     }
 }
 
-/// Simulates every regime of `scenario` on replication `replication`'s world.
+/// Simulates every regime of `scenario` on replication `replication`'s world (a regime that
+/// changes scenario fields runs on its variant's world, drawn with the same seed).
 pub fn run_replication(
     scenario: &Scenario,
     master_seed: u64,
@@ -125,10 +126,20 @@ pub fn run_replication(
 ) -> (u64, Vec<ReplicationResult>) {
     let seed = replication_seed(master_seed, replication);
     let world = World::sample(scenario, seed);
+    // Variants draw from the same streams, so their worlds differ only where their fields do.
+    let variant_worlds: Vec<World> = scenario
+        .variants
+        .iter()
+        .map(|v| World::sample(v, seed))
+        .collect();
     let results = scenario
         .regimes
         .iter()
-        .map(|regime| replicate(scenario, regime, &world))
+        .enumerate()
+        .map(|(r, regime)| {
+            let world = regime.variant.map_or(&world, |v| &variant_worlds[v]);
+            replicate(scenario.for_regime(r), regime, world)
+        })
         .collect();
     (seed, results)
 }

@@ -25,10 +25,12 @@ pub enum Metric {
     AzureCostUsd,
     /// The incumbent's share of MW-months served (0..1).
     AzureShare,
-    /// Spend that counted towards spend commitments.
+    /// Spend that counted towards the incumbent's (Azure's) spend commitments.
     CommitmentSpentUsd,
-    /// Commitment amount not spent by the deadline.
+    /// The incumbent's commitment amount not spent by its deadline.
     CommitmentShortfallUsd,
+    /// Take-or-pay shortfall on signed deals with other providers (capacity paid for, unused).
+    DealShortfallUsd,
     /// Needs offered to a right-of-first-refusal holder.
     RofrOffers,
     /// Offers the holder declined (no room).
@@ -45,7 +47,7 @@ pub enum Metric {
 
 impl Metric {
     /// Every metric, in column order.
-    pub const ALL: [Metric; 18] = [
+    pub const ALL: [Metric; 19] = [
         Metric::DemandMwMonths,
         Metric::ServedMwMonths,
         Metric::UnmetMwMonths,
@@ -58,6 +60,7 @@ impl Metric {
         Metric::AzureShare,
         Metric::CommitmentSpentUsd,
         Metric::CommitmentShortfallUsd,
+        Metric::DealShortfallUsd,
         Metric::RofrOffers,
         Metric::RofrDeclines,
         Metric::RofrDelayDays,
@@ -83,6 +86,7 @@ impl Metric {
             Metric::AzureShare => "azure_share",
             Metric::CommitmentSpentUsd => "commitment_spent_usd",
             Metric::CommitmentShortfallUsd => "commitment_shortfall_usd",
+            Metric::DealShortfallUsd => "deal_shortfall_usd",
             Metric::RofrOffers => "rofr_offers",
             Metric::RofrDeclines => "rofr_declines",
             Metric::RofrDelayDays => "rofr_delay_days",

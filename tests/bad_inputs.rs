@@ -56,8 +56,8 @@ fn each_bad_file_gets_exactly_its_errors_with_lines_and_exit_status_2() {
         let stderr = capsim_fails(dir, &["validate", name]);
         let want = expected(&file);
         let count = match want.len() {
-            1 => "1 problem:".to_string(),
-            n => format!("{n} problems:"),
+            1 => "1 problem, at line:column:".to_string(),
+            n => format!("{n} problems, at line:column:"),
         };
         assert!(
             stderr.starts_with(&format!("error: {name}: {count}\n")),
@@ -125,10 +125,11 @@ fn a_misspelt_set_key_suggests_the_closest_valid_one() {
     );
     assert_eq!(
         stderr,
-        "error: data/scenarios/mmc.toml: 2 problems:\n\
+        "error: data/scenarios/mmc.toml: 2 problems, at line:column:\n\
          data/scenarios/mmc.toml: --set providers.station.lead_time: found an unknown key (did \
-         you mean 'lead_time_days'?); allowed: name, price_premium, share_available, \
-         lead_time_days, capacity, outages\n\
+         you mean 'lead_time_days'?); allowed: name, price_premium, \
+         contract_price_usd_per_mw_month, share_available, lead_time_days, build_delay_days, \
+         capacity, outages\n\
          data/scenarios/mmc.toml: --set providers.station.share_available: found 2; allowed [0, 1]\n"
     );
 }

@@ -1,7 +1,10 @@
 //! The command line: the only module that knows clap. Each subcommand turns its arguments
 //! into a validated plan and calls the library.
 
+mod calibrate;
+mod plot;
 mod run;
+mod trace;
 mod validate;
 
 use std::path::PathBuf;
@@ -27,6 +30,12 @@ enum Command {
     Run(RunArgs),
     /// Check a scenario file and report what is wrong with it.
     Validate(ValidateArgs),
+    /// Write the event log of one replication of one regime, with the reason for every choice.
+    Trace(trace::TraceArgs),
+    /// Compare the default study with the public figures it should reproduce.
+    Calibrate(calibrate::CalibrateArgs),
+    /// Redraw every chart and index.html from the CSVs in a folder.
+    Plot(plot::PlotArgs),
 }
 
 /// Arguments of `capsim run`.
@@ -94,6 +103,9 @@ pub fn run() -> anyhow::Result<()> {
         None => run::run(RunArgs::default()),
         Some(Command::Run(args)) => run::run(args),
         Some(Command::Validate(args)) => validate::run(args),
+        Some(Command::Trace(args)) => trace::run(args),
+        Some(Command::Calibrate(args)) => calibrate::run(args),
+        Some(Command::Plot(args)) => plot::run(args),
     }
 }
 

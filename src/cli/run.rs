@@ -11,14 +11,11 @@ use crate::experiment::{Plan, StudyAggregate, run_study};
 use crate::model::Scenario;
 use crate::report::{ReplicationTables, Staging, write_summaries};
 use crate::results::Metric;
-use crate::scenario::{self, DEFAULT_SCENARIO, DEFAULT_SCENARIO_NAME};
+use crate::scenario;
 
 /// Runs the study and publishes its files only when all are written.
 pub fn run(args: RunArgs) -> anyhow::Result<()> {
-    let scenario = match &args.scenario {
-        Some(path) => scenario::load_file(path, &args.overrides)?,
-        None => scenario::load_str(DEFAULT_SCENARIO, DEFAULT_SCENARIO_NAME, &args.overrides)?,
-    };
+    let scenario = scenario::load(args.scenario.as_deref(), &args.overrides)?;
     let plan = Plan {
         replications: args.replications,
         master_seed: args.seed,

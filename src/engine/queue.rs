@@ -24,6 +24,36 @@ impl<E> PartialOrd for Scheduled<E> {
     fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
         Some(self.cmp(other))
     }
+
+    /// The comparison `BinaryHeap` uses on every sift step, written to branch on the time and
+    /// reach the sequence only on a tie (the derived `then_with` evaluates both): this keeps
+    /// the queue level with a bare heap loop (benches/engine.rs). Same order as `cmp`.
+    #[inline]
+    fn le(&self, other: &Self) -> bool {
+        let (a, b) = (
+            total_order_key(other.time_days),
+            total_order_key(self.time_days),
+        );
+        if a != b {
+            a < b
+        } else {
+            tie_le(other.sequence, self.sequence)
+        }
+    }
+}
+
+/// Maps an `f64` to an integer with the order of `f64::total_cmp`.
+#[inline(always)]
+fn total_order_key(time: f64) -> i64 {
+    let bits = time.to_bits() as i64;
+    bits ^ ((((bits >> 63) as u64) >> 1) as i64)
+}
+
+/// Ties are rare: kept out of line so the common path stays small.
+#[cold]
+#[inline(never)]
+fn tie_le(a: u64, b: u64) -> bool {
+    a <= b
 }
 impl<E> Ord for Scheduled<E> {
     /// Reversed so that `BinaryHeap` (a max-heap) pops the earliest (time, sequence) first.
@@ -91,7 +121,7 @@ impl<E> EventQueue<E> {
     }
 
     /// Schedules `event` at absolute time `time_days` (not before now).
-    #[inline]
+    #[inline(always)]
     pub fn schedule_at(&mut self, time_days: f64, event: E) {
         assert!(
             time_days >= self.now_days,
@@ -108,13 +138,13 @@ impl<E> EventQueue<E> {
     }
 
     /// Schedules `event` after `delay_days` (non-negative) from now.
-    #[inline]
+    #[inline(always)]
     pub fn schedule_in(&mut self, delay_days: f64, event: E) {
         self.schedule_at(self.now_days + delay_days, event);
     }
 
     /// Removes the earliest event, advances the clock to its time and returns it.
-    #[inline]
+    #[inline(always)]
     pub fn pop(&mut self) -> Option<(f64, E)> {
         let next = self.heap.pop()?;
         self.now_days = next.time_days;
@@ -156,6 +186,33 @@ mod tests {
         }
         let order: Vec<_> = std::iter::from_fn(|| queue.pop()).map(|(_, e)| e).collect();
         assert_eq!(order, (0..100).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn le_agrees_with_cmp_on_times_and_ties() {
+        let times = [-1.0, -0.0, 0.0, 1.0, 1.0, 2.5, f64::INFINITY];
+        let items: Vec<Scheduled<()>> = times
+            .iter()
+            .enumerate()
+            .map(|(i, &t)| Scheduled {
+                time_days: t,
+                sequence: (i % 3) as u64,
+                event: (),
+            })
+            .collect();
+        for a in &items {
+            for b in &items {
+                assert_eq!(
+                    a <= b,
+                    a.cmp(b) != Ordering::Greater,
+                    "{} {} / {} {}",
+                    a.time_days,
+                    a.sequence,
+                    b.time_days,
+                    b.sequence
+                );
+            }
+        }
     }
 
     #[test]

@@ -3,7 +3,7 @@
 use chrono::{Datelike, Months, NaiveDate};
 
 /// Start and end dates of a scenario with the day offsets of its month boundaries.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Calendar {
     /// Day 0.
     pub start: NaiveDate,

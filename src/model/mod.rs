@@ -60,6 +60,9 @@ pub struct Scenario {
     pub regimes: Vec<Regime>,
     /// Index of the regime paired differences are taken against.
     pub baseline: usize,
+    /// Scenarios as changed by regimes' `set` tables (same providers, classes and terms,
+    /// other values); `Regime::variant` indexes them.
+    pub variants: Vec<Scenario>,
 }
 
 /// The price level for large multi-year blocks; drawn once per replication.
@@ -80,10 +83,15 @@ pub struct Provider {
     pub name: String,
     /// Premium over the market price (0.1 = 10% dearer); drawn once per replication.
     pub price_premium: Dist,
+    /// A signed deal's fixed price, USD per MW-month, instead of the market's; once per
+    /// replication.
+    pub contract_price_usd_per_mw_month: Option<Dist>,
     /// Share of new capacity the lab can get (others' needs take the rest); once per replication.
     pub share_available: Dist,
     /// Days from an order to delivery; drawn per allocation.
     pub lead_time_days: Dist,
+    /// Days every future tranche is delayed by, on top of its own slip; once per replication.
+    pub build_delay_days: Dist,
     /// Capacity coming online.
     pub tranches: Vec<Tranche>,
     /// Outage process, if any.
@@ -209,9 +217,18 @@ pub struct Regime {
     pub terms: Vec<TermId>,
     /// How to choose among eligible providers.
     pub policy: PolicyKind,
+    /// The scenario variant this regime runs on (`Scenario::variants`), if it changes fields.
+    pub variant: Option<usize>,
 }
 
 impl Scenario {
+    /// Returns the scenario regime `regime` runs on: its variant, or this one.
+    pub fn for_regime(&self, regime: usize) -> &Scenario {
+        self.regimes[regime]
+            .variant
+            .map_or(self, |v| &self.variants[v])
+    }
+
     /// Returns the provider with the given identifier.
     pub fn provider_by_id(&self, id: &str) -> Option<ProviderId> {
         self.providers

@@ -90,8 +90,8 @@ pub struct World {
     pub outages: Vec<Outage>,
     /// Each provider's price at day 0, USD per MW-month.
     pub price0_usd_per_mw_month: Vec<f64>,
-    /// Yearly price factor (1 + trend), the same for every provider.
-    pub price_factor_per_year: f64,
+    /// Each provider's yearly price factor: 1 + the market trend, or 1 at a contract price.
+    pub price_factor_per_year: Vec<f64>,
     /// Each class's revenue per MW-month served.
     pub revenue_usd_per_mw_month: Vec<f64>,
     /// For each term: the day an AGI clause takes effect (declaration plus verification);
@@ -109,23 +109,40 @@ impl World {
             .market
             .price_usd_per_mw_month
             .sample_non_negative(&mut price_rng);
-        let price_factor_per_year =
+        let market_factor =
             (1.0 + scenario.market.price_trend_per_year.sample(&mut price_rng)).max(0.0);
-        let price0_usd_per_mw_month = scenario
+        let (price0_usd_per_mw_month, price_factor_per_year) = scenario
             .providers
             .iter()
-            .map(|p| market_price * (1.0 + p.price_premium.sample(&mut price_rng)).max(0.0))
-            .collect();
+            .map(|p| {
+                // Both draws are made for every provider, so streams stay aligned across variants.
+                let premium = p.price_premium.sample(&mut price_rng);
+                let contract = p
+                    .contract_price_usd_per_mw_month
+                    .map(|d| d.sample_non_negative(&mut price_rng));
+                match contract {
+                    Some(price) => (price, 1.0),
+                    None => (market_price * (1.0 + premium).max(0.0), market_factor),
+                }
+            })
+            .unzip();
 
         let mut capacity = Vec::new();
         for (index, provider) in scenario.providers.iter().enumerate() {
             let mut rng =
                 SmallRng::seed_from_u64(stream_seed(seed, PURPOSE_CAPACITY, index as u64));
             let share = provider.share_available.sample(&mut rng).clamp(0.0, 1.0);
+            let build_delay = provider.build_delay_days.sample_non_negative(&mut rng);
             for tranche in &provider.tranches {
                 let late = rand::RngExt::random_bool(&mut rng, tranche.slip_probability);
                 let slip = tranche.slip_days.sample_non_negative(&mut rng);
-                let day = tranche.online_day.max(0.0) + if late { slip } else { 0.0 };
+                // Capacity already online at the start is not delayed; later tranches are.
+                let delay = if tranche.online_day > 0.0 {
+                    build_delay
+                } else {
+                    0.0
+                };
+                let day = tranche.online_day.max(0.0) + delay + if late { slip } else { 0.0 };
                 if day < horizon {
                     capacity.push(CapacityArrival {
                         provider: ProviderId(index as u16),
@@ -282,7 +299,7 @@ impl World {
     /// Returns provider `provider`'s price on day `day`, USD per MW-month.
     #[inline]
     pub fn price_usd_per_mw_month(&self, provider: ProviderId, day: f64) -> f64 {
-        self.price0_usd_per_mw_month[provider.0 as usize]
-            * self.price_factor_per_year.powf(day / DAYS_PER_YEAR)
+        let p = provider.0 as usize;
+        self.price0_usd_per_mw_month[p] * self.price_factor_per_year[p].powf(day / DAYS_PER_YEAR)
     }
 }

@@ -2,7 +2,8 @@
 
 use super::{AllocationPolicy, Candidate, Reason, cheapest_index};
 
-/// Chooses the candidate still owed the most under a commitment; with none owed, the cheapest.
+/// Chooses the candidate whose commitments need the fastest spending to be met by their
+/// deadlines; with nothing owed, the cheapest.
 #[derive(Debug, Clone, Copy)]
 pub struct CommitmentFirst;
 
@@ -14,11 +15,11 @@ impl AllocationPolicy for CommitmentFirst {
         candidates: &[Candidate],
     ) -> Option<(usize, Reason)> {
         let owed = (0..candidates.len())
-            .filter(|&i| candidates[i].commitment_remaining_usd > 0.0)
+            .filter(|&i| candidates[i].commitment_pace_usd_per_day > 0.0)
             .max_by(|&a, &b| {
                 candidates[a]
-                    .commitment_remaining_usd
-                    .total_cmp(&candidates[b].commitment_remaining_usd)
+                    .commitment_pace_usd_per_day
+                    .total_cmp(&candidates[b].commitment_pace_usd_per_day)
                     .then(candidates[b].provider.cmp(&candidates[a].provider))
             });
         match owed {

@@ -24,8 +24,9 @@ pub struct Candidate {
     pub lead_time_days: f64,
     /// MW the lab currently holds with this provider.
     pub used_mw: f64,
-    /// Spend still owed under an active commitment to this provider (0 if none).
-    pub commitment_remaining_usd: f64,
+    /// Spend rate needed to meet this provider's active commitments by their deadlines:
+    /// Σ (amount not yet contracted) / (days left), USD a day (0 if none is owed).
+    pub commitment_pace_usd_per_day: f64,
 }
 
 /// Why a provider was chosen; written in traces.
@@ -41,6 +42,19 @@ pub enum Reason {
     ShareCap,
     /// The holder of a right of first refusal (or ship-first term) took it.
     FirstRefusal,
+}
+
+impl Reason {
+    /// Returns the reason as written in traces.
+    pub fn name(self) -> &'static str {
+        match self {
+            Reason::Cheapest => "cheapest",
+            Reason::Fastest => "fastest",
+            Reason::CommitmentPacing => "commitment pacing",
+            Reason::ShareCap => "cheapest under the share cap",
+            Reason::FirstRefusal => "first refusal: the holder took it",
+        }
+    }
 }
 
 /// A rule that chooses among candidates (all eligible and with room).
@@ -82,6 +96,6 @@ pub(crate) fn candidate(provider: u16, price: f64, lead: f64, used: f64, owed: f
         price_usd_per_mw_month: price,
         lead_time_days: lead,
         used_mw: used,
-        commitment_remaining_usd: owed,
+        commitment_pace_usd_per_day: owed,
     }
 }

@@ -15,6 +15,11 @@ use crate::results::{Metric, series_labels};
 use crate::stats::Summary;
 pub use staging::{KEPT, MANIFEST, OutputError, Staging, abandon_all};
 
+mod calibration;
+mod trace;
+pub use calibration::{Calibrated, calibrate, write_calibration};
+pub use trace::write_trace;
+
 /// Files a study writes, in the output folder.
 pub const STUDY_FILES: [&str; 6] = [
     "study.csv",
@@ -26,8 +31,11 @@ pub const STUDY_FILES: [&str; 6] = [
 ];
 
 fn writer(dir: &Path, name: &str) -> Result<csv::Writer<BufWriter<File>>> {
-    let path = dir.join(name);
-    let file = File::create(&path).with_context(|| format!("cannot create {}", path.display()))?;
+    writer_at(&dir.join(name))
+}
+
+fn writer_at(path: &Path) -> Result<csv::Writer<BufWriter<File>>> {
+    let file = File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
     Ok(csv::Writer::from_writer(BufWriter::new(file)))
 }
 

@@ -2,10 +2,11 @@
 //! swapped in one rename only when every file is written. A failure, a panic or Ctrl-C before
 //! that leaves the previous output exactly as it was, and no staging folder behind.
 //!
-//! A manifest (`.capsim-manifest`) in the output folder lists the files the run wrote, so that
-//! a later run knows which files are capsim's: it replaces those, keeps the repository's own
-//! (`README.md`, `.gitkeep`, `.gitignore`), and refuses to write into a folder holding anything
-//! else unless forced, in which case it keeps those files too.
+//! A run replaces the files it writes and keeps every other entry of the folder (another
+//! command's output such as calibration.csv, the repository's README.md). A manifest
+//! (`.capsim-manifest`) lists the files capsim wrote there, so that a later run knows which
+//! files are capsim's: it refuses a folder holding anything else (beyond `README.md`, `.gitkeep`
+//! and `.gitignore`) unless forced.
 
 use std::collections::BTreeSet;
 use std::fs;
@@ -38,7 +39,7 @@ pub enum OutputError {
     /// The folder holds files that no capsim run wrote, and `--force` was not given.
     #[error(
         "{} holds files capsim did not write ({}): choose another --out, or pass --force to \
-         write there anyway (capsim then replaces only its own files and keeps these)",
+         write there anyway (capsim then writes its files beside these and keeps them)",
         dir.display(), names.join(", ")
     )]
     Foreign {
@@ -107,27 +108,37 @@ impl Staging {
         &self.dir
     }
 
-    /// Writes the manifest, brings over the files to keep, and swaps the staging folder with
-    /// the output folder in one rename; then removes the previous output.
+    /// Brings over every entry of the output folder that this run does not write, writes the
+    /// manifest, and swaps the staging folder with the output folder in one rename; then
+    /// removes the previous output.
     pub fn publish(self) -> Result<()> {
         let mut active = active();
-        write_manifest(&self.dir)?;
-        let owned = owned_names(&self.target);
+        let mut files = Vec::new();
+        list_files(&self.dir, "", &mut files)
+            .with_context(|| format!("cannot list {}", self.dir.display()))?;
+        let previous = manifest_lines(&self.target);
         for entry in fs::read_dir(&self.target)
             .with_context(|| format!("cannot read {}", self.target.display()))?
         {
             let entry = entry?;
             let name = entry.file_name();
             let name_text = name.to_string_lossy();
-            let ours = name_text == MANIFEST || owned.contains(name_text.as_ref());
-            if ours || self.dir.join(&name).exists() {
+            if name_text == MANIFEST || self.dir.join(&name).exists() {
                 continue;
             }
             // Hard links: the kept files stay in the old folder until the swap succeeds.
             link_tree(&entry.path(), &self.dir.join(&name)).with_context(|| {
                 format!("cannot keep {} in the new output", entry.path().display())
             })?;
+            // What an earlier run wrote stays capsim's.
+            files.extend(
+                previous
+                    .iter()
+                    .filter(|line| top_name(line) == Some(name_text.as_ref()))
+                    .cloned(),
+            );
         }
+        write_manifest(&self.dir, files)?;
         let old = swap(&self.dir, &self.target)
             .with_context(|| format!("cannot move the output into {}", self.target.display()))?;
         active.retain(|d| d != &self.dir);
@@ -194,13 +205,27 @@ fn split(target: &Path) -> Result<(&Path, &str)> {
     }
 }
 
-/// Returns the top-level names a previous run's manifest lists.
-fn owned_names(target: &Path) -> BTreeSet<String> {
+/// Returns the files a previous run's manifest lists.
+fn manifest_lines(target: &Path) -> Vec<String> {
     let text = fs::read_to_string(target.join(MANIFEST)).unwrap_or_default();
     text.lines()
         .filter(|line| !line.is_empty() && !line.starts_with('#'))
-        .filter_map(|line| line.split('/').next())
+        .map(str::to_string)
+        .collect()
+}
+
+/// Returns the top-level entry a manifest line lies in.
+fn top_name(line: &str) -> Option<&str> {
+    line.split('/')
+        .next()
         .filter(|name| !name.is_empty() && *name != "." && *name != "..")
+}
+
+/// Returns the top-level names a previous run's manifest lists.
+fn owned_names(target: &Path) -> BTreeSet<String> {
+    manifest_lines(target)
+        .iter()
+        .filter_map(|line| top_name(line))
         .map(str::to_string)
         .collect()
 }
@@ -224,14 +249,13 @@ fn foreign_entries(target: &Path) -> Result<Vec<String>> {
     Ok(foreign)
 }
 
-/// Lists every file under `dir` (relative, `/`-separated, sorted) into its manifest.
-fn write_manifest(dir: &Path) -> Result<()> {
-    let mut files = Vec::new();
-    list_files(dir, "", &mut files).with_context(|| format!("cannot list {}", dir.display()))?;
+/// Writes `files` (relative, `/`-separated) into `dir`'s manifest, sorted.
+fn write_manifest(dir: &Path, mut files: Vec<String>) -> Result<()> {
     files.sort();
+    files.dedup();
     let mut text = format!(
-        "# Written by capsim {}: the files of one complete run. A later run replaces these and\n\
-         # keeps anything else in this folder.\n",
+        "# Written by capsim {}: the files capsim wrote in this folder, each complete. A later\n\
+         # run replaces those it writes again and keeps everything else.\n",
         env!("CARGO_PKG_VERSION")
     );
     for file in files {
@@ -396,23 +420,24 @@ mod tests {
     }
 
     #[test]
-    fn a_run_replaces_its_own_files_and_keeps_the_readme() {
+    fn a_run_replaces_what_it_writes_and_keeps_the_rest() {
         let tmp = tempfile::tempdir().unwrap();
         let out = tmp.path().join("output");
         write(&out.join("README.md"), "kept");
         publish(&out, &[("a.csv", "1"), ("charts/x.svg", "x")], false).unwrap();
-        publish(&out, &[("b.csv", "2")], false).unwrap();
+        publish(&out, &[("a.csv", "2"), ("b.csv", "2")], false).unwrap();
         let mut names: Vec<String> = fs::read_dir(&out)
             .unwrap()
             .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
             .collect();
         names.sort();
-        assert_eq!(names, [MANIFEST, "README.md", "b.csv"]);
+        assert_eq!(names, [MANIFEST, "README.md", "a.csv", "b.csv", "charts"]);
         assert_eq!(fs::read_to_string(out.join("README.md")).unwrap(), "kept");
+        assert_eq!(fs::read_to_string(out.join("a.csv")).unwrap(), "2");
         assert!(
             fs::read_to_string(out.join(MANIFEST))
                 .unwrap()
-                .ends_with("\nb.csv\n")
+                .ends_with("\na.csv\nb.csv\ncharts/x.svg\n")
         );
         // Nothing is left beside the output folder.
         assert_eq!(fs::read_dir(tmp.path()).unwrap().count(), 1);
@@ -428,11 +453,13 @@ mod tests {
         assert!(error.to_string().contains("(data/, notes.txt)"), "{error}");
         assert!(!out.join("a.csv").exists());
         publish(&out, &[("a.csv", "1")], true).unwrap();
-        publish(&out, &[("b.csv", "2")], true).unwrap();
+        publish(&out, &[("a.csv", "2")], true).unwrap();
         assert_eq!(fs::read_to_string(out.join("notes.txt")).unwrap(), "mine");
         assert_eq!(fs::read_to_string(out.join("data/x")).unwrap(), "mine too");
-        assert!(!out.join("a.csv").exists());
-        assert!(out.join("b.csv").exists());
+        assert_eq!(fs::read_to_string(out.join("a.csv")).unwrap(), "2");
+        // The manifest never claims the user's files.
+        let manifest = fs::read_to_string(out.join(MANIFEST)).unwrap();
+        assert!(!manifest.contains("notes.txt") && !manifest.contains("data/"));
     }
 
     #[test]

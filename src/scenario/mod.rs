@@ -1,6 +1,7 @@
 //! Scenario files: TOML parsing, `--set` overrides and validation into the model.
 //! Only this module knows TOML.
 
+pub mod calibration;
 mod consistency;
 mod limits;
 mod load;
@@ -69,7 +70,7 @@ fn list(file: &str, problems: &[Problem]) -> String {
             _ => format!("{file}: {p}"),
         })
         .collect();
-    format!("{file}: {count}:\n{}", lines.join("\n"))
+    format!("{file}: {count}, at line:column:\n{}", lines.join("\n"))
 }
 
 /// Why a scenario could not be used. Every variant names the file.
@@ -103,6 +104,14 @@ pub enum ScenarioError {
     },
 }
 
+/// Loads the scenario file at `path`, or the embedded default scenario when there is none.
+pub fn load(path: Option<&Path>, overrides: &[Override]) -> Result<Scenario, ScenarioError> {
+    match path {
+        Some(path) => load_file(path, overrides),
+        None => load_str(DEFAULT_SCENARIO, DEFAULT_SCENARIO_NAME, overrides),
+    }
+}
+
 /// Reads, overrides and validates a scenario file.
 pub fn load_file(path: &Path, overrides: &[Override]) -> Result<Scenario, ScenarioError> {
     let file = path.display().to_string();
@@ -114,9 +123,20 @@ pub fn load_file(path: &Path, overrides: &[Override]) -> Result<Scenario, Scenar
 }
 
 /// Parses, overrides and validates scenario text; `file` names it in errors. Reports every
-/// problem found, not only the first.
+/// problem found, not only the first. A regime with a `set` table runs on its own variant: the
+/// same text with those fields changed as well.
 pub fn load_str(text: &str, file: &str, overrides: &[Override]) -> Result<Scenario, ScenarioError> {
     load::load(text, file, overrides)
+}
+
+/// What a regime's `set` must leave alone: the ids everything is reported by, and the horizon.
+fn shape(s: &Scenario) -> (Vec<&str>, Vec<&str>, Vec<&str>, Calendar) {
+    (
+        s.providers.iter().map(|p| p.id.as_str()).collect(),
+        s.classes.iter().map(|c| c.id.as_str()).collect(),
+        s.terms.iter().map(|t| t.id.as_str()).collect(),
+        s.calendar.clone(),
+    )
 }
 
 /// Collects problems while building the model, so that all are reported at once.
@@ -349,7 +369,11 @@ fn validate(raw: RawScenario) -> Result<Scenario, Vec<Problem>> {
             name: p.name.clone(),
             price_premium: c.dist(&at("price_premium"), &p.price_premium, -1.0, 100.0),
             share_available: c.dist(&at("share_available"), &p.share_available, 0.0, 1.0),
+            contract_price_usd_per_mw_month: p
+                .contract_price_usd_per_mw_month
+                .map(|spec| c.dist(&at("contract_price_usd_per_mw_month"), &spec, 0.0, 1e12)),
             lead_time_days: c.dist(&at("lead_time_days"), &p.lead_time_days, 0.0, 1e6),
+            build_delay_days: c.dist(&at("build_delay_days"), &p.build_delay_days, 0.0, 1e6),
             tranches,
             outages,
         });
@@ -457,6 +481,7 @@ fn validate(raw: RawScenario) -> Result<Scenario, Vec<Problem>> {
             description: r.description.clone(),
             terms,
             policy,
+            variant: None,
         });
     }
     consistency::regimes(&mut c, &regimes, &terms, &calendar);
@@ -497,6 +522,7 @@ fn validate(raw: RawScenario) -> Result<Scenario, Vec<Problem>> {
             terms,
             regimes,
             baseline,
+            variants: Vec::new(),
         }),
         _ => Err(c.problems),
     }

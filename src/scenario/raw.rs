@@ -50,10 +50,13 @@ pub struct RawProvider {
     pub name: String,
     #[serde(default = "zero")]
     pub price_premium: DistSpec,
+    pub contract_price_usd_per_mw_month: Option<DistSpec>,
     #[serde(default = "one")]
     pub share_available: DistSpec,
     #[serde(default = "zero")]
     pub lead_time_days: DistSpec,
+    #[serde(default = "zero")]
+    pub build_delay_days: DistSpec,
     #[serde(default)]
     pub capacity: Vec<RawTranche>,
     pub outages: Option<RawOutages>,
@@ -136,6 +139,10 @@ pub struct RawRegime {
     pub terms: Vec<String>,
     pub policy: String,
     pub max_share: Option<f64>,
+    /// Scenario fields this regime changes (`"providers.azure.build_delay_days" = 365`), for
+    /// counterfactuals such as a delayed build-out or another demand growth.
+    #[serde(default)]
+    pub set: IndexMap<String, toml::Value>,
 }
 
 fn zero() -> DistSpec {

@@ -28,6 +28,9 @@ pub enum Shape {
     Entries(&'static Shape),
     /// A list whose items have this shape.
     List(&'static Shape),
+    /// A table of scenario fields to change, by dotted key (a regime's `set`); each value is
+    /// checked when the regime's variant is built.
+    Settings,
 }
 
 /// One key of a table.
@@ -57,7 +60,7 @@ const fn opt(name: &'static str, shape: Shape) -> Field {
     }
 }
 
-use Shape::{Date, Dist, Entries, Flag, List, Names, Number, Text};
+use Shape::{Date, Dist, Entries, Flag, List, Names, Number, Settings, Text};
 
 const HEADER: &[Field] = &[
     req("name", Text),
@@ -85,8 +88,10 @@ const OUTAGES: &[Field] = &[
 const PROVIDER: &[Field] = &[
     req("name", Text),
     opt("price_premium", Dist),
+    opt("contract_price_usd_per_mw_month", Dist),
     opt("share_available", Dist),
     opt("lead_time_days", Dist),
+    opt("build_delay_days", Dist),
     opt("capacity", List(&Shape::Table(TRANCHE))),
     opt("outages", Shape::Table(OUTAGES)),
 ];
@@ -123,6 +128,7 @@ const REGIME: &[Field] = &[
     opt("terms", Names),
     req("policy", Text),
     opt("max_share", Number),
+    opt("set", Settings),
 ];
 
 /// The whole file.
@@ -232,7 +238,8 @@ fn check_value(value: &mut Value, shape: &Shape, name: &str, path: &str, report:
         | (Number, Value::Integer(_) | Value::Float(_))
         | (Flag, Value::Boolean(_))
         | (Date, Value::Datetime(_))
-        | (Dist, Value::Integer(_) | Value::Float(_)) => {}
+        | (Dist, Value::Integer(_) | Value::Float(_))
+        | (Settings, Value::Table(_)) => {}
         (Dist, Value::Table(table)) => {
             if !check_dist(table, name, path, report) {
                 *value = placeholder(shape);
@@ -386,7 +393,7 @@ fn placeholder(shape: &Shape) -> Value {
         // A time without a date: validation reports it (under the repaired path) and uses no day.
         Date => Value::Datetime("00:00:00".parse().expect("a valid TOML time")),
         Names | List(_) => Value::Array(Vec::new()),
-        Entries(_) => Value::Table(Table::new()),
+        Entries(_) | Settings => Value::Table(Table::new()),
         Shape::Table(fields) => Value::Table(
             fields
                 .iter()
@@ -423,6 +430,10 @@ fn allowed(shape: &Shape, name: &str, path: &str) -> String {
         }
         Entries(_) => format!("named tables such as [{path}.NAME]"),
         List(_) => "a list of tables such as [{ online = 2025-01-01, size_mw = 100 }]".to_string(),
+        Settings => {
+            "a table of fields to change, such as { \"providers.azure.build_delay_days\" = 365 }"
+                .to_string()
+        }
     }
 }
 

@@ -65,6 +65,17 @@ fn apply_to(root: &mut Value, o: &Override) -> Result<(), String> {
     }
     match here {
         Value::Table(t) => {
+            // A new key is allowed (an optional field the file leaves out), unless it looks
+            // like a misspelling of a key that is there.
+            if !t.contains_key(*last) {
+                let names: Vec<&str> = t.keys().map(String::as_str).collect();
+                if names.iter().any(|n| strsim::levenshtein(n, last) <= 2) {
+                    return Err(format!(
+                        "{walked} has no key '{last}'{}",
+                        suggestion(last, &names)
+                    ));
+                }
+            }
             t.insert(last.to_string(), o.value.clone());
             Ok(())
         }

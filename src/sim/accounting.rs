@@ -171,8 +171,12 @@ pub fn account(
     // Commitments: what counted, what is short, and take-or-pay payments at the deadline.
     for (c, &(holder, _, deadline, amount, take_or_pay)) in commitments.iter().enumerate() {
         let shortfall = (amount - commitment_spent_usd[c]).max(0.0);
-        add(Metric::CommitmentSpentUsd, commitment_spent_usd[c]);
-        add(Metric::CommitmentShortfallUsd, shortfall);
+        if holder == scenario.incumbent {
+            add(Metric::CommitmentSpentUsd, commitment_spent_usd[c]);
+            add(Metric::CommitmentShortfallUsd, shortfall);
+        } else {
+            add(Metric::DealShortfallUsd, shortfall);
+        }
         if take_or_pay && shortfall > 0.0 {
             provider_totals[holder.0 as usize].cost_usd += shortfall;
             monthly.cost_usd[holder.0 as usize][calendar.month_of(deadline.min(horizon) - 1e-9)] +=

@@ -117,9 +117,44 @@ pub struct Outcome {
     pub events: u64,
 }
 
+/// One line of an event log: what happened, to which need and provider, and why.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TraceRecord {
+    /// Simulation day.
+    pub day: f64,
+    /// What happened (`need_arrives`, `offered`, `offer_declined`, `placed`, `waiting`, `lost`,
+    /// `unserved_at_end`, `capacity_online`, `lease_ends`, `outage_starts`, `outage_loss`,
+    /// `outage_ends`, `term_boundary`, `agi_declared`).
+    pub event: &'static str,
+    /// The need concerned, if any.
+    pub need: Option<u32>,
+    /// The provider concerned, if any.
+    pub provider: Option<ProviderId>,
+    /// MW concerned (need size, capacity, MW down or lost).
+    pub mw: f64,
+    /// Locked price, for placements and outage losses.
+    pub price_usd_per_mw_month: Option<f64>,
+    /// Start of the interval concerned (delivery, wanted start, loss start).
+    pub start_day: Option<f64>,
+    /// End of the interval concerned.
+    pub end_day: Option<f64>,
+    /// Why: the policy's reason and the providers asked, the term, the class.
+    pub detail: String,
+}
+
 /// Runs one regime on one world and returns the raw outcome.
 pub fn simulate(scenario: &Scenario, regime: &Regime, world: &World) -> Outcome {
-    Simulation::new(scenario, regime, world).run()
+    Simulation::new(scenario, regime, world, false).run().0
+}
+
+/// Runs one regime on one world and returns the raw outcome with its event log.
+pub fn simulate_traced(
+    scenario: &Scenario,
+    regime: &Regime,
+    world: &World,
+) -> (Outcome, Vec<TraceRecord>) {
+    let (outcome, trace) = Simulation::new(scenario, regime, world, true).run();
+    (outcome, trace.unwrap_or_default())
 }
 
 /// Runs one regime on one world and returns its accounted result.
@@ -145,10 +180,14 @@ struct Simulation<'a> {
     /// Spend already contracted towards each commitment term (by scenario term index).
     contracted_usd: Vec<f64>,
     outcome: Outcome,
+    /// The event log, when one is asked for.
+    trace: Option<Vec<TraceRecord>>,
+    /// Providers each class may use now (bit masks), kept by `refresh_eligibility`.
+    eligible_by_class: Vec<u64>,
 }
 
 impl<'a> Simulation<'a> {
-    fn new(scenario: &'a Scenario, regime: &'a Regime, world: &'a World) -> Self {
+    fn new(scenario: &'a Scenario, regime: &'a Regime, world: &'a World, traced: bool) -> Self {
         let providers = scenario.providers.len();
         Self {
             scenario,
@@ -174,10 +213,49 @@ impl<'a> Simulation<'a> {
                 term_end_day: scenario.terms.iter().map(|t| t.end_day).collect(),
                 events: 0,
             },
+            trace: traced.then(Vec::new),
+            eligible_by_class: vec![0; scenario.classes.len()],
         }
     }
 
-    fn run(mut self) -> Outcome {
+    /// Appends to the event log, if there is one; `make` runs only then.
+    fn log(&mut self, make: impl FnOnce(&Self) -> TraceRecord) {
+        if self.trace.is_some() {
+            let record = make(self);
+            if let Some(trace) = self.trace.as_mut() {
+                trace.push(record);
+            }
+        }
+    }
+
+    /// Describes every provider as need `i` sees it now: not allowed, no room, or its price.
+    fn options(&self, i: u32, now: f64) -> String {
+        let mask = self.eligible(i);
+        let size = self.world.needs[i as usize].size_mw;
+        let described: Vec<String> = self
+            .scenario
+            .providers
+            .iter()
+            .enumerate()
+            .map(|(p, provider)| {
+                let status = if mask & (1 << p) == 0 {
+                    "not allowed".to_string()
+                } else if !self.has_room(p, size) {
+                    format!("no room ({:.0} MW free)", self.free_mw(p).max(0.0))
+                } else {
+                    format!(
+                        "${:.3}M",
+                        self.world.price_usd_per_mw_month(ProviderId(p as u16), now) / 1e6
+                    )
+                };
+                format!("{}: {status}", provider.id)
+            })
+            .collect();
+        described.join("; ")
+    }
+
+    fn run(mut self) -> (Outcome, Option<Vec<TraceRecord>>) {
+        self.refresh_eligibility(0.0);
         // Capacity first, so that capacity online at day 0 is there for needs at day 0.
         for (i, arrival) in self.world.capacity.iter().enumerate() {
             self.events
@@ -209,7 +287,53 @@ impl<'a> Simulation<'a> {
             self.handle(now, event);
         }
         self.outcome.events = self.events.processed();
-        self.outcome
+        if self.trace.is_some() {
+            let horizon = self.horizon_days;
+            for i in 0..self.world.needs.len() as u32 {
+                if matches!(
+                    self.outcome.fates[i as usize],
+                    Fate::Waiting | Fate::Offered
+                ) {
+                    self.log(|s| {
+                        s.need_record(
+                            horizon,
+                            "unserved_at_end",
+                            i,
+                            "still waiting at the horizon".into(),
+                        )
+                    });
+                }
+            }
+        }
+        (self.outcome, self.trace)
+    }
+
+    /// A log record about need `i` over its wanted interval.
+    fn need_record(&self, day: f64, event: &'static str, i: u32, detail: String) -> TraceRecord {
+        let need = &self.world.needs[i as usize];
+        TraceRecord {
+            need: Some(i),
+            mw: need.size_mw,
+            start_day: Some(need.wanted_start_day),
+            end_day: Some(need.wanted_start_day + need.term_days),
+            detail,
+            ..TraceRecord::new(day, event)
+        }
+    }
+
+    /// A log record about provider `p`.
+    fn provider_record(
+        &self,
+        day: f64,
+        event: &'static str,
+        p: ProviderId,
+        mw: f64,
+    ) -> TraceRecord {
+        TraceRecord {
+            provider: Some(p),
+            mw,
+            ..TraceRecord::new(day, event)
+        }
     }
 
     fn handle(&mut self, now: f64, event: Event) {
@@ -225,26 +349,51 @@ impl<'a> Simulation<'a> {
             Event::CapacityOnline(i) => {
                 let arrival = self.world.capacity[i as usize];
                 self.capacity_mw[arrival.provider.0 as usize] += arrival.mw;
+                self.log(|s| {
+                    s.provider_record(now, "capacity_online", arrival.provider, arrival.mw)
+                });
                 self.serve_waiting(now);
             }
             Event::LeaseEnds(l) => {
                 let lease = self.outcome.leases[l as usize];
                 self.used_mw[lease.provider.0 as usize] -= lease.size_mw;
+                self.log(|s| TraceRecord {
+                    need: Some(lease.need),
+                    ..s.provider_record(now, "lease_ends", lease.provider, lease.size_mw)
+                });
                 self.serve_waiting(now);
             }
             Event::OutageStarts(o) => self.on_outage(now, o),
             Event::OutageEnds(o) => {
-                let p = self.world.outages[o as usize].provider.0 as usize;
-                self.down_mw[p] -= self.outage_down_mw[o as usize];
+                let p = self.world.outages[o as usize].provider;
+                self.down_mw[p.0 as usize] -= self.outage_down_mw[o as usize];
+                self.log(|s| {
+                    s.provider_record(now, "outage_ends", p, s.outage_down_mw[o as usize])
+                });
                 self.serve_waiting(now);
             }
             Event::PatienceRunsOut(i) => {
                 if self.outcome.fates[i as usize] == Fate::Waiting {
                     self.outcome.fates[i as usize] = Fate::Lost;
+                    self.log(|s| s.need_record(now, "lost", i, "patience ran out".into()));
                 }
             }
-            Event::TermBoundary => self.serve_waiting(now),
+            Event::TermBoundary => {
+                self.refresh_eligibility(now);
+                self.log(|s| TraceRecord {
+                    detail: s.terms_changing(now),
+                    ..TraceRecord::new(now, "term_boundary")
+                });
+                self.serve_waiting(now);
+            }
             Event::AgiDeclared(term) => {
+                self.log(|s| {
+                    let id = &s.scenario.terms[term.0 as usize].id;
+                    TraceRecord {
+                        detail: format!("{id} takes effect"),
+                        ..TraceRecord::new(now, "agi_declared")
+                    }
+                });
                 if let TermKind::AgiClause { ends, .. } = &self.scenario.terms[term.0 as usize].kind
                 {
                     for ended in ends {
@@ -252,9 +401,25 @@ impl<'a> Simulation<'a> {
                         *end = end.min(now);
                     }
                 }
+                self.refresh_eligibility(now);
                 self.serve_waiting(now);
             }
         }
+    }
+
+    /// Names the regime's terms that start or end on `day`.
+    fn terms_changing(&self, day: f64) -> String {
+        let mut changes = Vec::new();
+        for &term in &self.regime.terms {
+            let t = &self.scenario.terms[term.0 as usize];
+            if t.start_day == day {
+                changes.push(format!("{} starts", t.id));
+            }
+            if t.end_day == day {
+                changes.push(format!("{} ends", t.id));
+            }
+        }
+        changes.join("; ")
     }
 
     fn in_force(&self, term: TermId, now: f64) -> bool {
@@ -263,23 +428,32 @@ impl<'a> Simulation<'a> {
     }
 
     /// Returns the providers the regime allows for need `i` now, as a bit mask.
-    fn eligible(&self, i: u32, now: f64) -> u64 {
-        let class = self.world.needs[i as usize].class;
-        let mut mask = if self.scenario.providers.len() >= 64 {
+    #[inline]
+    fn eligible(&self, i: u32) -> u64 {
+        self.eligible_by_class[self.world.needs[i as usize].class.0 as usize]
+    }
+
+    /// Recomputes which providers each class may use. Exclusivity changes only when a term
+    /// starts or ends or an AGI declaration ends one, and each of those is an event.
+    fn refresh_eligibility(&mut self, now: f64) {
+        let all = if self.scenario.providers.len() >= 64 {
             u64::MAX
         } else {
             (1u64 << self.scenario.providers.len()) - 1
         };
-        for &term in &self.regime.terms {
-            let t = &self.scenario.terms[term.0 as usize];
-            if matches!(t.kind, TermKind::Exclusivity)
-                && t.classes.contains(class)
-                && self.in_force(term, now)
-            {
-                mask &= 1 << t.holder.expect("validated: exclusivity has a holder").0;
+        for class in 0..self.scenario.classes.len() {
+            let mut mask = all;
+            for &term in &self.regime.terms {
+                let t = &self.scenario.terms[term.0 as usize];
+                if matches!(t.kind, TermKind::Exclusivity)
+                    && t.classes.contains(crate::model::ClassId(class as u16))
+                    && self.in_force(term, now)
+                {
+                    mask &= 1 << t.holder.expect("validated: exclusivity has a holder").0;
+                }
             }
+            self.eligible_by_class[class] = mask;
         }
-        mask
     }
 
     /// Returns the first-refusal term in force for need `i` whose holder is eligible.
@@ -315,7 +489,8 @@ impl<'a> Simulation<'a> {
     }
 
     fn candidate(&self, i: u32, p: ProviderId, now: f64) -> Candidate {
-        let owed = self
+        // The spend rate each commitment to `p` needs to be met by its deadline.
+        let pace = self
             .regime
             .terms
             .iter()
@@ -327,7 +502,8 @@ impl<'a> Simulation<'a> {
                         deadline_day,
                         ..
                     } if t.holder == Some(p) && t.start_day <= now && now < deadline_day => {
-                        Some((amount_usd - self.contracted_usd[term.0 as usize]).max(0.0))
+                        let owed = (amount_usd - self.contracted_usd[term.0 as usize]).max(0.0);
+                        Some(owed / (deadline_day - now).max(1.0))
                     }
                     _ => None,
                 }
@@ -338,7 +514,7 @@ impl<'a> Simulation<'a> {
             price_usd_per_mw_month: self.world.price_usd_per_mw_month(p, now),
             lead_time_days: self.lead_time_days(i, p),
             used_mw: self.used_mw[p.0 as usize],
-            commitment_remaining_usd: owed,
+            commitment_pace_usd_per_day: pace,
         }
     }
 
@@ -352,7 +528,16 @@ impl<'a> Simulation<'a> {
     }
 
     fn on_need(&mut self, now: f64, i: u32) {
-        let mask = self.eligible(i, now);
+        self.log(|s| {
+            let class = &s.scenario.classes[s.world.needs[i as usize].class.0 as usize].id;
+            let existing = if s.world.needs[i as usize].existing {
+                " (in service at the start)"
+            } else {
+                ""
+            };
+            s.need_record(now, "need_arrives", i, format!("{class}{existing}"))
+        });
+        let mask = self.eligible(i);
         if !self.world.needs[i as usize].existing
             && let Some(term) = self.first_refusal(i, now, mask)
         {
@@ -370,6 +555,19 @@ impl<'a> Simulation<'a> {
                 term.0 as u64,
             );
             let window = answer_window_days.sample_non_negative(&mut SmallRng::seed_from_u64(seed));
+            self.log(|s| {
+                let t = &s.scenario.terms[term.0 as usize];
+                let record = s.need_record(
+                    now,
+                    "offered",
+                    i,
+                    format!("{}: answer on day {:.1}", t.id, now + window),
+                );
+                TraceRecord {
+                    provider: t.holder,
+                    ..record
+                }
+            });
             if window > 0.0 {
                 self.events
                     .schedule_at(now + window, Event::OfferAnswered { need: i, term });
@@ -391,7 +589,7 @@ impl<'a> Simulation<'a> {
             unreachable!("offers are made under first-refusal terms")
         };
         let need = &self.world.needs[i as usize];
-        let mask = self.eligible(i, now);
+        let mask = self.eligible(i);
         let holder_bit = 1u64 << holder.0;
         let placed = if mask & holder_bit != 0 && self.has_room(holder.0 as usize, need.size_mw) {
             let mut offer = self.candidate(i, holder, now);
@@ -407,6 +605,20 @@ impl<'a> Simulation<'a> {
             Some(offer)
         } else {
             self.outcome.rofr_declines += 1;
+            self.log(|s| {
+                let why = if mask & holder_bit == 0 {
+                    "the holder may not serve this need now".to_string()
+                } else {
+                    format!(
+                        "no room ({:.0} MW free)",
+                        s.free_mw(holder.0 as usize).max(0.0)
+                    )
+                };
+                TraceRecord {
+                    provider: Some(holder),
+                    ..s.need_record(now, "offer_declined", i, why)
+                }
+            });
             let placed = self.try_place(now, i, mask & !holder_bit);
             if placed.is_none() {
                 self.start_waiting(now, i);
@@ -438,6 +650,16 @@ impl<'a> Simulation<'a> {
         let need = &self.world.needs[i as usize];
         let delivery_day = need.wanted_start_day.max(now + chosen.lead_time_days);
         let end_day = delivery_day + need.term_days;
+        self.log(|s| TraceRecord {
+            need: Some(i),
+            provider: Some(chosen.provider),
+            mw: need.size_mw,
+            price_usd_per_mw_month: Some(chosen.price_usd_per_mw_month),
+            start_day: Some(delivery_day),
+            end_day: Some(end_day),
+            detail: format!("{}; asked: {}", reason.name(), s.options(i, now)),
+            ..TraceRecord::new(now, "placed")
+        });
         let lease_index = self.outcome.leases.len() as u32;
         let p = chosen.provider.0 as usize;
         self.used_mw[p] += need.size_mw;
@@ -476,10 +698,19 @@ impl<'a> Simulation<'a> {
         let give_up_day = need.wanted_start_day + need.patience_days;
         if give_up_day <= now {
             self.outcome.fates[i as usize] = Fate::Lost;
+            self.log(|s| s.need_record(now, "lost", i, "patience ran out before an answer".into()));
             return;
         }
         self.outcome.fates[i as usize] = Fate::Waiting;
         self.waiting.push(i);
+        self.log(|s| {
+            s.need_record(
+                now,
+                "waiting",
+                i,
+                format!("nobody allowed has room; asked: {}", s.options(i, now)),
+            )
+        });
         if give_up_day < self.horizon_days {
             self.events
                 .schedule_at(give_up_day, Event::PatienceRunsOut(i));
@@ -493,26 +724,21 @@ impl<'a> Simulation<'a> {
             return;
         }
         let waiting = std::mem::take(&mut self.waiting);
-        let mut largest_free = self.largest_free_mw();
         let mut still = Vec::with_capacity(waiting.len());
         for i in waiting {
             if self.outcome.fates[i as usize] != Fate::Waiting {
                 continue;
             }
-            let fits = self.world.needs[i as usize].size_mw <= largest_free + ROOM_TOLERANCE_MW;
-            if fits && self.try_place(now, i, self.eligible(i, now)).is_some() {
-                largest_free = self.largest_free_mw();
-            } else {
+            // Cheap test first: most waiting needs find no allowed provider with room.
+            let mask = self.eligible(i);
+            let size = self.world.needs[i as usize].size_mw;
+            let any_room =
+                (0..self.capacity_mw.len()).any(|p| mask & (1 << p) != 0 && self.has_room(p, size));
+            if !(any_room && self.try_place(now, i, mask).is_some()) {
                 still.push(i);
             }
         }
         self.waiting = still;
-    }
-
-    fn largest_free_mw(&self) -> f64 {
-        (0..self.capacity_mw.len())
-            .map(|p| self.free_mw(p))
-            .fold(f64::NEG_INFINITY, f64::max)
     }
 
     /// Takes part of a provider's capacity down and records what its running leases lose.
@@ -522,6 +748,11 @@ impl<'a> Simulation<'a> {
         let down = outage.fraction * self.capacity_mw[p];
         self.outage_down_mw[o as usize] = down;
         self.down_mw[p] += down;
+        self.log(|s| TraceRecord {
+            end_day: Some(outage.end_day),
+            ..s.provider_record(now, "outage_starts", outage.provider, down)
+        });
+        let first_loss = self.outcome.losses.len();
         let leases = &self.outcome.leases;
         self.leases_by_provider[p].retain(|&l| leases[l as usize].end_day > now);
         for &l in &self.leases_by_provider[p] {
@@ -539,9 +770,41 @@ impl<'a> Simulation<'a> {
                 });
             }
         }
+        for k in first_loss..self.outcome.losses.len() {
+            self.log(|s| {
+                let loss = s.outcome.losses[k];
+                let lease = s.outcome.leases[loss.lease as usize];
+                TraceRecord {
+                    need: Some(lease.need),
+                    provider: Some(lease.provider),
+                    mw: loss.mw,
+                    price_usd_per_mw_month: Some(lease.price_usd_per_mw_month),
+                    start_day: Some(loss.start_day),
+                    end_day: Some(loss.end_day),
+                    ..TraceRecord::new(now, "outage_loss")
+                }
+            });
+        }
         if outage.end_day < self.horizon_days {
             self.events
                 .schedule_at(outage.end_day, Event::OutageEnds(o));
+        }
+    }
+}
+
+impl TraceRecord {
+    /// A record of `event` on `day` about no need or provider yet.
+    fn new(day: f64, event: &'static str) -> Self {
+        Self {
+            day,
+            event,
+            need: None,
+            provider: None,
+            mw: 0.0,
+            price_usd_per_mw_month: None,
+            start_day: None,
+            end_day: None,
+            detail: String::new(),
         }
     }
 }

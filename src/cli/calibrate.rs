@@ -1,0 +1,93 @@
+//! `capsim calibrate`: the default study beside the public figures it should reproduce.
+
+use std::path::PathBuf;
+
+use clap::Args;
+
+use super::UsageError;
+use crate::experiment::{Plan, run_study};
+use crate::report::{Staging, calibrate, write_calibration};
+use crate::scenario::calibration::{DEFAULT_TARGETS, load_targets};
+use crate::scenario::{self, Override, parse_override, suggestion};
+
+/// Arguments of `capsim calibrate`.
+#[derive(Debug, Args)]
+pub struct CalibrateArgs {
+    /// Scenario TOML file (default: the embedded default scenario).
+    pub scenario: Option<PathBuf>,
+    /// Calibration targets TOML (default: the embedded data/calibration.toml).
+    #[arg(long)]
+    pub targets: Option<PathBuf>,
+    /// The regime that follows the public story.
+    #[arg(long, default_value = "open")]
+    pub regime: String,
+    /// Replications.
+    #[arg(long, default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..))]
+    pub replications: u64,
+    /// Master seed.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Output folder for calibration.csv.
+    #[arg(long, default_value = "output")]
+    pub out: PathBuf,
+    /// Override a scenario field (repeatable).
+    #[arg(long = "set", value_name = "KEY=VALUE", value_parser = parse_override)]
+    pub overrides: Vec<Override>,
+}
+
+/// Runs the study, compares, writes calibration.csv and prints the table.
+pub fn run(args: CalibrateArgs) -> anyhow::Result<()> {
+    let scenario = scenario::load(args.scenario.as_deref(), &args.overrides)?;
+    let names: Vec<&str> = scenario.regimes.iter().map(|r| r.name.as_str()).collect();
+    let regime = names
+        .iter()
+        .position(|n| *n == args.regime)
+        .ok_or_else(|| {
+            UsageError(format!(
+                "--regime: no regime named '{}'{}",
+                args.regime,
+                suggestion(&args.regime, &names)
+            ))
+        })?;
+    let (text, file) = match &args.targets {
+        Some(path) => (
+            std::fs::read_to_string(path)
+                .map_err(|e| UsageError(format!("cannot read {}: {e}", path.display())))?,
+            path.display().to_string(),
+        ),
+        None => (
+            DEFAULT_TARGETS.to_string(),
+            "data/calibration.toml (embedded)".to_string(),
+        ),
+    };
+    let targets = load_targets(&text, &file, &scenario).map_err(UsageError)?;
+    let plan = Plan {
+        replications: args.replications,
+        master_seed: args.seed,
+        threads: None,
+    };
+    let aggregate = run_study(&scenario, &plan, |_| Ok::<(), anyhow::Error>(()), |_| {})?;
+    let rows = calibrate(&scenario, &aggregate, regime, &targets);
+    let staging = Staging::new(&args.out)?;
+    write_calibration(staging.path(), &args.regime, &rows)?;
+    staging.publish()?;
+
+    println!(
+        "{} regime, {} replications: simulated mean against the published range",
+        args.regime, args.replications
+    );
+    for row in &rows {
+        let t = &row.target;
+        println!(
+            "  {:<4} {:<38} {:>9.2} {:<3} in [{}, {}]",
+            if row.inside() { "ok" } else { "OUT" },
+            t.figure,
+            row.simulated,
+            t.unit,
+            t.low,
+            t.high
+        );
+    }
+    println!("→ {}", args.out.join("calibration.csv").display());
+    Ok(())
+}

@@ -1,0 +1,79 @@
+//! `capsim trace`: the event log of one replication of one regime, for seeing why.
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::Args;
+
+use super::UsageError;
+use crate::model::world::{World, replication_seed};
+use crate::report::write_trace;
+use crate::results::Metric;
+use crate::scenario::{self, Override, parse_override, suggestion};
+use crate::sim::{account, simulate_traced};
+
+/// Arguments of `capsim trace`.
+#[derive(Debug, Args)]
+pub struct TraceArgs {
+    /// Scenario TOML file (default: the embedded default scenario).
+    pub scenario: Option<PathBuf>,
+    /// Regime to trace.
+    #[arg(long)]
+    pub regime: String,
+    /// Replication index (as in replications.csv).
+    #[arg(long, default_value_t = 0)]
+    pub replication: u64,
+    /// Master seed of the study the replication belongs to.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Output folder; the log is written as trace-REGIME-REPLICATION.csv.
+    #[arg(long, default_value = "output")]
+    pub out: PathBuf,
+    /// Override a scenario field (repeatable), as in `capsim run`.
+    #[arg(long = "set", value_name = "KEY=VALUE", value_parser = parse_override)]
+    pub overrides: Vec<Override>,
+}
+
+/// Simulates the replication with its log and writes it; prints the replication's totals.
+pub fn run(args: TraceArgs) -> anyhow::Result<()> {
+    let scenario = scenario::load(args.scenario.as_deref(), &args.overrides)?;
+    let names: Vec<&str> = scenario.regimes.iter().map(|r| r.name.as_str()).collect();
+    let r = names
+        .iter()
+        .position(|n| *n == args.regime)
+        .ok_or_else(|| {
+            UsageError(format!(
+                "--regime: no regime named '{}'{}",
+                args.regime,
+                suggestion(&args.regime, &names)
+            ))
+        })?;
+    let (variant, regime) = (scenario.for_regime(r), &scenario.regimes[r]);
+    let seed = replication_seed(args.seed, args.replication);
+    let world = World::sample(variant, seed);
+    let (outcome, records) = simulate_traced(variant, regime, &world);
+    let result = account(variant, regime, &world, &outcome);
+
+    std::fs::create_dir_all(&args.out)
+        .with_context(|| format!("cannot create {}", args.out.display()))?;
+    let path = args
+        .out
+        .join(format!("trace-{}-{}.csv", regime.name, args.replication));
+    let staging = args.out.join(format!(".trace-{}.tmp", std::process::id()));
+    write_trace(&staging, variant, &world, &records)?;
+    std::fs::rename(&staging, &path)
+        .with_context(|| format!("cannot move {} into place", path.display()))?;
+
+    println!(
+        "{}: {} events, {} log lines → {}",
+        regime.name,
+        outcome.events,
+        records.len(),
+        path.display()
+    );
+    println!("replication {} (seed {seed}):", args.replication);
+    for metric in Metric::ALL {
+        println!("  {:<26} {}", metric.name(), result.total(metric));
+    }
+    Ok(())
+}

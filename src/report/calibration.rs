@@ -1,0 +1,83 @@
+//! calibration.csv: what the study produces beside the public figures it should reproduce.
+
+use std::path::Path;
+
+use anyhow::Result;
+
+use crate::experiment::StudyAggregate;
+use crate::model::Scenario;
+use crate::results::series_labels;
+use crate::scenario::calibration::Target;
+
+/// One target with the simulated value.
+#[derive(Debug, Clone)]
+pub struct Calibrated {
+    /// The target.
+    pub target: Target,
+    /// Mean across replications, in the target's unit: the series in one month, or summed
+    /// over the months (a sum of means is the mean of sums).
+    pub simulated: f64,
+}
+
+impl Calibrated {
+    /// Returns true when the simulated value lies in the published range.
+    pub fn inside(&self) -> bool {
+        (self.target.low..=self.target.high).contains(&self.simulated)
+    }
+}
+
+/// Computes every target's simulated value in regime `regime`.
+pub fn calibrate(
+    scenario: &Scenario,
+    aggregate: &StudyAggregate,
+    regime: usize,
+    targets: &[Target],
+) -> Vec<Calibrated> {
+    let ids: Vec<String> = scenario.providers.iter().map(|p| p.id.clone()).collect();
+    let labels = series_labels(&ids);
+    targets
+        .iter()
+        .map(|t| {
+            let series = labels
+                .iter()
+                .position(|(p, m)| *p == t.provider && *m == t.series)
+                .expect("targets are checked against the series when loaded");
+            let months = &aggregate.regimes[regime].monthly[series][t.from_month..=t.to_month];
+            let total: f64 = months.iter().map(|s| s.mean().unwrap_or(0.0)).sum();
+            Calibrated {
+                target: t.clone(),
+                simulated: total / t.divisor,
+            }
+        })
+        .collect()
+}
+
+/// Writes calibration.csv into `dir`.
+pub fn write_calibration(dir: &Path, regime: &str, rows: &[Calibrated]) -> Result<()> {
+    let mut w = super::writer(dir, "calibration.csv")?;
+    w.write_record([
+        "figure",
+        "regime",
+        "unit",
+        "published_low",
+        "published_high",
+        "simulated_mean",
+        "inside",
+        "source",
+    ])?;
+    for row in rows {
+        let t = &row.target;
+        w.write_record([
+            t.figure.as_str(),
+            regime,
+            &t.unit,
+            &t.low.to_string(),
+            &t.high.to_string(),
+            &row.simulated.to_string(),
+            if row.inside() { "yes" } else { "no" },
+            &t.source,
+        ])?;
+    }
+    w.flush()?;
+    Ok(())
+}

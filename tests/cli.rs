@@ -1,0 +1,476 @@
+//! The `capsim` binary end to end on real files in temporary folders: outputs, determinism,
+//! queueing theory, conservation and bad input.
+
+use std::collections::HashMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use tempfile::TempDir;
+
+fn capsim() -> Command {
+    Command::cargo_bin("capsim").expect("the binary is built")
+}
+
+fn data(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("data/scenarios")
+        .join(name)
+}
+
+/// Reads a CSV into header-keyed rows.
+fn read_csv(path: &Path) -> Vec<HashMap<String, String>> {
+    let mut reader =
+        csv::Reader::from_path(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let headers = reader.headers().unwrap().clone();
+    reader
+        .records()
+        .map(|r| {
+            headers
+                .iter()
+                .map(String::from)
+                .zip(r.unwrap().iter().map(String::from))
+                .collect()
+        })
+        .collect()
+}
+
+fn num(row: &HashMap<String, String>, column: &str) -> f64 {
+    row[column]
+        .parse()
+        .unwrap_or_else(|_| panic!("{column} = {:?} is not a number", row[column]))
+}
+
+fn run_default(out: &Path, replications: u32, threads: u32) {
+    capsim()
+        .args(["run", "--out"])
+        .arg(out)
+        .args([
+            "--replications",
+            &replications.to_string(),
+            "--threads",
+            &threads.to_string(),
+            "--seed",
+            "42",
+        ])
+        .assert()
+        .success();
+}
+
+#[test]
+fn no_arguments_runs_the_default_study_into_output() {
+    let dir = TempDir::new().unwrap();
+    capsim().current_dir(dir.path()).assert().success();
+    for file in [
+        "study.csv",
+        "replications.csv",
+        "providers.csv",
+        "timeseries.csv",
+        "compare.csv",
+        "commitments.csv",
+    ] {
+        assert!(
+            dir.path().join("output").join(file).is_file(),
+            "{file} missing"
+        );
+    }
+    let rows = read_csv(&dir.path().join("output/replications.csv"));
+    let regimes: std::collections::BTreeSet<_> = rows.iter().map(|r| r["regime"].clone()).collect();
+    assert!(
+        ["exclusive", "rofr", "restructured", "open"]
+            .iter()
+            .all(|r| regimes.contains(*r)),
+        "{regimes:?}"
+    );
+    assert_eq!(rows.len(), regimes.len() * 1000);
+}
+
+#[test]
+fn the_same_seed_gives_identical_bytes_with_one_and_two_threads() {
+    let (one, two) = (TempDir::new().unwrap(), TempDir::new().unwrap());
+    run_default(one.path(), 40, 1);
+    run_default(two.path(), 40, 2);
+    for file in [
+        "replications.csv",
+        "providers.csv",
+        "timeseries.csv",
+        "compare.csv",
+    ] {
+        let (a, b) = (
+            fs::read(one.path().join(file)).unwrap(),
+            fs::read(two.path().join(file)).unwrap(),
+        );
+        assert!(a == b, "{file} differs between 1 and 2 threads");
+    }
+}
+
+#[test]
+fn conservation_holds_in_every_regime_and_replication() {
+    let out = TempDir::new().unwrap();
+    run_default(out.path(), 30, 2);
+    let providers = read_csv(&out.path().join("providers.csv"));
+    for row in read_csv(&out.path().join("replications.csv")) {
+        let (demand, served, unmet) = (
+            num(&row, "demand_mw_months"),
+            num(&row, "served_mw_months"),
+            num(&row, "unmet_mw_months"),
+        );
+        assert!(
+            (served + unmet - demand).abs() <= 1e-9 * demand.max(1.0),
+            "served + unmet != demand in {row:?}"
+        );
+        let mine: Vec<_> = providers
+            .iter()
+            .filter(|p| p["regime"] == row["regime"] && p["replication"] == row["replication"])
+            .collect();
+        let cost: f64 = mine.iter().map(|p| num(p, "cost_usd")).sum();
+        let total = num(&row, "total_cost_usd");
+        assert!(
+            (cost - total).abs() <= 1e-9 * total.max(1.0),
+            "provider costs {cost} != total {total}"
+        );
+        let share: f64 = mine.iter().map(|p| num(p, "share")).sum();
+        assert!(
+            served == 0.0 || (share - 1.0).abs() < 1e-9,
+            "shares sum to {share}"
+        );
+        let azure = mine
+            .iter()
+            .find(|p| p["provider"] == "azure")
+            .expect("azure row");
+        assert_eq!(num(azure, "cost_usd"), num(&row, "azure_cost_usd"));
+        assert!(num(&row, "commitment_spent_usd") <= num(&row, "azure_cost_usd") * (1.0 + 1e-12));
+        assert!(num(&row, "mean_wait_days") >= 0.0);
+    }
+}
+
+/// Erlang C: the probability that an arrival waits in an M/M/c queue with offered load a = λ/μ.
+fn erlang_c(servers: u32, load: f64) -> f64 {
+    // Erlang B by its recursion, then C = B / (1 − ρ(1 − B)).
+    let mut b = 1.0;
+    for k in 1..=servers {
+        b = load * b / (k as f64 + load * b);
+    }
+    let rho = load / servers as f64;
+    b / (1.0 - rho * (1.0 - b))
+}
+
+/// Runs data/scenarios/mmc.toml with λ, μ, c and returns (mean wait, CI half-width).
+fn mmc_mean_wait(lambda: f64, mu: f64, servers: u32, years: u32) -> (f64, f64) {
+    let out = TempDir::new().unwrap();
+    let end = format!("scenario.end={}-01-01", 2000 + years);
+    capsim()
+        .arg("run")
+        .arg(data("mmc.toml"))
+        .arg("--out")
+        .arg(out.path())
+        .args(["--replications", "20", "--seed", "3", "--set", &end])
+        .args([
+            "--set",
+            &format!("demand.jobs.arrivals_per_year={}", lambda * 365.25),
+        ])
+        .args([
+            "--set",
+            &format!(
+                "demand.jobs.term_days={{ dist = \"exponential\", mean = {} }}",
+                1.0 / mu
+            ),
+        ])
+        .args([
+            "--set",
+            &format!("providers.station.capacity.0.size_mw={servers}"),
+        ])
+        .assert()
+        .success();
+    let compare = read_csv(&out.path().join("compare.csv"));
+    let row = compare
+        .iter()
+        .find(|r| r["metric"] == "mean_wait_days")
+        .expect("mean_wait_days row");
+    (
+        num(row, "mean"),
+        (num(row, "ci95_high") - num(row, "ci95_low")) / 2.0,
+    )
+}
+
+#[test]
+fn mm1_mean_wait_matches_theory() {
+    // M/M/1 with λ = 0.5, μ = 1: Wq = ρ / (μ − λ) = 0.5 / 0.5 = 1 day.
+    let (mean, half_width) = mmc_mean_wait(0.5, 1.0, 1, 20);
+    assert!(
+        (mean - 1.0).abs() < 2.0 * half_width,
+        "Wq {mean} ± {half_width}, theory 1.0"
+    );
+}
+
+#[test]
+fn mmc_mean_wait_matches_erlang_c() {
+    // λ = 9, μ = 1, c = 10: Wq = C(10, 9) / (cμ − λ) = 0.668732 days.
+    let theory = erlang_c(10, 9.0) / (10.0 - 9.0);
+    assert!((theory - 0.668732).abs() < 1e-6);
+    let (mean, half_width) = mmc_mean_wait(9.0, 1.0, 10, 10);
+    assert!(
+        (mean - theory).abs() < 2.0 * half_width,
+        "Wq {mean} ± {half_width}, Erlang C {theory}"
+    );
+    assert!(
+        half_width < 0.1 * theory,
+        "the run is too short to test anything: ± {half_width}"
+    );
+}
+
+#[test]
+fn validate_accepts_the_shipped_scenarios() {
+    for name in ["default.toml", "mmc.toml"] {
+        capsim().arg("validate").arg(data(name)).assert().success();
+    }
+}
+
+/// Writes `text` as a scenario, runs it into a fresh output folder, and checks the failure:
+/// exit status 2, every `expected` fragment in stderr, and nothing written.
+fn rejects(text: &str, extra: &[&str], expected: &[&str]) {
+    let dir = TempDir::new().unwrap();
+    let file = dir.path().join("bad.toml");
+    fs::write(&file, text).unwrap();
+    let out = dir.path().join("out");
+    let assert = capsim()
+        .arg("run")
+        .arg(&file)
+        .arg("--out")
+        .arg(&out)
+        .args(extra)
+        .assert()
+        .code(2);
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+    assert!(
+        stderr.contains("bad.toml"),
+        "error does not name the file: {stderr}"
+    );
+    for fragment in expected {
+        assert!(
+            stderr.contains(fragment),
+            "error lacks {fragment:?}: {stderr}"
+        );
+    }
+    assert!(
+        !out.exists() || fs::read_dir(&out).unwrap().next().is_none(),
+        "output written on bad input"
+    );
+}
+
+fn mmc_text() -> String {
+    fs::read_to_string(data("mmc.toml")).unwrap()
+}
+
+#[test]
+fn malformed_toml_names_the_line() {
+    rejects(&format!("{}\n[broken\n", mmc_text()), &[], &["line"]);
+}
+
+#[test]
+fn an_unknown_field_is_named_with_the_allowed_ones() {
+    let text = mmc_text().replace("[providers.station]", "[providers.station]\nsize_gw = 3");
+    rejects(&text, &[], &["size_gw", "line"]);
+}
+
+#[test]
+fn out_of_range_numbers_say_what_is_allowed() {
+    let text = mmc_text().replace("share_available = 1\n", "share_available = 1.5\n");
+    assert!(text.contains("share_available = 1.5"));
+    rejects(&text, &[], &["providers.station.share_available", "[0, 1]"]);
+}
+
+#[test]
+fn a_term_naming_a_missing_provider_is_rejected() {
+    let text = format!(
+        "{}\n[terms.bad]\nkind = \"exclusivity\"\nholder = \"stationn\"\n",
+        mmc_text()
+    );
+    rejects(
+        &text,
+        &[],
+        &["terms.bad.holder", "stationn", "did you mean 'station'"],
+    );
+}
+
+#[test]
+fn dates_out_of_order_are_rejected() {
+    rejects(
+        &mmc_text(),
+        &["--set", "scenario.end=1999-01-01"],
+        &["scenario.end", "after"],
+    );
+}
+
+#[test]
+fn an_unknown_set_key_suggests_the_closest() {
+    rejects(
+        &mmc_text(),
+        &["--set", "demand.jobs.arivals_per_year=3"],
+        &["arivals_per_year", "did you mean 'arrivals_per_year'"],
+    );
+}
+
+#[test]
+fn a_trace_replays_to_its_replication_row() {
+    let out = TempDir::new().unwrap();
+    run_default(out.path(), 3, 2);
+    capsim()
+        .args([
+            "trace",
+            "--regime",
+            "rofr",
+            "--replication",
+            "2",
+            "--seed",
+            "42",
+            "--out",
+        ])
+        .arg(out.path())
+        .assert()
+        .success();
+    let trace = read_csv(&out.path().join("trace-rofr-2.csv"));
+    // The default horizon: 2025-01-01 to 2033-01-01 is 2,922 days; MW-months use 30.4375 days.
+    let (horizon, days_per_month) = (2922.0, 30.4375);
+    let mw_months = |r: &HashMap<String, String>| {
+        num(r, "mw") * (num(r, "end_day").min(horizon) - num(r, "start_day")).max(0.0)
+            / days_per_month
+    };
+    let rows = |event: &'static str| trace.iter().filter(move |r| r["event"] == event);
+    let lost: f64 = rows("outage_loss").map(mw_months).sum();
+    let served = rows("placed").map(mw_months).sum::<f64>() - lost;
+    let never_served: f64 = rows("lost")
+        .chain(rows("unserved_at_end"))
+        .map(mw_months)
+        .sum();
+    let cost = rows("placed")
+        .map(|r| num(r, "price_usd_per_mw_month") * mw_months(r))
+        .sum::<f64>()
+        - rows("outage_loss")
+            .map(|r| num(r, "price_usd_per_mw_month") * mw_months(r))
+            .sum::<f64>();
+
+    let replications = read_csv(&out.path().join("replications.csv"));
+    let row = replications
+        .iter()
+        .find(|r| r["regime"] == "rofr" && r["replication"] == "2")
+        .unwrap();
+    let close = |a: f64, column: &str| {
+        let b = num(row, column);
+        assert!(
+            (a - b).abs() <= 1e-9 * b.abs().max(1.0),
+            "{column}: trace gives {a}, the run {b}"
+        );
+    };
+    close(served, "served_mw_months");
+    close(never_served + lost, "unmet_mw_months");
+    close(served + never_served + lost, "demand_mw_months");
+    close(cost, "compute_cost_usd");
+    close(rows("need_arrives").count() as f64, "needs");
+    close(
+        rows("lost").chain(rows("unserved_at_end")).count() as f64,
+        "needs_unmet",
+    );
+    close(rows("offered").count() as f64, "rofr_offers");
+    close(rows("offer_declined").count() as f64, "rofr_declines");
+    assert!(
+        rows("placed").all(|r| !r["detail"].is_empty()),
+        "every placement says why"
+    );
+}
+
+#[test]
+fn calibrate_compares_a_known_answer_with_its_range() {
+    // M/M/c with λ = 9 a day and a mean term of 1 day keeps λ/μ = 9 MW in service on average
+    // (Little's law); a month's mean MW served lies near 9.
+    let dir = TempDir::new().unwrap();
+    let targets = dir.path().join("targets.toml");
+    fs::write(
+        &targets,
+        "[[target]]\nfigure = \"MW in service\"\nsource = \"Little's law\"\nseries = \"served_mw\"\nprovider = \"all\"\nfrom = \"2001-06\"\nto = \"2001-06\"\nunit = \"GW\"\nlow = 0.0085\nhigh = 0.0095\n",
+    )
+    .unwrap();
+    capsim()
+        .arg("calibrate")
+        .arg(data("mmc.toml"))
+        .arg("--targets")
+        .arg(&targets)
+        .args([
+            "--regime",
+            "fcfs",
+            "--replications",
+            "10",
+            "--set",
+            "scenario.end=2002-01-01",
+            "--out",
+        ])
+        .arg(dir.path().join("out"))
+        .assert()
+        .success();
+    let rows = read_csv(&dir.path().join("out/calibration.csv"));
+    assert_eq!(rows.len(), 1);
+    let simulated = num(&rows[0], "simulated_mean");
+    assert!((simulated - 0.009).abs() < 0.0005, "{simulated} GW");
+    assert_eq!(rows[0]["inside"], "yes");
+}
+
+#[test]
+fn the_default_calibration_table_covers_every_target() {
+    let out = TempDir::new().unwrap();
+    capsim()
+        .args(["calibrate", "--replications", "20", "--out"])
+        .arg(out.path())
+        .assert()
+        .success();
+    let rows = read_csv(&out.path().join("calibration.csv"));
+    assert_eq!(rows.len(), 8);
+    let figure = |name: &str| rows.iter().find(|r| r["figure"].starts_with(name)).unwrap();
+    // The lab's compute at the end of 2025 is the anchor the default demand is built on.
+    assert_eq!(figure("Compute in service, Dec 2025")["inside"], "yes");
+    assert!(rows.iter().all(|r| num(r, "simulated_mean").is_finite()));
+}
+
+#[test]
+fn plot_redraws_the_same_charts_from_the_csvs_alone() {
+    let out = TempDir::new().unwrap();
+    run_default(out.path(), 5, 2);
+    let charts = out.path().join("charts");
+    let before: Vec<(String, Vec<u8>)> = {
+        let mut files: Vec<_> = fs::read_dir(&charts)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        files.sort();
+        files
+            .iter()
+            .map(|p| {
+                (
+                    p.file_name().unwrap().to_string_lossy().to_string(),
+                    fs::read(p).unwrap(),
+                )
+            })
+            .collect()
+    };
+    assert_eq!(before.len(), 10, "five charts as PNG and SVG");
+    fs::remove_dir_all(&charts).unwrap();
+    // Only the CSVs are left: the charts come back byte for byte.
+    capsim().arg("plot").arg(out.path()).assert().success();
+    for (name, bytes) in &before {
+        assert!(
+            fs::read(charts.join(name)).unwrap() == *bytes,
+            "{name} differs when redrawn"
+        );
+    }
+}
+
+#[test]
+fn plot_on_a_folder_without_csvs_is_an_input_error() {
+    let dir = TempDir::new().unwrap();
+    let assert = capsim().arg("plot").arg(dir.path()).assert().code(2);
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+    assert!(
+        stderr.contains(".csv"),
+        "the error names the file: {stderr}"
+    );
+    assert!(!dir.path().join("charts").exists());
+}
