@@ -5,6 +5,7 @@ use std::sync::Mutex;
 
 use rayon::prelude::*;
 
+use crate::guard::{self, OutOfRange};
 use crate::model::Scenario;
 use crate::model::world::{World, replication_seed};
 use crate::results::{Metric, ProviderTotals, ReplicationResult, series_labels};
@@ -145,7 +146,8 @@ pub fn run_replication(
 
 /// Runs the plan: replications in parallel, rows handed to `on_rows` in replication order
 /// (batch by batch), `on_progress(done)` after each batch. Returns the aggregate, which is
-/// the same whatever the thread count.
+/// the same whatever the thread count, or the first batch's error: a number out of range
+/// (see `guard`) or `on_rows`'s.
 pub fn run_study<E>(
     scenario: &Scenario,
     plan: &Plan,
@@ -153,7 +155,7 @@ pub fn run_study<E>(
     on_progress: impl Fn(u64) + Send + Sync,
 ) -> Result<StudyAggregate, E>
 where
-    E: From<rayon::ThreadPoolBuildError> + Send,
+    E: From<rayon::ThreadPoolBuildError> + From<OutOfRange> + Send,
 {
     let mut builder = rayon::ThreadPoolBuilder::new();
     if let Some(threads) = plan.threads {
@@ -172,21 +174,22 @@ where
                 .into_par_iter()
                 .map(|replication| {
                     let (seed, results) = run_replication(scenario, plan.master_seed, replication);
+                    guard::check(scenario, replication, &results)?;
                     let slot = rayon::current_thread_index().unwrap_or(partials.len() - 1);
                     partials[slot]
                         .lock()
                         .expect("no worker panics while holding it")
                         .add(&results, scenario.baseline);
-                    ReplicationRow {
+                    Ok(ReplicationRow {
                         replication,
                         seed,
                         regimes: results
                             .into_iter()
                             .map(|r| (r.totals, r.providers))
                             .collect(),
-                    }
+                    })
                 })
-                .collect();
+                .collect::<Result<_, OutOfRange>>()?;
             on_rows(&rows)?;
             on_progress(end);
             start = end;

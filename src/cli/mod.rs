@@ -61,6 +61,9 @@ pub struct RunArgs {
     /// No progress bar.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Write into the output folder even if it holds files capsim did not write (they are kept).
+    #[arg(long)]
+    pub force: bool,
 }
 
 impl Default for RunArgs {
@@ -73,6 +76,7 @@ impl Default for RunArgs {
             threads: None,
             overrides: Vec::new(),
             quiet: false,
+            force: false,
         }
     }
 }
@@ -105,12 +109,17 @@ pub fn run() -> anyhow::Result<()> {
     }
 }
 
+/// Exit status of a run stopped by Ctrl-C (SIGINT) or SIGTERM: 128 + SIGINT's number.
+pub const INTERRUPTED: i32 = 130;
+
 /// Returns the exit status for an error: 2 for bad input, 1 otherwise.
 pub fn exit_status(error: &anyhow::Error) -> i32 {
     let input = error.chain().any(|cause| {
         cause.is::<ScenarioError>()
             || cause.is::<UsageError>()
             || cause.is::<crate::plot::PlotError>()
+            || cause.is::<crate::report::OutputError>()
+            || cause.is::<crate::guard::OutOfRange>()
     });
     if input { 2 } else { 1 }
 }

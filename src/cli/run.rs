@@ -22,7 +22,8 @@ pub fn run(args: RunArgs) -> anyhow::Result<()> {
         threads: args.threads.map(|t| t as usize),
     };
     let started = Instant::now();
-    let staging = Staging::new(&args.out)?;
+    on_interrupt_abandon_output(&args.out);
+    let staging = Staging::with_force(&args.out, args.force)?;
     let mut tables = ReplicationTables::create(staging.path(), &scenario)?;
     let progress = progress_bar(plan.replications, args.quiet);
     let aggregate = run_study(
@@ -44,6 +45,19 @@ pub fn run(args: RunArgs) -> anyhow::Result<()> {
         &args.out,
     );
     Ok(())
+}
+
+/// On Ctrl-C or SIGTERM: remove the staging folder (waiting for a publish in progress), say
+/// so, and exit with status 130; the output folder keeps its previous contents.
+fn on_interrupt_abandon_output(out: &std::path::Path) {
+    let out = out.display().to_string();
+    // Without the handler (it fails only if one is set already) a killed run still leaves its
+    // staging folder beside the output, and the next run removes it.
+    let _ = ctrlc::set_handler(move || {
+        crate::report::abandon_all();
+        eprintln!("\ninterrupted: nothing written; {out} is as it was");
+        std::process::exit(super::INTERRUPTED);
+    });
 }
 
 fn progress_bar(total: u64, quiet: bool) -> ProgressBar {
