@@ -7,7 +7,7 @@
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-use capsim::experiment::{Plan, StudyAggregate, run_replication, run_study};
+use capsim::experiment::{Batch, Plan, StudyAggregate, run_replication, run_study};
 use capsim::model::Scenario;
 use capsim::model::world::{World, replication_seed};
 use criterion::{Criterion, SamplingMode, criterion_group, criterion_main};
@@ -75,17 +75,24 @@ fn study(c: &mut Criterion) {
         })
     });
 
-    // What a study adds per replication besides simulating: folding the results (totals and
-    // every monthly series) into the aggregate's summaries.
+    // What a study adds besides simulating: folding the results (totals and every monthly
+    // series) into the aggregate's summaries, a batch of 128 replications at a time as studies
+    // do (a batch shares each summary's cache misses among its replications).
+    let mut batch = Batch::default();
+    for r in 0..128 {
+        let (seed, results) = run_replication(&s, 1, r);
+        batch.push(r, seed, results);
+    }
     let mut aggregate = StudyAggregate::new(&s);
-    group.bench_function("aggregate_one_replication", |b| {
-        b.iter(|| aggregate.add(black_box(&results), s.baseline))
+    group.bench_function("aggregate_128_replications", |b| {
+        b.iter(|| aggregate.add_batch(black_box(&batch), s.baseline))
     });
 
     let plan = Plan {
         replications: REPLICATIONS,
         master_seed: 1,
         threads: None,
+        shard: None,
     };
     // Each iteration is a whole study: ten samples of one iteration each, with the
     // measurement time sized from one timed study so criterion need not stretch it.

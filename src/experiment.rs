@@ -1,19 +1,28 @@
 //! Replications in parallel: seeds, common random numbers across regimes, and mergeable
 //! aggregates. Only this module knows rayon.
 
-use std::sync::Mutex;
+use std::ops::Range;
 
 use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
 
 use crate::guard::{self, OutOfRange};
 use crate::model::Scenario;
 use crate::model::world::{World, replication_seed};
-use crate::results::{Metric, ProviderTotals, ReplicationResult, series_labels};
+use crate::results::{
+    ALL_ONLY_SERIES, Metric, PROVIDER_SERIES, ProviderTotals, ReplicationResult, series_labels,
+};
+use crate::shard::Shard;
 use crate::sim::replicate;
 use crate::stats::Summary;
 
-/// Replications simulated before their rows are handed on (bounds memory).
-const BATCH_REPLICATIONS: u64 = 512;
+/// Replications simulated per worker thread before their rows are handed on and aggregated.
+/// A batch holds every monthly value of its replications (≈106 kB each in the default
+/// scenario), so this bounds memory; it must be large enough that each summary's cache misses
+/// are shared by many values (see `StudyAggregate::add_batch`).
+const BATCH_REPLICATIONS_PER_THREAD: u64 = 32;
+/// Smallest batch, whatever the thread count.
+const MIN_BATCH_REPLICATIONS: u64 = 128;
 
 /// What to run.
 #[derive(Debug, Clone)]
@@ -24,6 +33,18 @@ pub struct Plan {
     pub master_seed: u64,
     /// Worker threads (`None`: one per core).
     pub threads: Option<usize>,
+    /// The slice of the replications to run (`None`: all of them).
+    pub shard: Option<Shard>,
+}
+
+impl Plan {
+    /// Returns the replication indices this plan runs: all, or its shard's slice.
+    pub fn replication_range(&self) -> Range<u64> {
+        match self.shard {
+            Some(shard) => shard.range(self.replications),
+            None => 0..self.replications,
+        }
+    }
 }
 
 /// One replication's totals for every regime, handed on in replication order.
@@ -37,8 +58,56 @@ pub struct ReplicationRow {
     pub regimes: Vec<([f64; Metric::COUNT], Vec<ProviderTotals>)>,
 }
 
+/// Replications simulated together, ready to aggregate: their rows, and every monthly value
+/// of each laid out regime by regime, series by series (`results::series_labels` order), then
+/// month by month.
+#[derive(Debug, Clone, Default)]
+pub struct Batch {
+    /// Totals, in the order pushed.
+    pub rows: Vec<ReplicationRow>,
+    monthly: Vec<Vec<f64>>,
+}
+
+impl Batch {
+    /// Adds replication `replication`'s results (every regime, in scenario order).
+    pub fn push(&mut self, replication: u64, seed: u64, results: Vec<ReplicationResult>) {
+        let (row, monthly) = split(replication, seed, results);
+        self.rows.push(row);
+        self.monthly.push(monthly);
+    }
+}
+
+/// Splits one replication's results into its row and its monthly values, laid out as `Batch`
+/// holds them.
+fn split(
+    replication: u64,
+    seed: u64,
+    results: Vec<ReplicationResult>,
+) -> (ReplicationRow, Vec<f64>) {
+    let mut monthly = Vec::new();
+    for result in &results {
+        let months = result.monthly.demand_mw.len();
+        let providers = result.monthly.served_mw.len();
+        let series = (providers + 1) * PROVIDER_SERIES.len() + ALL_ONLY_SERIES.len();
+        let first = monthly.len();
+        monthly.resize(first + series * months, 0.0);
+        result.monthly.for_each_value(|series, month, value| {
+            monthly[first + series * months + month] = value;
+        });
+    }
+    let row = ReplicationRow {
+        replication,
+        seed,
+        regimes: results
+            .into_iter()
+            .map(|r| (r.totals, r.providers))
+            .collect(),
+    };
+    (row, monthly)
+}
+
 /// The aggregate of one regime over replications.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct RegimeAggregate {
     /// Per metric (`Metric as usize`).
     pub totals: Vec<Summary>,
@@ -51,7 +120,7 @@ pub struct RegimeAggregate {
 }
 
 /// The aggregate of a whole study: one entry per regime, in scenario order.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct StudyAggregate {
     /// Per regime.
     pub regimes: Vec<RegimeAggregate>,
@@ -75,23 +144,50 @@ impl StudyAggregate {
         }
     }
 
-    /// Adds one replication (all regimes; `baseline` indexes the baseline regime).
-    pub fn add(&mut self, results: &[ReplicationResult], baseline: usize) {
-        for (aggregate, result) in self.regimes.iter_mut().zip(results) {
-            for metric in Metric::ALL {
-                let i = metric as usize;
-                aggregate.totals[i].add(result.totals[i]);
-                aggregate.deltas[i].add(result.totals[i] - results[baseline].totals[i]);
-            }
-            for (summaries, totals) in aggregate.providers.iter_mut().zip(&result.providers) {
-                summaries[0].add(totals.served_mw_months);
-                summaries[1].add(totals.cost_usd);
-                summaries[2].add(totals.share);
-            }
-            result
-                .monthly
-                .for_each_value(|series, month, value| aggregate.monthly[series][month].add(value));
-        }
+    /// Adds a batch of replications of this aggregate's scenario; `baseline` indexes the
+    /// baseline regime.
+    ///
+    /// Summaries are visited one at a time, each taking the value of every replication in the
+    /// batch: a summary (and its sketch's bins) is then fetched from memory once per batch
+    /// rather than once per replication, which matters because a study has tens of thousands
+    /// of monthly summaries, far more than fit in cache. Regimes and series are aggregated in
+    /// parallel; the result does not depend on the order values arrive in.
+    pub fn add_batch(&mut self, batch: &Batch, baseline: usize) {
+        let (rows, monthly) = (&batch.rows, &batch.monthly);
+        let values_per_regime = self.regimes.first().map_or(0, |regime| {
+            regime.monthly.len() * regime.monthly.first().map_or(0, Vec::len)
+        });
+        self.regimes
+            .par_iter_mut()
+            .enumerate()
+            .for_each(|(regime, aggregate)| {
+                for row in rows {
+                    let (totals, providers) = &row.regimes[regime];
+                    let baseline_totals = &row.regimes[baseline].0;
+                    for i in 0..Metric::COUNT {
+                        aggregate.totals[i].add(totals[i]);
+                        aggregate.deltas[i].add(totals[i] - baseline_totals[i]);
+                    }
+                    for (summaries, totals) in aggregate.providers.iter_mut().zip(providers) {
+                        summaries[0].add(totals.served_mw_months);
+                        summaries[1].add(totals.cost_usd);
+                        summaries[2].add(totals.share);
+                    }
+                }
+                let first = regime * values_per_regime;
+                aggregate
+                    .monthly
+                    .par_iter_mut()
+                    .enumerate()
+                    .for_each(|(series, summaries)| {
+                        let at = first + series * summaries.len();
+                        for (month, summary) in summaries.iter_mut().enumerate() {
+                            for values in monthly {
+                                summary.add(values[at + month]);
+                            }
+                        }
+                    });
+            });
     }
 
     /// Adds everything `other` has seen; the result does not depend on the order of merges.
@@ -144,10 +240,11 @@ pub fn run_replication(
     (seed, results)
 }
 
-/// Runs the plan: replications in parallel, rows handed to `on_rows` in replication order
-/// (batch by batch), `on_progress(done)` after each batch. Returns the aggregate, which is
-/// the same whatever the thread count, or the first batch's error: a number out of range
-/// (see `guard`) or `on_rows`'s.
+/// Runs the plan: its replications (all, or its shard's slice) in parallel, rows handed to
+/// `on_rows` in replication order (batch by batch), `on_progress(done)` after each batch with
+/// the number of this plan's replications done. Returns the aggregate, which is the same
+/// whatever the thread count, or the first batch's error: a number out of range (see
+/// `guard`) or `on_rows`'s. Memory holds one aggregate and one batch.
 pub fn run_study<E>(
     scenario: &Scenario,
     plan: &Plan,
@@ -163,40 +260,27 @@ where
     }
     let pool = builder.build()?;
     pool.install(|| {
-        // One partial aggregate per worker (plus one for a caller outside the pool).
-        let partials: Vec<Mutex<StudyAggregate>> = (0..=rayon::current_num_threads())
-            .map(|_| Mutex::new(StudyAggregate::new(scenario)))
-            .collect();
-        let mut start = 0;
-        while start < plan.replications {
-            let end = (start + BATCH_REPLICATIONS).min(plan.replications);
-            let rows: Vec<ReplicationRow> = (start..end)
+        let mut total = StudyAggregate::new(scenario);
+        let batch = (BATCH_REPLICATIONS_PER_THREAD * rayon::current_num_threads() as u64)
+            .max(MIN_BATCH_REPLICATIONS);
+        let range = plan.replication_range();
+        let mut start = range.start;
+        while start < range.end {
+            let end = (start + batch).min(range.end);
+            let replications = (start..end)
                 .into_par_iter()
                 .map(|replication| {
                     let (seed, results) = run_replication(scenario, plan.master_seed, replication);
                     guard::check(scenario, replication, &results)?;
-                    let slot = rayon::current_thread_index().unwrap_or(partials.len() - 1);
-                    partials[slot]
-                        .lock()
-                        .expect("no worker panics while holding it")
-                        .add(&results, scenario.baseline);
-                    Ok(ReplicationRow {
-                        replication,
-                        seed,
-                        regimes: results
-                            .into_iter()
-                            .map(|r| (r.totals, r.providers))
-                            .collect(),
-                    })
+                    Ok(split(replication, seed, results))
                 })
-                .collect::<Result<_, OutOfRange>>()?;
-            on_rows(&rows)?;
-            on_progress(end);
+                .collect::<Result<Vec<_>, OutOfRange>>()?;
+            let (rows, monthly) = replications.into_iter().unzip();
+            let batch = Batch { rows, monthly };
+            total.add_batch(&batch, scenario.baseline);
+            on_rows(&batch.rows)?;
+            on_progress(end - range.start);
             start = end;
-        }
-        let mut total = StudyAggregate::new(scenario);
-        for partial in &partials {
-            total.merge(&partial.lock().expect("workers are done"));
         }
         Ok(total)
     })

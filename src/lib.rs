@@ -14,5 +14,8 @@ pub mod policy;
 pub mod report;
 pub mod results;
 pub mod scenario;
+pub mod sensitivity;
+pub mod shard;
 pub mod sim;
 pub mod stats;
+pub mod sweep;

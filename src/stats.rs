@@ -7,6 +7,7 @@
 //! 1% of a value whose rank is the requested one; it is clamped to the exact min and max.
 
 use ethnum::I256;
+use serde::{Deserialize, Serialize};
 use sketches_ddsketch::{Config, DDSketch};
 
 /// Relative accuracy of percentiles.
@@ -18,12 +19,41 @@ pub const MAX_MAGNITUDE: f64 = 4.6e18;
 const SCALE: f64 = 4_294_967_296.0; // 2^32
 
 /// Count, exact sum and sum of squares, and a percentile sketch of a stream of values.
-#[derive(Clone)]
+/// Serializes losslessly (the integer sums as decimal strings), so a shard's summaries merge
+/// into exactly what one run computes.
+#[derive(Clone, Serialize, Deserialize)]
 pub struct Summary {
     count: u64,
+    #[serde(with = "decimal")]
     sum: i128,
+    #[serde(with = "decimal")]
     sum_of_squares: I256,
     sketch: DDSketch,
+}
+
+/// Integers as decimal strings: JSON readers in other languages keep only 53 bits of numbers.
+mod decimal {
+    use std::fmt::Display;
+    use std::str::FromStr;
+
+    use serde::{Deserialize, Deserializer, Serializer, de::Error};
+
+    pub fn serialize<T: Display, S: Serializer>(
+        value: &T,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(value)
+    }
+
+    pub fn deserialize<'de, T, D>(deserializer: D) -> Result<T, D::Error>
+    where
+        T: FromStr<Err: Display>,
+        D: Deserializer<'de>,
+    {
+        let text = String::deserialize(deserializer)?;
+        text.parse()
+            .map_err(|e| D::Error::custom(format!("`{text}` is not an integer: {e}")))
+    }
 }
 
 impl Default for Summary {

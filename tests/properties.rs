@@ -362,6 +362,7 @@ fn run(scenario: &Scenario, threads: usize, replications: u64) -> Vec<Replicatio
         replications,
         master_seed: 7,
         threads: Some(threads),
+        shard: None,
     };
     let mut rows = Vec::new();
     run_study::<anyhow::Error>(

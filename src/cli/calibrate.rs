@@ -65,6 +65,7 @@ pub fn run(args: CalibrateArgs) -> anyhow::Result<()> {
         replications: args.replications,
         master_seed: args.seed,
         threads: None,
+        shard: None,
     };
     let aggregate = run_study(&scenario, &plan, |_| Ok::<(), anyhow::Error>(()), |_| {})?;
     let rows = calibrate(&scenario, &aggregate, regime, &targets);

@@ -2,8 +2,12 @@
 //! into a validated plan and calls the library.
 
 mod calibrate;
+mod merge;
 mod plot;
 mod run;
+mod sensitivity;
+mod source;
+mod sweep;
 mod trace;
 mod validate;
 
@@ -30,6 +34,12 @@ enum Command {
     Run(RunArgs),
     /// Check a scenario file and report what is wrong with it.
     Validate(ValidateArgs),
+    /// Run the study at every point of a grid of scenario values.
+    Sweep(sweep::SweepArgs),
+    /// Move each uncertain input to its low and high value and write a tornado table.
+    Sensitivity(sensitivity::SensitivityArgs),
+    /// Combine the folders of `run --shard K/N` into what the unsharded run writes.
+    Merge(merge::MergeArgs),
     /// Write the event log of one replication of one regime, with the reason for every choice.
     Trace(trace::TraceArgs),
     /// Compare the default study with the public figures it should reproduce.
@@ -64,6 +74,13 @@ pub struct RunArgs {
     /// Write into the output folder even if it holds files capsim did not write (they are kept).
     #[arg(long)]
     pub force: bool,
+    /// Run only shard K of N (0-based, K in 0..N): replications [K·R/N, (K+1)·R/N), into a
+    /// shard folder for `capsim merge`.
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<crate::shard::Shard>,
+    /// Skip replications.csv and providers.csv (for huge runs).
+    #[arg(long)]
+    pub no_replications: bool,
 }
 
 impl Default for RunArgs {
@@ -77,6 +94,8 @@ impl Default for RunArgs {
             overrides: Vec::new(),
             quiet: false,
             force: false,
+            shard: None,
+            no_replications: false,
         }
     }
 }
@@ -103,6 +122,9 @@ pub fn run() -> anyhow::Result<()> {
         None => run::run(RunArgs::default()),
         Some(Command::Run(args)) => run::run(args),
         Some(Command::Validate(args)) => validate::run(args),
+        Some(Command::Sweep(args)) => sweep::run(args),
+        Some(Command::Sensitivity(args)) => sensitivity::run(args),
+        Some(Command::Merge(args)) => merge::run(args),
         Some(Command::Trace(args)) => trace::run(args),
         Some(Command::Calibrate(args)) => calibrate::run(args),
         Some(Command::Plot(args)) => plot::run(args),
@@ -120,6 +142,7 @@ pub fn exit_status(error: &anyhow::Error) -> i32 {
             || cause.is::<crate::plot::PlotError>()
             || cause.is::<crate::report::OutputError>()
             || cause.is::<crate::guard::OutOfRange>()
+            || cause.is::<crate::shard::ShardError>()
     });
     if input { 2 } else { 1 }
 }

@@ -1,49 +1,80 @@
 //! `capsim run` (and `capsim` alone): a whole study into an output folder.
 
 use std::io::IsTerminal;
+use std::path::Path;
 use std::time::Instant;
 
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use super::RunArgs;
+use super::source::ScenarioSource;
+use super::{RunArgs, UsageError};
 use crate::experiment::{Plan, StudyAggregate, run_study};
 use crate::model::Scenario;
 use crate::report::{ReplicationTables, Staging, write_summaries};
 use crate::results::Metric;
-use crate::scenario;
+use crate::shard::{self, Manifest};
 
-/// Runs the study and publishes its files only when all are written.
+/// Runs the study (or one shard of it) and publishes its files only when all are written.
 pub fn run(args: RunArgs) -> anyhow::Result<()> {
-    let scenario = scenario::load(args.scenario.as_deref(), &args.overrides)?;
+    let source = ScenarioSource::read(args.scenario.as_deref())?;
+    let scenario = source.load(&args.overrides)?;
     let plan = Plan {
         replications: args.replications,
         master_seed: args.seed,
         threads: args.threads.map(|t| t as usize),
+        shard: args.shard,
     };
+    if let Some(shard) = plan.shard.filter(|s| s.count > plan.replications) {
+        return Err(UsageError(format!(
+            "--shard {shard}: {} shards of {} replications would leave some empty; use at most \
+             {} shards",
+            shard.count, plan.replications, plan.replications
+        ))
+        .into());
+    }
     let started = Instant::now();
     on_interrupt_abandon_output(&args.out);
     let staging = Staging::with_force(&args.out, args.force)?;
-    let mut tables = ReplicationTables::create(staging.path(), &scenario)?;
-    let progress = progress_bar(plan.replications, args.quiet);
-    let aggregate = run_study(
+    let aggregate = simulate(
         &scenario,
         &plan,
-        |rows| tables.write(rows),
-        |done| progress.set_position(done),
+        staging.path(),
+        !args.no_replications,
+        args.quiet,
     )?;
-    progress.finish_and_clear();
-    tables.finish()?;
-    write_summaries(staging.path(), &scenario, &plan, &aggregate)?;
-    crate::plot::draw_all(staging.path()).context("drawing charts")?;
+    match plan.shard {
+        Some(shard) => {
+            let manifest = Manifest::new(
+                &source.name,
+                &source.text,
+                &args.overrides,
+                &plan,
+                shard,
+                !args.no_replications,
+            );
+            shard::write(staging.path(), manifest, &aggregate)?;
+        }
+        None => write_results(staging.path(), &scenario, &plan, &aggregate)?,
+    }
     staging.publish()?;
-    print_summary(
-        &scenario,
-        &plan,
-        &aggregate,
-        started.elapsed().as_secs_f64(),
-        &args.out,
-    );
+    let seconds = started.elapsed().as_secs_f64();
+    match plan.shard {
+        Some(shard) => {
+            let range = plan.replication_range();
+            println!(
+                "{}: shard {shard}, replications {}..{} of {}, {} regimes in {seconds:.1} s → {}\n\
+                 combine the shards with `capsim merge DIR... --out OUT`",
+                scenario.name,
+                range.start,
+                range.end,
+                plan.replications,
+                scenario.regimes.len(),
+                args.out.display()
+            );
+        }
+        None => print_summary(&scenario, &plan, &aggregate, seconds, &args.out),
+    }
     Ok(())
 }
 
@@ -60,7 +91,65 @@ fn on_interrupt_abandon_output(out: &std::path::Path) {
     });
 }
 
-fn progress_bar(total: u64, quiet: bool) -> ProgressBar {
+/// Runs the plan's replications with a progress bar, streaming replications.csv and
+/// providers.csv into `dir` when `rows` is set.
+fn simulate(
+    scenario: &Scenario,
+    plan: &Plan,
+    dir: &Path,
+    rows: bool,
+    quiet: bool,
+) -> anyhow::Result<StudyAggregate> {
+    let range = plan.replication_range();
+    let progress = progress_bar(range.end - range.start, quiet);
+    let aggregate = simulate_with_bar(scenario, plan, dir, rows, &progress, 0)?;
+    progress.finish_and_clear();
+    Ok(aggregate)
+}
+
+/// As `simulate`, on a bar the caller owns (and finishes), which starts at `progress_from`:
+/// commands that run several studies show them under one bar.
+pub(super) fn simulate_with_bar(
+    scenario: &Scenario,
+    plan: &Plan,
+    dir: &Path,
+    rows: bool,
+    progress: &ProgressBar,
+    progress_from: u64,
+) -> anyhow::Result<StudyAggregate> {
+    let mut tables = match rows {
+        true => Some(ReplicationTables::create(dir, scenario)?),
+        false => None,
+    };
+    let aggregate = run_study(
+        scenario,
+        plan,
+        |rows| tables.as_mut().map_or(Ok(()), |t| t.write(rows)),
+        |done| progress.set_position(progress_from + done),
+    )?;
+    if let Some(tables) = tables {
+        tables.finish()?;
+    }
+    Ok(aggregate)
+}
+
+/// Writes what a whole study publishes besides its replication tables: study.csv,
+/// timeseries.csv, compare.csv, commitments.csv, the charts and index.html. `capsim run` and
+/// `capsim merge` both write through here, so that their files are the same.
+pub(super) fn write_results(
+    dir: &Path,
+    scenario: &Scenario,
+    plan: &Plan,
+    aggregate: &StudyAggregate,
+) -> anyhow::Result<()> {
+    write_summaries(dir, scenario, plan, aggregate)?;
+    crate::plot::draw_all(dir).context("drawing charts")?;
+    Ok(())
+}
+
+/// Returns a bar of replications done, rate and time left on stderr; hidden when `quiet` or
+/// when stderr is not a terminal.
+pub(super) fn progress_bar(total: u64, quiet: bool) -> ProgressBar {
     if quiet || !std::io::stderr().is_terminal() {
         return ProgressBar::hidden();
     }
@@ -73,7 +162,7 @@ fn progress_bar(total: u64, quiet: bool) -> ProgressBar {
 }
 
 /// Prints the headline figures per regime: what a user looks at first.
-fn print_summary(
+pub(super) fn print_summary(
     scenario: &Scenario,
     plan: &Plan,
     aggregate: &StudyAggregate,

@@ -353,14 +353,14 @@ fn first_appearance<'a>(names: impl Iterator<Item = &'a str>) -> Vec<&'a str> {
 }
 
 /// A CSV file read whole: header, and each record with its line number.
-struct Table {
+pub(super) struct Table {
     path: PathBuf,
     header: csv::StringRecord,
-    rows: Vec<(u64, csv::StringRecord)>,
+    pub(super) rows: Vec<(u64, csv::StringRecord)>,
 }
 
 impl Table {
-    fn read(path: &Path) -> Result<Table, PlotError> {
+    pub(super) fn read(path: &Path) -> Result<Table, PlotError> {
         let file = std::fs::File::open(path).map_err(|source| {
             if source.kind() == std::io::ErrorKind::NotFound {
                 PlotError::MissingFile {
@@ -395,7 +395,7 @@ impl Table {
     }
 
     /// Returns the index of a required column.
-    fn col(&self, name: &str) -> Result<usize, PlotError> {
+    pub(super) fn col(&self, name: &str) -> Result<usize, PlotError> {
         self.header
             .iter()
             .position(|h| h == name)
@@ -412,7 +412,7 @@ impl Table {
 }
 
 /// Reads cells of one record, naming file, line and column in errors.
-struct Cells<'a> {
+pub(super) struct Cells<'a> {
     table: &'a Table,
     line: u64,
     record: &'a csv::StringRecord,
@@ -443,7 +443,7 @@ impl<'a> Cells<'a> {
     }
 
     /// A non-empty text cell.
-    fn name(&self, col: usize) -> Result<&'a str, PlotError> {
+    pub(super) fn name(&self, col: usize) -> Result<&'a str, PlotError> {
         match self.text(col) {
             "" => Err(self.invalid(col, "a non-empty name")),
             t => Ok(t),
@@ -451,12 +451,12 @@ impl<'a> Cells<'a> {
     }
 
     /// A finite number that must be present.
-    fn number(&self, col: usize) -> Result<f64, PlotError> {
+    pub(super) fn number(&self, col: usize) -> Result<f64, PlotError> {
         self.opt_number(col)?.ok_or_else(|| self.not_a_number(col))
     }
 
     /// A finite number, or `None` when the cell is empty or NaN (a statistic left undefined).
-    fn opt_number(&self, col: usize) -> Result<Option<f64>, PlotError> {
+    pub(super) fn opt_number(&self, col: usize) -> Result<Option<f64>, PlotError> {
         let text = self.text(col);
         if text.is_empty() {
             return Ok(None);
@@ -484,7 +484,8 @@ impl<'a> Cells<'a> {
     }
 }
 
-fn cells<'a>(table: &'a Table, row: &'a (u64, csv::StringRecord)) -> Cells<'a> {
+/// Returns the cells of `row`, a record of `table`.
+pub(super) fn cells<'a>(table: &'a Table, row: &'a (u64, csv::StringRecord)) -> Cells<'a> {
     Cells {
         table,
         line: row.0,

@@ -12,7 +12,10 @@ mod data;
 mod fixture;
 mod html;
 mod prepare;
+mod tornado;
 mod units;
+
+pub use tornado::draw_tornado;
 
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;

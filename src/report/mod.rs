@@ -2,6 +2,11 @@
 //! file is complete, so a failed or interrupted run never leaves half-written output.
 
 mod staging;
+mod sweep;
+mod tornado;
+
+pub use sweep::SweepTables;
+pub use tornado::{INPUTS_CSV, TORNADO_CSV, write_inputs, write_tornado};
 
 use std::fs::File;
 use std::io::BufWriter;
@@ -131,7 +136,8 @@ pub fn write_summaries(
     write_commitments(dir, scenario)
 }
 
-fn write_study(dir: &Path, scenario: &Scenario, plan: &Plan) -> Result<()> {
+/// Writes study.csv: what was run (scenario, replications, seed, baseline, dates, version).
+pub fn write_study(dir: &Path, scenario: &Scenario, plan: &Plan) -> Result<()> {
     let mut w = writer(dir, "study.csv")?;
     w.write_record(["key", "value"])?;
     let rows = [

@@ -3,6 +3,7 @@
 
 pub mod calibration;
 mod consistency;
+mod inputs;
 mod limits;
 mod load;
 mod locate;
@@ -21,6 +22,7 @@ use crate::model::{
     ClassId, ClassSet, Market, Outages, PolicyKind, Provider, ProviderId, Regime, Scenario, Term,
     TermId, TermKind, Tranche, WorkloadClass,
 };
+pub use inputs::{UncertainInput, uncertain_inputs};
 pub use locate::Location;
 use raw::{RawScenario, RawTerm};
 pub use set::{Override, parse_override};

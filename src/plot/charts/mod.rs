@@ -6,6 +6,7 @@ mod azure_commitment;
 mod common;
 mod regime_comparison;
 mod served_by_provider;
+pub mod tornado;
 mod unmet_demand;
 
 use std::path::Path;

@@ -1,0 +1,61 @@
+//! `capsim merge`: shard folders into exactly what the unsharded run writes.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use anyhow::Context;
+use clap::Args;
+
+use super::UsageError;
+use super::run::{print_summary, write_results};
+use crate::report::Staging;
+use crate::shard::{ROW_FILES, ShardSet};
+
+/// Arguments of `capsim merge`.
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// The shard folders (written by `capsim run --shard K/N`), in any order.
+    #[arg(required = true, value_name = "DIR")]
+    pub dirs: Vec<PathBuf>,
+    /// Output folder.
+    #[arg(long, default_value = "output")]
+    pub out: PathBuf,
+}
+
+/// Checks that the folders are every shard of one study, then writes the whole study's
+/// files: the same bytes `capsim run` writes for compare.csv, timeseries.csv, study.csv and
+/// the replication tables. Nothing is written when a check fails.
+pub fn run(args: MergeArgs) -> anyhow::Result<()> {
+    let started = Instant::now();
+    let out = std::path::absolute(&args.out)
+        .with_context(|| format!("cannot resolve --out {}", args.out.display()))?;
+    for dir in &args.dirs {
+        let dir_abs = std::path::absolute(dir)
+            .with_context(|| format!("cannot resolve {}", dir.display()))?;
+        if dir_abs == out {
+            return Err(UsageError(format!(
+                "--out {} is one of the shard folders: write the merge elsewhere",
+                args.out.display()
+            ))
+            .into());
+        }
+    }
+    let shards = ShardSet::open(&args.dirs)?;
+    let aggregate = shards.merged_aggregate()?;
+    let staging = Staging::new(&args.out)?;
+    if shards.replication_tables {
+        for name in ROW_FILES {
+            shards.concatenate(name, staging.path())?;
+        }
+    }
+    write_results(staging.path(), &shards.scenario, &shards.plan, &aggregate)?;
+    staging.publish()?;
+    print_summary(
+        &shards.scenario,
+        &shards.plan,
+        &aggregate,
+        started.elapsed().as_secs_f64(),
+        &args.out,
+    );
+    Ok(())
+}

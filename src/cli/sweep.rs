@@ -1,0 +1,131 @@
+//! `capsim sweep`: the study at every point of a grid of scenario values, in one set of tables.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use anyhow::Context;
+use clap::Args;
+
+use super::UsageError;
+use super::run::{progress_bar, simulate_with_bar};
+use super::source::ScenarioSource;
+use crate::experiment::Plan;
+use crate::report::{Staging, SweepTables, write_summaries};
+use crate::scenario::{Override, parse_override};
+use crate::sweep::{Vary, grid, parse_vary};
+
+/// Arguments of `capsim sweep`.
+#[derive(Debug, Args)]
+pub struct SweepArgs {
+    /// Scenario TOML file (default: the embedded default scenario).
+    pub scenario: Option<PathBuf>,
+    /// A scenario key and its values, e.g. --vary market.price_trend_per_year=-0.3,-0.1,0.1
+    /// (repeatable: the grid is every combination, the first key varying slowest).
+    #[arg(long, value_name = "KEY=V1,V2,...", value_parser = parse_vary, required = true)]
+    pub vary: Vec<Vary>,
+    /// Output folder.
+    #[arg(long, default_value = "output")]
+    pub out: PathBuf,
+    /// Replications per regime at each point.
+    #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u64).range(1..))]
+    pub replications: u64,
+    /// Master seed, the same at every point (common random numbers across points).
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Worker threads (default: one per core).
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..1025))]
+    pub threads: Option<u64>,
+    /// Override a scenario field at every point (repeatable).
+    #[arg(long = "set", value_name = "KEY=VALUE", value_parser = parse_override)]
+    pub overrides: Vec<Override>,
+    /// Skip replications.csv and providers.csv.
+    #[arg(long)]
+    pub no_replications: bool,
+    /// No progress bar.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+/// Checks every point's scenario, then runs the points one after another and publishes the
+/// stacked tables when all are written.
+pub fn run(args: SweepArgs) -> anyhow::Result<()> {
+    for (i, vary) in args.vary.iter().enumerate() {
+        if args.vary[..i].iter().any(|v| v.key == vary.key) {
+            return Err(UsageError(format!("--vary {} is given twice", vary.key)).into());
+        }
+        if args.overrides.iter().any(|o| o.key == vary.key) {
+            return Err(UsageError(format!(
+                "{} is both varied (--vary) and fixed (--set): drop one",
+                vary.key
+            ))
+            .into());
+        }
+    }
+    let source = ScenarioSource::read(args.scenario.as_deref())?;
+    let points = grid(&args.vary);
+    let mut scenarios = Vec::with_capacity(points.len());
+    for point in &points {
+        let overrides: Vec<Override> = args
+            .overrides
+            .iter()
+            .chain(&point.overrides)
+            .cloned()
+            .collect();
+        let scenario = source
+            .load(&overrides)
+            .with_context(|| format!("--vary at {}", describe(&args.vary, &point.labels)))?;
+        scenarios.push(scenario);
+    }
+
+    let started = Instant::now();
+    let plan = Plan {
+        replications: args.replications,
+        master_seed: args.seed,
+        threads: args.threads.map(|t| t as usize),
+        shard: None,
+    };
+    let staging = Staging::new(&args.out)?;
+    let keys: Vec<String> = args.vary.iter().map(|v| v.key.clone()).collect();
+    let mut tables = SweepTables::new(staging.path(), &keys);
+    let progress = progress_bar(points.len() as u64 * plan.replications, args.quiet);
+    for (i, (point, scenario)) in points.iter().zip(&scenarios).enumerate() {
+        let point_dir = staging.path().join(format!(".point-{i}"));
+        std::fs::create_dir(&point_dir)
+            .with_context(|| format!("cannot create {}", point_dir.display()))?;
+        let aggregate = simulate_with_bar(
+            scenario,
+            &plan,
+            &point_dir,
+            !args.no_replications,
+            &progress,
+            i as u64 * plan.replications,
+        )?;
+        write_summaries(&point_dir, scenario, &plan, &aggregate)?;
+        tables.append(&point_dir, &point.labels)?;
+        std::fs::remove_dir_all(&point_dir)
+            .with_context(|| format!("cannot remove {}", point_dir.display()))?;
+    }
+    progress.finish_and_clear();
+    tables.finish()?;
+    staging.publish()?;
+    println!(
+        "{}: {} points × {} regimes × {} replications in {:.1} s → {}",
+        scenarios.first().map_or("", |s| s.name.as_str()),
+        points.len(),
+        scenarios.first().map_or(0, |s| s.regimes.len()),
+        plan.replications,
+        started.elapsed().as_secs_f64(),
+        args.out.display()
+    );
+    Ok(())
+}
+
+/// Writes a point as `key=value key=value`.
+fn describe(varies: &[Vary], labels: &[String]) -> String {
+    varies
+        .iter()
+        .zip(labels)
+        .map(|(v, l)| format!("{}={l}", v.key))
+        .collect::<Vec<_>>()
+        .join(" ")
+}

@@ -1,0 +1,366 @@
+//! Tornado charts of a sensitivity analysis, read from tornado.csv alone: one chart per regime,
+//! one panel per metric, the inputs with the largest swing on top.
+
+use std::path::{Path, PathBuf};
+
+use super::charts::tornado as chart;
+use super::data::{Table, cells};
+use super::prepare::Header;
+use super::units::Unit;
+use super::{CHARTS_DIR, PlotError, register_fonts};
+
+/// The tornado table's file name (as `report` writes it).
+const TORNADO_CSV: &str = "tornado.csv";
+/// Most inputs drawn per panel; the table has them all.
+const MAX_BARS: usize = 12;
+
+/// One bar: an input's effect on one metric.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Bar {
+    /// The input's name, with its low and high values when they are single numbers.
+    pub label: String,
+    /// The metric's mean with the input at its low value, in the panel's unit.
+    pub at_low: f64,
+    /// The same at the high value.
+    pub at_high: f64,
+}
+
+/// One panel: one metric of one regime.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Panel {
+    /// The metric as a heading, with its unit.
+    pub title: String,
+    /// The unit values are shown in.
+    pub unit: Unit,
+    /// The base mean, in `unit`.
+    pub base: f64,
+    /// Bars, largest swing first (at most `MAX_BARS`).
+    pub bars: Vec<Bar>,
+    /// How many inputs the table has for this metric.
+    pub inputs: usize,
+}
+
+/// One chart: a regime's panels.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TornadoChart {
+    /// Title and subtitle.
+    pub header: Header,
+    /// The regime's name, as in the table.
+    pub regime: String,
+    /// Panels, in table order of metrics.
+    pub panels: Vec<Panel>,
+}
+
+/// A row of tornado.csv as read.
+struct Row {
+    regime: String,
+    input: String,
+    metric: String,
+    low_value: Option<f64>,
+    high_value: Option<f64>,
+    at_low: f64,
+    at_high: f64,
+    base: f64,
+    swing: f64,
+}
+
+fn read(path: &Path) -> Result<Vec<Row>, PlotError> {
+    let table = Table::read(path)?;
+    let cols = [
+        "regime",
+        "input",
+        "metric",
+        "low_value",
+        "high_value",
+        "metric_at_low",
+        "metric_at_high",
+        "base",
+        "swing",
+    ]
+    .map(|c| table.col(c));
+    let [
+        regime,
+        input,
+        metric,
+        low,
+        high,
+        at_low,
+        at_high,
+        base,
+        swing,
+    ] = cols;
+    let [
+        regime,
+        input,
+        metric,
+        low,
+        high,
+        at_low,
+        at_high,
+        base,
+        swing,
+    ] = [
+        regime?, input?, metric?, low?, high?, at_low?, at_high?, base?, swing?,
+    ];
+    let mut rows = Vec::with_capacity(table.rows.len());
+    for raw in &table.rows {
+        let c = cells(&table, raw);
+        rows.push(Row {
+            regime: c.name(regime)?.to_string(),
+            input: c.name(input)?.to_string(),
+            metric: c.name(metric)?.to_string(),
+            low_value: c.opt_number(low)?,
+            high_value: c.opt_number(high)?,
+            at_low: c.number(at_low)?,
+            at_high: c.number(at_high)?,
+            base: c.number(base)?,
+            swing: c.number(swing)?,
+        });
+    }
+    if rows.is_empty() {
+        return Err(PlotError::NoData {
+            path: path.to_path_buf(),
+        });
+    }
+    Ok(rows)
+}
+
+/// Returns a heading for a metric column.
+fn metric_title(metric: &str) -> &str {
+    match metric {
+        "total_cost_usd" => "Total cost to the lab",
+        "azure_share" => "Azure share of MW-months served",
+        "unmet_mw_months" => "Unmet demand",
+        "commitment_shortfall_usd" => "Azure commitment shortfall",
+        other => other,
+    }
+}
+
+/// Writes an input's value for a label: at most three significant digits, with k, M or B for
+/// thousands, millions and billions (800k, 1.4M), trailing zeros dropped.
+fn short(v: f64) -> String {
+    let (scaled, suffix) = match v.abs() {
+        a if a >= 1e9 => (v / 1e9, "B"),
+        a if a >= 1e6 => (v / 1e6, "M"),
+        a if a >= 1e4 => (v / 1e3, "k"),
+        _ => (v, ""),
+    };
+    let decimals = match scaled.abs() {
+        0.0 => 0,
+        a => (2 - a.log10().floor() as i32).clamp(0, 6) as usize,
+    };
+    let text = format!("{scaled:.decimals$}");
+    let text = if text.contains('.') {
+        text.trim_end_matches('0').trim_end_matches('.')
+    } else {
+        &text
+    };
+    format!("{text}{suffix}")
+}
+
+/// Groups the rows into one chart per regime (first-appearance order).
+fn prepare(rows: &[Row]) -> Vec<TornadoChart> {
+    let mut regimes: Vec<&str> = Vec::new();
+    for r in rows {
+        if !regimes.contains(&r.regime.as_str()) {
+            regimes.push(&r.regime);
+        }
+    }
+    regimes
+        .into_iter()
+        .map(|regime| {
+            let mine: Vec<&Row> = rows.iter().filter(|r| r.regime == regime).collect();
+            let mut metrics: Vec<&str> = Vec::new();
+            for r in &mine {
+                if !metrics.contains(&r.metric.as_str()) {
+                    metrics.push(&r.metric);
+                }
+            }
+            let panels = metrics
+                .into_iter()
+                .map(|metric| {
+                    let mut group: Vec<&Row> = mine
+                        .iter()
+                        .copied()
+                        .filter(|r| r.metric == metric)
+                        .collect();
+                    group.sort_by(|a, b| b.swing.total_cmp(&a.swing).then(a.input.cmp(&b.input)));
+                    let max_abs = group
+                        .iter()
+                        .flat_map(|r| [r.at_low, r.at_high, r.base])
+                        .fold(0.0f64, |m, v| m.max(v.abs()));
+                    let unit = Unit::for_metric(metric, max_abs);
+                    let bars = group
+                        .iter()
+                        .take(MAX_BARS)
+                        .map(|r| Bar {
+                            label: match (r.low_value, r.high_value) {
+                                (Some(l), Some(h)) => {
+                                    format!("{} ({} to {})", r.input, short(l), short(h))
+                                }
+                                _ => r.input.clone(),
+                            },
+                            at_low: unit.apply(r.at_low),
+                            at_high: unit.apply(r.at_high),
+                        })
+                        .collect();
+                    let unit_label = match unit.label() {
+                        "" => String::new(),
+                        u => format!(", {u}"),
+                    };
+                    Panel {
+                        title: format!("{}{unit_label}", metric_title(metric)),
+                        unit,
+                        base: unit.apply(group[0].base),
+                        bars,
+                        inputs: group.len(),
+                    }
+                })
+                .collect();
+            TornadoChart {
+                header: Header {
+                    title: format!("What moves the results: regime {regime}"),
+                    subtitle: format!(
+                        "Mean over replications with each uncertain input at its low value (blue) \
+                         and its high value (orange), one at a time, all other inputs at their \
+                         distributions, the same seed in every run; the line is the base mean. \
+                         Inputs with the largest swing on top (at most {MAX_BARS} of each panel's \
+                         inputs; tornado.csv has them all)."
+                    ),
+                },
+                regime: regime.to_string(),
+                panels,
+            }
+        })
+        .collect()
+}
+
+/// Returns a file stem for a regime's chart: `tornado_` and the name with characters other
+/// than letters, digits, `-` and `_` replaced by `_`.
+fn file_stem(regime: &str) -> String {
+    let safe: String = regime
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    format!("tornado_{safe}")
+}
+
+/// Draws one tornado chart per regime from `dir/tornado.csv` into `dir/charts/` as
+/// tornado_REGIME.png and .svg; returns the paths written. Meant for a staging folder: files
+/// are written in place.
+pub fn draw_tornado(dir: &Path) -> Result<Vec<PathBuf>, PlotError> {
+    let rows = read(&dir.join(TORNADO_CSV))?;
+    let charts = prepare(&rows);
+    register_fonts()?;
+    let charts_dir = dir.join(CHARTS_DIR);
+    std::fs::create_dir_all(&charts_dir).map_err(|source| PlotError::Write {
+        path: charts_dir.clone(),
+        source,
+    })?;
+    let mut written = Vec::new();
+    for c in &charts {
+        let stem = file_stem(&c.regime);
+        written.extend(chart::render(&charts_dir, &stem, c)?);
+    }
+    Ok(written)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const CSV: &str = "\
+regime,input,metric,low_value,high_value,metric_at_low,metric_at_high,base,swing
+open,market.price_trend_per_year,total_cost_usd,-0.4,0.2,700000000000,1100000000000,900000000000,400000000000
+open,providers.azure.share_available,total_cost_usd,0.4,0.8,950000000000,880000000000,900000000000,70000000000
+open,providers.azure.capacity.*.slip_probability,total_cost_usd,,,905000000000,895000000000,900000000000,10000000000
+open,market.price_trend_per_year,azure_share,-0.4,0.2,0.6,0.6,0.6,0
+open,providers.azure.share_available,azure_share,0.4,0.8,0.5,0.7,0.6,0.2
+open,providers.azure.capacity.*.slip_probability,azure_share,,,0.61,0.59,0.6,0.02
+rofr/x,market.price_trend_per_year,total_cost_usd,-0.4,0.2,1,2,1.5,1
+";
+
+    #[test]
+    fn one_chart_per_regime_with_panels_sorted_by_swing() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join(TORNADO_CSV), CSV).unwrap();
+        let charts = prepare(&read(&dir.path().join(TORNADO_CSV)).unwrap());
+        assert_eq!(charts.len(), 2);
+        let open = &charts[0];
+        assert_eq!(open.panels.len(), 2);
+        let cost = &open.panels[0];
+        assert_eq!(cost.unit, Unit::UsdBillions);
+        assert_eq!(cost.base, 900.0);
+        assert_eq!(
+            cost.bars[0].label,
+            "market.price_trend_per_year (-0.4 to 0.2)"
+        );
+        assert_eq!((cost.bars[0].at_low, cost.bars[0].at_high), (700.0, 1100.0));
+        assert_eq!(
+            cost.bars[2].label,
+            "providers.azure.capacity.*.slip_probability"
+        );
+        let share = &open.panels[1];
+        assert_eq!(share.title, "Azure share of MW-months served, %");
+        assert_eq!(
+            share.bars[0].label,
+            "providers.azure.share_available (0.4 to 0.8)"
+        );
+        assert_eq!(share.bars[2].at_high, 60.0);
+
+        let written = draw_tornado(dir.path()).unwrap();
+        let names: Vec<String> = written
+            .iter()
+            .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(
+            names,
+            [
+                "tornado_open.png",
+                "tornado_open.svg",
+                "tornado_rofr_x.png",
+                "tornado_rofr_x.svg"
+            ]
+        );
+        let svg = std::fs::read_to_string(&written[1]).unwrap();
+        assert!(svg.contains("What moves the results: regime open"));
+    }
+
+    #[test]
+    fn input_values_are_written_short() {
+        let cases = [
+            (800_000.0, "800k"),
+            (1_400_000.0, "1.4M"),
+            (250e9, "250B"),
+            (91.0, "91"),
+            (1.05, "1.05"),
+            (-0.4, "-0.4"),
+            (0.0, "0"),
+            (0.6000000000000001, "0.6"),
+            (0.0123, "0.0123"),
+        ];
+        for (v, text) in cases {
+            assert_eq!(short(v), text, "{v}");
+        }
+    }
+
+    #[test]
+    fn a_missing_column_is_named() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join(TORNADO_CSV),
+            CSV.replacen("swing", "swung", 1),
+        )
+        .unwrap();
+        match draw_tornado(dir.path()) {
+            Err(PlotError::MissingColumn { column, .. }) => assert_eq!(column, "swing"),
+            other => panic!("wrong result: {other:?}"),
+        }
+    }
+}

@@ -1,0 +1,453 @@
+//! Studies at scale, end to end through the binary: shards merged into the bytes of one run,
+//! sweeps, sensitivity analysis, `--no-replications`, and their bad input.
+
+use std::collections::HashMap;
+use std::fs;
+use std::path::Path;
+
+use assert_cmd::Command;
+use tempfile::TempDir;
+
+fn capsim() -> Command {
+    Command::cargo_bin("capsim").expect("the binary is built")
+}
+
+/// Runs `capsim ARGS --out OUT --quiet` and asserts success.
+fn ok(args: &[&str], out: &Path) {
+    capsim()
+        .args(args)
+        .arg("--out")
+        .arg(out)
+        .arg("--quiet")
+        .assert()
+        .success();
+}
+
+/// Runs `capsim ARGS` and asserts exit status 2, a message containing `expected`, and that
+/// `out` was not created. Returns stderr.
+fn refused(args: &[&str], out: &Path, expected: &str) -> String {
+    let assert = capsim().args(args).assert().code(2);
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+    assert!(
+        stderr.contains(expected),
+        "error lacks {expected:?}: {stderr}"
+    );
+    assert_eq!(
+        stderr.matches("error:").count(),
+        1,
+        "more than one error: {stderr}"
+    );
+    assert!(!out.exists(), "{} written on bad input", out.display());
+    stderr
+}
+
+fn read_csv(path: &Path) -> (Vec<String>, Vec<HashMap<String, String>>) {
+    let mut reader =
+        csv::Reader::from_path(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let headers: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
+    let rows = reader
+        .records()
+        .map(|r| {
+            headers
+                .iter()
+                .cloned()
+                .zip(r.unwrap().iter().map(String::from))
+                .collect()
+        })
+        .collect();
+    (headers, rows)
+}
+
+fn num(row: &HashMap<String, String>, column: &str) -> f64 {
+    row[column]
+        .parse()
+        .unwrap_or_else(|_| panic!("{column} = {:?} is not a number", row[column]))
+}
+
+fn same_bytes(a: &Path, b: &Path, name: &str) {
+    let (x, y) = (
+        fs::read(a.join(name)).unwrap(),
+        fs::read(b.join(name)).unwrap(),
+    );
+    assert!(
+        x == y,
+        "{name} differs between {} and {}",
+        a.display(),
+        b.display()
+    );
+}
+
+#[test]
+fn three_shards_merge_into_the_bytes_of_one_run() {
+    let dir = TempDir::new().unwrap();
+    let whole = dir.path().join("whole");
+    ok(
+        &[
+            "run",
+            "--replications",
+            "20",
+            "--seed",
+            "7",
+            "--threads",
+            "2",
+        ],
+        &whole,
+    );
+    let shards: Vec<_> = (0..3)
+        .map(|k| dir.path().join(format!("shard{k}")))
+        .collect();
+    for (k, shard) in shards.iter().enumerate() {
+        let spec = format!("{k}/3");
+        let args = [
+            "run",
+            "--replications",
+            "20",
+            "--seed",
+            "7",
+            "--threads",
+            "1",
+            "--shard",
+            &spec,
+        ];
+        ok(&args, shard);
+        assert!(shard.join("shard.json").is_file() && shard.join("aggregate.json").is_file());
+        assert!(
+            !shard.join("compare.csv").exists(),
+            "a shard writes no summaries"
+        );
+    }
+    let merged = dir.path().join("merged");
+    // Any order: merging sorts shards by index.
+    capsim()
+        .arg("merge")
+        .args([&shards[2], &shards[0], &shards[1]])
+        .arg("--out")
+        .arg(&merged)
+        .assert()
+        .success();
+    for name in [
+        "compare.csv",
+        "timeseries.csv",
+        "replications.csv",
+        "providers.csv",
+        "study.csv",
+        "commitments.csv",
+    ] {
+        same_bytes(&whole, &merged, name);
+    }
+    assert!(merged.join("charts/regime_comparison.png").is_file());
+    assert!(merged.join("index.html").is_file());
+
+    // The middle shard holds replications [1·20/3, 2·20/3) = [6, 13) of the whole run.
+    let (_, rows) = read_csv(&shards[1].join("replications.csv"));
+    let replications: Vec<&str> = rows.iter().map(|r| r["replication"].as_str()).collect();
+    assert_eq!(replications.first(), Some(&"6"));
+    assert_eq!(replications.last(), Some(&"12"));
+}
+
+#[test]
+fn merge_refuses_shards_that_do_not_make_one_study() {
+    let dir = TempDir::new().unwrap();
+    let shard = |k: u64, n: u64, seed: &str| {
+        let out = dir.path().join(format!("s{k}of{n}seed{seed}"));
+        let spec = format!("{k}/{n}");
+        ok(
+            &[
+                "run",
+                "--replications",
+                "6",
+                "--seed",
+                seed,
+                "--shard",
+                &spec,
+            ],
+            &out,
+        );
+        out.display().to_string()
+    };
+    let (a0, a1, a2) = (shard(0, 3, "1"), shard(1, 3, "1"), shard(2, 3, "1"));
+    let other_seed = shard(1, 3, "2");
+    let other_count = shard(1, 2, "1");
+    let out = dir.path().join("merged");
+    let out_arg = out.display().to_string();
+    let merge = |dirs: &[&str]| {
+        let mut args = vec!["merge"];
+        args.extend(dirs);
+        args.extend(["--out", &out_arg]);
+        args.into_iter().map(String::from).collect::<Vec<_>>()
+    };
+    let cases: [(Vec<String>, &str); 6] = [
+        (merge(&[&a0, &a1]), "missing shard(s) 2/3"),
+        (
+            merge(&[&a0, &a1, &a1, &a2]),
+            "each shard must be given once",
+        ),
+        (merge(&[&a0, &other_seed, &a2]), "different seeds (1 and 2)"),
+        (
+            merge(&[&a0, &other_count, &a2]),
+            "different shard counts (3 and 2)",
+        ),
+        (
+            merge(&[&a0, &a1, dir.path().to_str().unwrap()]),
+            "is not a shard folder",
+        ),
+        (
+            vec![
+                "merge".into(),
+                a0.clone(),
+                a1.clone(),
+                a2.clone(),
+                "--out".into(),
+                a1.clone(),
+            ],
+            "is one of the shard folders",
+        ),
+    ];
+    for (args, expected) in cases {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        refused(&args, &out, expected);
+    }
+
+    // An aggregate edited after the shard wrote it is caught by its checksum.
+    let aggregate = Path::new(&a2).join("aggregate.json");
+    let mut bytes = fs::read(&aggregate).unwrap();
+    let at = bytes.iter().position(|b| b.is_ascii_digit()).unwrap();
+    bytes[at] = if bytes[at] == b'9' { b'8' } else { b'9' };
+    fs::write(&aggregate, bytes).unwrap();
+    let args = merge(&[&a0, &a1, &a2]);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    refused(&args, &out, "checksum");
+}
+
+#[test]
+fn bad_shard_specs_exit_2_and_write_nothing() {
+    let dir = TempDir::new().unwrap();
+    let out = dir.path().join("out");
+    let out_arg = out.display().to_string();
+    for (spec, expected) in [
+        ("3/3", "shard 3 does not exist"),
+        ("4/3", "shard 4 does not exist"),
+        ("0/0", "at least 1"),
+        ("one/3", "expected K/N"),
+        ("5/10", "would leave some empty"),
+    ] {
+        let args = [
+            "run",
+            "--replications",
+            "8",
+            "--shard",
+            spec,
+            "--out",
+            &out_arg,
+        ];
+        refused(&args, &out, expected);
+    }
+}
+
+#[test]
+fn no_replications_skips_the_row_tables_only() {
+    let dir = TempDir::new().unwrap();
+    let (rows, no_rows) = (dir.path().join("rows"), dir.path().join("no_rows"));
+    ok(&["run", "--replications", "8"], &rows);
+    ok(
+        &["run", "--replications", "8", "--no-replications"],
+        &no_rows,
+    );
+    assert!(!no_rows.join("replications.csv").exists());
+    assert!(!no_rows.join("providers.csv").exists());
+    for name in ["compare.csv", "timeseries.csv", "study.csv"] {
+        same_bytes(&rows, &no_rows, name);
+    }
+    assert!(no_rows.join("charts/served_by_provider.png").is_file());
+}
+
+#[test]
+fn sweep_writes_one_row_set_per_point_with_key_columns() {
+    let dir = TempDir::new().unwrap();
+    let out = dir.path().join("sweep");
+    let uniform = "{ dist = \"uniform\", low = 0.3, high = 0.5 }";
+    ok(
+        &[
+            "sweep",
+            "--vary",
+            "market.price_trend_per_year=-0.3,0.1",
+            "--vary",
+            &format!("providers.azure.share_available={uniform},0.9,1"),
+            "--replications",
+            "4",
+        ],
+        &out,
+    );
+    let keys = [
+        "market.price_trend_per_year",
+        "providers.azure.share_available",
+    ];
+    let (header, rows) = read_csv(&out.join("compare.csv"));
+    assert_eq!(header[..3], [keys[0], keys[1], "regime"]);
+    // 2 × 3 points, each with every regime × metric row of a run.
+    let (_, one_point) = {
+        let single = dir.path().join("single");
+        ok(&["run", "--replications", "4"], &single);
+        read_csv(&single.join("compare.csv"))
+    };
+    assert_eq!(rows.len(), 6 * one_point.len());
+    let points: Vec<(String, String)> = rows
+        .iter()
+        .map(|r| (r[keys[0]].clone(), r[keys[1]].clone()))
+        .fold(Vec::new(), |mut seen, p| {
+            if !seen.contains(&p) {
+                seen.push(p);
+            }
+            seen
+        });
+    let expected: Vec<(String, String)> = ["-0.3", "0.1"]
+        .iter()
+        .flat_map(|a| [uniform, "0.9", "1"].map(|b| (a.to_string(), b.to_string())))
+        .collect();
+    assert_eq!(points, expected, "points in grid order, values as given");
+    // A higher Azure share available puts more of the lab on Azure.
+    let share = |b: &str| {
+        rows.iter()
+            .find(|r| {
+                r[keys[0]] == "0.1"
+                    && r[keys[1]] == b
+                    && r["regime"] == "open"
+                    && r["metric"] == "azure_share"
+            })
+            .map(|r| num(r, "mean"))
+            .unwrap()
+    };
+    assert!(
+        share(uniform) < share("1"),
+        "{} vs {}",
+        share(uniform),
+        share("1")
+    );
+    for name in [
+        "replications.csv",
+        "providers.csv",
+        "timeseries.csv",
+        "study.csv",
+    ] {
+        let (header, _) = read_csv(&out.join(name));
+        assert_eq!(header[..2], keys, "{name}");
+    }
+    let (_, replications) = read_csv(&out.join("replications.csv"));
+    let mut regimes: Vec<&str> = one_point.iter().map(|r| r["regime"].as_str()).collect();
+    regimes.dedup();
+    assert_eq!(
+        replications.len(),
+        6 * 4 * regimes.len(),
+        "points × replications × regimes"
+    );
+}
+
+#[test]
+fn bad_sweeps_exit_2_and_write_nothing() {
+    let dir = TempDir::new().unwrap();
+    let out = dir.path().join("out");
+    let out_arg = out.display().to_string();
+    for (vary, expected) in [
+        (
+            "market.price_trnd_per_year=1,2",
+            "did you mean 'price_trend_per_year'",
+        ),
+        ("market.price_trend_per_year=", "no values given"),
+        (
+            "market.price_trend_per_year=0.1,,0.2",
+            "value 2 of market.price_trend_per_year is empty",
+        ),
+        ("market.price_trend_per_year", "is not KEY=V1,V2"),
+        (
+            "market.price_trend_per_year={ dist = \"uniform\", low = 1,0.2",
+            "unbalanced",
+        ),
+        (
+            "providers.azure.share_available=0.5,2",
+            "found 2; allowed [0, 1]",
+        ),
+    ] {
+        let args = [
+            "sweep",
+            "--vary",
+            vary,
+            "--replications",
+            "2",
+            "--out",
+            &out_arg,
+        ];
+        refused(&args, &out, expected);
+    }
+}
+
+#[test]
+fn sensitivity_writes_a_plausible_tornado() {
+    let dir = TempDir::new().unwrap();
+    let out = dir.path().join("sens");
+    ok(&["sensitivity", "--replications", "8"], &out);
+    let (header, rows) = read_csv(&out.join("tornado.csv"));
+    assert_eq!(
+        header,
+        [
+            "regime",
+            "input",
+            "metric",
+            "low_value",
+            "high_value",
+            "metric_at_low",
+            "metric_at_high",
+            "base",
+            "swing"
+        ]
+    );
+    let (_, inputs) = read_csv(&out.join("inputs.csv"));
+    let mut regimes: Vec<&str> = rows.iter().map(|r| r["regime"].as_str()).collect();
+    regimes.dedup();
+    let regimes = regimes.len();
+    assert!(regimes >= 4, "{regimes} regimes");
+    assert_eq!(rows.len(), regimes * 4 * inputs.len());
+    for group in rows.chunks(inputs.len()) {
+        let swings: Vec<f64> = group.iter().map(|r| num(r, "swing")).collect();
+        assert!(
+            swings.windows(2).all(|w| w[0] >= w[1]),
+            "not sorted by swing"
+        );
+        for r in group {
+            let expected = (num(r, "metric_at_high") - num(r, "metric_at_low")).abs();
+            assert!((num(r, "swing") - expected).abs() <= 1e-9 * expected.max(1.0));
+            assert_eq!(
+                (&r["regime"], &r["metric"]),
+                (&group[0]["regime"], &group[0]["metric"])
+            );
+        }
+    }
+    let row = |regime: &str, input: &str, metric: &str| {
+        rows.iter()
+            .find(|r| r["regime"] == regime && r["input"] == input && r["metric"] == metric)
+            .unwrap_or_else(|| panic!("no row {regime} {input} {metric}"))
+    };
+    // Prices rising 20% a year rather than falling 40% cost more.
+    let trend = row("open", "market.price_trend_per_year", "total_cost_usd");
+    assert!(num(trend, "metric_at_high") > num(trend, "base"));
+    assert!(num(trend, "base") > num(trend, "metric_at_low"));
+    assert_eq!(
+        (&trend["low_value"][..], &trend["high_value"][..]),
+        ("-0.4", "0.2")
+    );
+    // Revenue does not change what compute costs: with common random numbers every other draw
+    // is the same, so the swing is exactly zero, not noise.
+    let revenue = row(
+        "open",
+        "demand.api.revenue_usd_per_mw_month",
+        "total_cost_usd",
+    );
+    assert_eq!(num(revenue, "swing"), 0.0);
+    assert_eq!(revenue["metric_at_low"], revenue["base"]);
+    // More of Azure available for the lab raises Azure's share.
+    let share = row("rofr", "providers.azure.share_available", "azure_share");
+    assert!(num(share, "metric_at_high") > num(share, "metric_at_low"));
+    for regime in ["exclusive", "rofr", "restructured", "open"] {
+        assert!(out.join(format!("charts/tornado_{regime}.png")).is_file());
+        assert!(out.join(format!("charts/tornado_{regime}.svg")).is_file());
+    }
+}
