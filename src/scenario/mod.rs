@@ -106,14 +106,6 @@ pub enum ScenarioError {
     },
 }
 
-/// Loads the scenario file at `path`, or the embedded default scenario when there is none.
-pub fn load(path: Option<&Path>, overrides: &[Override]) -> Result<Scenario, ScenarioError> {
-    match path {
-        Some(path) => load_file(path, overrides),
-        None => load_str(DEFAULT_SCENARIO, DEFAULT_SCENARIO_NAME, overrides),
-    }
-}
-
 /// Reads, overrides and validates a scenario file.
 pub fn load_file(path: &Path, overrides: &[Override]) -> Result<Scenario, ScenarioError> {
     let file = path.display().to_string();
