@@ -6,6 +6,7 @@ use std::ops::Range;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use crate::guard::{self, OutOfRange};
 use crate::model::Scenario;
 use crate::model::world::{World, replication_seed};
 use crate::results::{
@@ -242,7 +243,8 @@ pub fn run_replication(
 /// Runs the plan: its replications (all, or its shard's slice) in parallel, rows handed to
 /// `on_rows` in replication order (batch by batch), `on_progress(done)` after each batch with
 /// the number of this plan's replications done. Returns the aggregate, which is the same
-/// whatever the thread count. Memory holds one aggregate and one batch.
+/// whatever the thread count, or the first batch's error: a number out of range (see
+/// `guard`) or `on_rows`'s. Memory holds one aggregate and one batch.
 pub fn run_study<E>(
     scenario: &Scenario,
     plan: &Plan,
@@ -250,7 +252,7 @@ pub fn run_study<E>(
     on_progress: impl Fn(u64) + Send + Sync,
 ) -> Result<StudyAggregate, E>
 where
-    E: From<rayon::ThreadPoolBuildError> + Send,
+    E: From<rayon::ThreadPoolBuildError> + From<OutOfRange> + Send,
 {
     let mut builder = rayon::ThreadPoolBuilder::new();
     if let Some(threads) = plan.threads {
@@ -265,13 +267,15 @@ where
         let mut start = range.start;
         while start < range.end {
             let end = (start + batch).min(range.end);
-            let (rows, monthly) = (start..end)
+            let replications = (start..end)
                 .into_par_iter()
                 .map(|replication| {
                     let (seed, results) = run_replication(scenario, plan.master_seed, replication);
-                    split(replication, seed, results)
+                    guard::check(scenario, replication, &results)?;
+                    Ok(split(replication, seed, results))
                 })
-                .unzip();
+                .collect::<Result<Vec<_>, OutOfRange>>()?;
+            let (rows, monthly) = replications.into_iter().unzip();
             let batch = Batch { rows, monthly };
             total.add_batch(&batch, scenario.baseline);
             on_rows(&batch.rows)?;

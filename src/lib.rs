@@ -7,6 +7,7 @@
 pub mod cli;
 pub mod engine;
 pub mod experiment;
+pub mod guard;
 pub mod model;
 pub mod plot;
 pub mod policy;

@@ -15,7 +15,7 @@ pub const PERCENTILE_RELATIVE_ERROR: f64 = 0.01;
 /// Values closer to zero than this are counted as zero by the percentile sketch.
 const SKETCH_MIN_VALUE: f64 = 1e-4;
 /// Largest magnitude a summed value may have (2⁶² ≈ 4.6e18) so integer sums cannot overflow.
-const MAX_MAGNITUDE: f64 = 4.6e18;
+pub const MAX_MAGNITUDE: f64 = 4.6e18;
 const SCALE: f64 = 4_294_967_296.0; // 2^32
 
 /// Count, exact sum and sum of squares, and a percentile sketch of a stream of values.

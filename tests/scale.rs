@@ -364,7 +364,7 @@ fn bad_sweeps_exit_2_and_write_nothing() {
         ),
         (
             "providers.azure.share_available=0.5,2",
-            "values must lie in [0, 1]",
+            "found 2; allowed [0, 1]",
         ),
     ] {
         let args = [

@@ -5,10 +5,11 @@ use std::path::PathBuf;
 use clap::Args;
 
 use super::UsageError;
+use super::source::ScenarioSource;
 use crate::experiment::{Plan, run_study};
 use crate::report::{Staging, calibrate, write_calibration};
 use crate::scenario::calibration::{DEFAULT_TARGETS, load_targets};
-use crate::scenario::{self, Override, parse_override, suggestion};
+use crate::scenario::{Override, parse_override, suggestion};
 
 /// Arguments of `capsim calibrate`.
 #[derive(Debug, Args)]
@@ -37,7 +38,7 @@ pub struct CalibrateArgs {
 
 /// Runs the study, compares, writes calibration.csv and prints the table.
 pub fn run(args: CalibrateArgs) -> anyhow::Result<()> {
-    let scenario = scenario::load(args.scenario.as_deref(), &args.overrides)?;
+    let scenario = ScenarioSource::read(args.scenario.as_deref())?.load(&args.overrides)?;
     let names: Vec<&str> = scenario.regimes.iter().map(|r| r.name.as_str()).collect();
     let regime = names
         .iter()

@@ -71,6 +71,9 @@ pub struct RunArgs {
     /// No progress bar.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Write into the output folder even if it holds files capsim did not write (they are kept).
+    #[arg(long)]
+    pub force: bool,
     /// Run only shard K of N (0-based, K in 0..N): replications [K·R/N, (K+1)·R/N), into a
     /// shard folder for `capsim merge`.
     #[arg(long, value_name = "K/N")]
@@ -90,6 +93,7 @@ impl Default for RunArgs {
             threads: None,
             overrides: Vec::new(),
             quiet: false,
+            force: false,
             shard: None,
             no_replications: false,
         }
@@ -127,12 +131,17 @@ pub fn run() -> anyhow::Result<()> {
     }
 }
 
+/// Exit status of a run stopped by Ctrl-C (SIGINT) or SIGTERM: 128 + SIGINT's number.
+pub const INTERRUPTED: i32 = 130;
+
 /// Returns the exit status for an error: 2 for bad input, 1 otherwise.
 pub fn exit_status(error: &anyhow::Error) -> i32 {
     let input = error.chain().any(|cause| {
         cause.is::<ScenarioError>()
             || cause.is::<UsageError>()
             || cause.is::<crate::plot::PlotError>()
+            || cause.is::<crate::report::OutputError>()
+            || cause.is::<crate::guard::OutOfRange>()
             || cause.is::<crate::shard::ShardError>()
     });
     if input { 2 } else { 1 }

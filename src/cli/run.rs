@@ -34,7 +34,8 @@ pub fn run(args: RunArgs) -> anyhow::Result<()> {
         .into());
     }
     let started = Instant::now();
-    let staging = Staging::new(&args.out)?;
+    on_interrupt_abandon_output(&args.out);
+    let staging = Staging::with_force(&args.out, args.force)?;
     let aggregate = simulate(
         &scenario,
         &plan,
@@ -75,6 +76,19 @@ pub fn run(args: RunArgs) -> anyhow::Result<()> {
         None => print_summary(&scenario, &plan, &aggregate, seconds, &args.out),
     }
     Ok(())
+}
+
+/// On Ctrl-C or SIGTERM: remove the staging folder (waiting for a publish in progress), say
+/// so, and exit with status 130; the output folder keeps its previous contents.
+fn on_interrupt_abandon_output(out: &std::path::Path) {
+    let out = out.display().to_string();
+    // Without the handler (it fails only if one is set already) a killed run still leaves its
+    // staging folder beside the output, and the next run removes it.
+    let _ = ctrlc::set_handler(move || {
+        crate::report::abandon_all();
+        eprintln!("\ninterrupted: nothing written; {out} is as it was");
+        std::process::exit(super::INTERRUPTED);
+    });
 }
 
 /// Runs the plan's replications with a progress bar, streaming replications.csv and

@@ -6,10 +6,11 @@ use anyhow::Context;
 use clap::Args;
 
 use super::UsageError;
+use super::source::ScenarioSource;
 use crate::model::world::{World, replication_seed};
 use crate::report::write_trace;
 use crate::results::Metric;
-use crate::scenario::{self, Override, parse_override, suggestion};
+use crate::scenario::{Override, parse_override, suggestion};
 use crate::sim::{account, simulate_traced};
 
 /// Arguments of `capsim trace`.
@@ -36,7 +37,7 @@ pub struct TraceArgs {
 
 /// Simulates the replication with its log and writes it; prints the replication's totals.
 pub fn run(args: TraceArgs) -> anyhow::Result<()> {
-    let scenario = scenario::load(args.scenario.as_deref(), &args.overrides)?;
+    let scenario = ScenarioSource::read(args.scenario.as_deref())?.load(&args.overrides)?;
     let names: Vec<&str> = scenario.regimes.iter().map(|r| r.name.as_str()).collect();
     let r = names
         .iter()

@@ -1,15 +1,16 @@
 //! CSV tables of a study, written into a staging folder and moved into place only when every
 //! file is complete, so a failed or interrupted run never leaves half-written output.
 
+mod staging;
 mod sweep;
 mod tornado;
 
 pub use sweep::SweepTables;
 pub use tornado::{INPUTS_CSV, TORNADO_CSV, write_inputs, write_tornado};
 
-use std::fs::{self, File};
+use std::fs::File;
 use std::io::BufWriter;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use anyhow::{Context, Result};
 
@@ -17,6 +18,7 @@ use crate::experiment::{Plan, ReplicationRow, StudyAggregate};
 use crate::model::{Scenario, TermKind};
 use crate::results::{Metric, series_labels};
 use crate::stats::Summary;
+pub use staging::{KEPT, MANIFEST, OutputError, Staging, abandon_all};
 
 mod calibration;
 mod trace;
@@ -33,61 +35,6 @@ pub const STUDY_FILES: [&str; 6] = [
     "commitments.csv",
 ];
 
-/// A staging folder beside the output folder; `publish` moves its contents into place.
-#[derive(Debug)]
-pub struct Staging {
-    dir: PathBuf,
-    target: PathBuf,
-}
-
-impl Staging {
-    /// Creates `.capsim-staging-<pid>` beside `target` (creating `target`'s parent if needed).
-    pub fn new(target: &Path) -> Result<Self> {
-        fs::create_dir_all(target)
-            .with_context(|| format!("cannot create output folder {}", target.display()))?;
-        let dir = target.join(format!(".capsim-staging-{}", std::process::id()));
-        if dir.exists() {
-            fs::remove_dir_all(&dir).with_context(|| format!("cannot clear {}", dir.display()))?;
-        }
-        fs::create_dir(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
-        Ok(Self {
-            dir,
-            target: target.to_path_buf(),
-        })
-    }
-
-    /// Returns the staging folder, where files are written.
-    pub fn path(&self) -> &Path {
-        &self.dir
-    }
-
-    /// Moves every staged file and folder into the output folder, replacing older ones.
-    pub fn publish(self) -> Result<()> {
-        for entry in fs::read_dir(&self.dir)
-            .with_context(|| format!("cannot read {}", self.dir.display()))?
-        {
-            let entry = entry?;
-            let destination = self.target.join(entry.file_name());
-            if destination.is_dir() {
-                fs::remove_dir_all(&destination)
-                    .with_context(|| format!("cannot replace {}", destination.display()))?;
-            }
-            fs::rename(entry.path(), &destination)
-                .with_context(|| format!("cannot move {} into place", destination.display()))?;
-        }
-        fs::remove_dir(&self.dir)
-            .with_context(|| format!("cannot remove {}", self.dir.display()))?;
-        Ok(())
-    }
-}
-
-impl Drop for Staging {
-    /// A staging folder not published (an error, a panic) is removed.
-    fn drop(&mut self) {
-        let _ = fs::remove_dir_all(&self.dir);
-    }
-}
-
 fn writer(dir: &Path, name: &str) -> Result<csv::Writer<BufWriter<File>>> {
     writer_at(&dir.join(name))
 }
@@ -95,6 +42,15 @@ fn writer(dir: &Path, name: &str) -> Result<csv::Writer<BufWriter<File>>> {
 fn writer_at(path: &Path) -> Result<csv::Writer<BufWriter<File>>> {
     let file = File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
     Ok(csv::Writer::from_writer(BufWriter::new(file)))
+}
+
+/// Says why a compare.csv row has empty cells: one replication has no spread.
+fn note(replications: u64) -> &'static str {
+    if replications < 2 {
+        "one replication: no sd or CI"
+    } else {
+        ""
+    }
 }
 
 /// Formats an optional statistic: empty when it does not exist (one replication has no sd).
@@ -249,6 +205,7 @@ fn write_compare(dir: &Path, scenario: &Scenario, aggregate: &StudyAggregate) ->
         "delta_mean",
         "delta_ci95_low",
         "delta_ci95_high",
+        "note",
     ])?;
     let baseline = &scenario.regimes[scenario.baseline].name;
     let ci = |s: &Summary, sign: f64| s.mean().zip(s.ci95_half_width()).map(|(m, h)| m + sign * h);
@@ -270,6 +227,7 @@ fn write_compare(dir: &Path, scenario: &Scenario, aggregate: &StudyAggregate) ->
                 &cell(d.mean()),
                 &cell(ci(d, -1.0)),
                 &cell(ci(d, 1.0)),
+                note(s.count()),
             ])?;
         }
     }

@@ -100,7 +100,11 @@ pub fn uncertain_inputs(
 ) -> Result<Vec<UncertainInput>, ScenarioError> {
     let mut table: Table = toml::from_str(text).map_err(|e| ScenarioError::Parse {
         file: file.to_string(),
-        message: e.to_string().trim_end().to_string(),
+        problems: vec![super::Problem {
+            field: String::new(),
+            message: e.to_string().trim_end().to_string(),
+            location: None,
+        }],
     })?;
     for o in overrides {
         set::apply(&mut table, o).map_err(|message| ScenarioError::Override {

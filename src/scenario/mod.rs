@@ -2,8 +2,13 @@
 //! Only this module knows TOML.
 
 pub mod calibration;
+mod consistency;
 mod inputs;
+mod limits;
+mod load;
+mod locate;
 mod raw;
+mod schema;
 mod set;
 
 use std::path::Path;
@@ -18,6 +23,7 @@ use crate::model::{
     TermId, TermKind, Tranche, WorkloadClass,
 };
 pub use inputs::{UncertainInput, uncertain_inputs};
+pub use locate::Location;
 use raw::{RawScenario, RawTerm};
 pub use set::{Override, parse_override};
 
@@ -29,10 +35,44 @@ pub const DEFAULT_SCENARIO_NAME: &str = "data/scenarios/default.toml (embedded)"
 /// One thing wrong with a scenario: where, what was found, what is allowed.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Problem {
-    /// Dotted path of the field (`providers.azure.share_available`).
+    /// Dotted path of the field (`providers.azure.share_available`); empty for syntax errors.
     pub field: String,
-    /// What is wrong and what is allowed.
+    /// What was found and what is allowed.
     pub message: String,
+    /// Line and column in the file (or the `--set` that gave the value); filled when loading.
+    pub location: Option<Location>,
+}
+
+impl std::fmt::Display for Problem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.location {
+            Some(Location::Text { line, column }) => write!(f, "{line}:{column}: ")?,
+            Some(Location::Override { key }) => write!(f, "--set {key}: ")?,
+            None => {}
+        }
+        let same_as_override = matches!(&self.location,
+            Some(Location::Override { key }) if locate::bracket_indices(key) == self.field);
+        if !self.field.is_empty() && !same_as_override {
+            write!(f, "{}: ", self.field)?;
+        }
+        f.write_str(&self.message)
+    }
+}
+
+/// Lists problems one a line, each as `FILE:LINE:COLUMN: FIELD: found X; allowed Y`.
+fn list(file: &str, problems: &[Problem]) -> String {
+    let count = match problems.len() {
+        1 => "1 problem".to_string(),
+        n => format!("{n} problems"),
+    };
+    let lines: Vec<String> = problems
+        .iter()
+        .map(|p| match p.location {
+            Some(Location::Text { .. }) => format!("{file}:{p}"),
+            _ => format!("{file}: {p}"),
+        })
+        .collect();
+    format!("{file}: {count}, at line:column:\n{}", lines.join("\n"))
 }
 
 /// Why a scenario could not be used. Every variant names the file.
@@ -44,9 +84,12 @@ pub enum ScenarioError {
         file: String,
         source: std::io::Error,
     },
-    /// The TOML is malformed, or a field has the wrong type or an unknown name.
-    #[error("{file}: {message}")]
-    Parse { file: String, message: String },
+    /// The text is not TOML: every syntax error found, each with its line and column.
+    #[error("{}", list(file, problems))]
+    Parse {
+        file: String,
+        problems: Vec<Problem>,
+    },
     /// A `--set KEY=VALUE` names nothing in the scenario or its value is malformed.
     #[error("{file}: --set {key}: {message}")]
     Override {
@@ -54,20 +97,13 @@ pub enum ScenarioError {
         key: String,
         message: String,
     },
-    /// Fields out of range, dangling references, dates out of order.
-    #[error("{file}: {} problem(s):\n{}", problems.len(), problems.iter().map(|p| format!("  - {}: {}", p.field, p.message)).collect::<Vec<_>>().join("\n"))]
+    /// Unknown keys, wrong types, missing keys, fields out of range, dangling references,
+    /// dates out of order: every one found, each with its line and column.
+    #[error("{}", list(file, problems))]
     Invalid {
         file: String,
         problems: Vec<Problem>,
     },
-}
-
-/// Loads the scenario file at `path`, or the embedded default scenario when there is none.
-pub fn load(path: Option<&Path>, overrides: &[Override]) -> Result<Scenario, ScenarioError> {
-    match path {
-        Some(path) => load_file(path, overrides),
-        None => load_str(DEFAULT_SCENARIO, DEFAULT_SCENARIO_NAME, overrides),
-    }
 }
 
 /// Reads, overrides and validates a scenario file.
@@ -80,54 +116,11 @@ pub fn load_file(path: &Path, overrides: &[Override]) -> Result<Scenario, Scenar
     load_str(&text, &file, overrides)
 }
 
-/// Parses, overrides and validates scenario text; `file` names it in errors. A regime with a
-/// `set` table runs on its own variant: the same text with those fields changed as well.
+/// Parses, overrides and validates scenario text; `file` names it in errors. Reports every
+/// problem found, not only the first. A regime with a `set` table runs on its own variant: the
+/// same text with those fields changed as well.
 pub fn load_str(text: &str, file: &str, overrides: &[Override]) -> Result<Scenario, ScenarioError> {
-    let invalid = |problems| ScenarioError::Invalid {
-        file: file.to_string(),
-        problems,
-    };
-    let raw = parse(text, file, overrides)?;
-    let regime_sets: Vec<(usize, String, Vec<Override>)> = raw
-        .regimes
-        .iter()
-        .enumerate()
-        .filter(|(_, (_, r))| !r.set.is_empty())
-        .map(|(i, (name, r))| {
-            let sets = r.set.iter().map(|(key, value)| Override {
-                key: key.clone(),
-                value: value.clone(),
-            });
-            (i, name.clone(), sets.collect())
-        })
-        .collect();
-    let mut scenario = validate(raw).map_err(invalid)?;
-    for (regime, name, sets) in regime_sets {
-        let problem = |message: String| {
-            invalid(vec![Problem {
-                field: format!("regimes.{name}.set"),
-                message,
-            }])
-        };
-        if let Some(o) = sets.iter().find(|o| o.key.starts_with("regimes.")) {
-            return Err(problem(format!(
-                "'{}': a regime may change scenario fields, not regimes",
-                o.key
-            )));
-        }
-        let all: Vec<Override> = overrides.iter().chain(&sets).cloned().collect();
-        let variant = parse(text, file, &all)
-            .and_then(|raw| validate(raw).map_err(invalid))
-            .map_err(|e| problem(e.to_string()))?;
-        if shape(&variant) != shape(&scenario) {
-            return Err(problem(
-                "may change values, not add or remove providers, classes or terms, nor move the horizon".into(),
-            ));
-        }
-        scenario.regimes[regime].variant = Some(scenario.variants.len());
-        scenario.variants.push(variant);
-    }
-    Ok(scenario)
+    load::load(text, file, overrides)
 }
 
 /// What a regime's `set` must leave alone: the ids everything is reported by, and the horizon.
@@ -140,38 +133,12 @@ fn shape(s: &Scenario) -> (Vec<&str>, Vec<&str>, Vec<&str>, Calendar) {
     )
 }
 
-/// Parses the text and applies `overrides`; without overrides, errors keep line numbers.
-fn parse(text: &str, file: &str, overrides: &[Override]) -> Result<RawScenario, ScenarioError> {
-    let raw: RawScenario = if overrides.is_empty() {
-        // Parsing the text directly keeps line and column numbers in errors.
-        toml::from_str(text).map_err(|e| parse_error(file, &e))?
-    } else {
-        let mut table: toml::Table = toml::from_str(text).map_err(|e| parse_error(file, &e))?;
-        for o in overrides {
-            set::apply(&mut table, o).map_err(|message| ScenarioError::Override {
-                file: file.to_string(),
-                key: o.key.clone(),
-                message,
-            })?;
-        }
-        toml::Table::try_into(table).map_err(|e| ScenarioError::Parse {
-            file: file.to_string(),
-            message: format!("after --set: {}", e.message()),
-        })?
-    };
-    Ok(raw)
-}
-
-fn parse_error(file: &str, e: &toml::de::Error) -> ScenarioError {
-    ScenarioError::Parse {
-        file: file.to_string(),
-        message: e.to_string().trim_end().to_string(),
-    }
-}
-
 /// Collects problems while building the model, so that all are reported at once.
 struct Checker {
     problems: Vec<Problem>,
+    /// Whether the scenario's start and end are valid, so that dates can be checked against
+    /// the horizon (otherwise every such check would repeat the date problem).
+    horizon_known: bool,
 }
 
 impl Checker {
@@ -179,6 +146,7 @@ impl Checker {
         self.problems.push(Problem {
             field: field.into(),
             message: message.into(),
+            location: None,
         });
     }
 
@@ -190,15 +158,12 @@ impl Checker {
                 // a bounded support must lie inside the allowed range.
                 let (low, high) = spec.support();
                 if (low.is_finite() && low < min) || (high.is_finite() && high > max) {
-                    self.problem(
-                        field,
-                        format!(
-                            "values must lie in {}, found {} to {}",
-                            range(min, max),
-                            low,
-                            high
-                        ),
-                    );
+                    let found = if low == high {
+                        low.to_string()
+                    } else {
+                        format!("values from {low} to {high}")
+                    };
+                    self.problem(field, format!("found {found}; allowed {}", range(min, max)));
                 }
                 dist
             }
@@ -211,10 +176,7 @@ impl Checker {
 
     fn number(&mut self, field: &str, value: f64, min: f64, max: f64) -> f64 {
         if value.is_nan() || value < min || value > max {
-            self.problem(
-                field,
-                format!("must lie in {}, found {value}", range(min, max)),
-            );
+            self.problem(field, format!("found {value}; allowed {}", range(min, max)));
         }
         value
     }
@@ -229,7 +191,7 @@ impl Checker {
         parsed.unwrap_or_else(|| {
             self.problem(
                 field,
-                format!("must be a date like 2025-01-21, found {value}"),
+                format!("found {value}; allowed a date like 2025-01-21"),
             );
             NaiveDate::MIN
         })
@@ -248,7 +210,10 @@ impl Checker {
         let names: Vec<&str> = known.iter().map(|(n, _)| *n).collect();
         self.problem(
             field,
-            format!("no {kind} named '{name}'{}", suggestion(name, &names)),
+            format!(
+                "found '{name}'; allowed the name of a {kind}{}",
+                suggestion(name, &names)
+            ),
         );
         None
     }
@@ -265,17 +230,23 @@ fn range(min: f64, max: f64) -> String {
 
 /// Returns " (did you mean 'x'?)" for the closest of `names`, or the list of names.
 pub fn suggestion(name: &str, names: &[&str]) -> String {
-    let best = names
+    match closest(name, names) {
+        Some(n) => format!(" (did you mean '{n}'?)"),
+        None if names.is_empty() => " (none are defined)".to_string(),
+        None => format!(" (known: {})", names.join(", ")),
+    }
+}
+
+/// Returns the name of `names` closest to `name` in edit distance, if it is close enough
+/// (a few edits, or one name a prefix of the other: `lead_time` for `lead_time_days`).
+pub fn closest<'a>(name: &str, names: &[&'a str]) -> Option<&'a str> {
+    let prefix = |n: &str| name.len() >= 3 && (n.starts_with(name) || name.starts_with(n));
+    names
         .iter()
         .map(|n| (strsim::levenshtein(name, n), *n))
-        .min();
-    match best {
-        Some((distance, n)) if distance <= 3.max(name.len() / 3) => {
-            format!(" (did you mean '{n}'?)")
-        }
-        _ if names.is_empty() => " (none are defined)".to_string(),
-        _ => format!(" (known: {})", names.join(", ")),
-    }
+        .filter(|&(distance, n)| distance <= 3.max(name.len() / 3) || prefix(n))
+        .min()
+        .map(|(_, n)| n)
 }
 
 const TERM_KINDS: [&str; 5] = [
@@ -291,22 +262,37 @@ const INF: f64 = f64::INFINITY;
 fn validate(raw: RawScenario) -> Result<Scenario, Vec<Problem>> {
     let mut c = Checker {
         problems: Vec::new(),
+        horizon_known: false,
     };
     let start = c.date("scenario.start", &raw.scenario.start);
     let end = c.date("scenario.end", &raw.scenario.end);
     if start != NaiveDate::MIN && end != NaiveDate::MIN && end <= start {
         c.problem(
             "scenario.end",
-            format!("must be after scenario.start ({start}), found {end}"),
+            format!("found {end}; allowed a date after scenario.start ({start})"),
         );
     }
     if raw.providers.len() > 64 || raw.demand.len() > 64 {
         c.problem(
             "providers",
-            "at most 64 providers and 64 demand classes are supported",
+            format!(
+                "found {} providers and {} demand classes; allowed at most 64 of each",
+                raw.providers.len(),
+                raw.demand.len()
+            ),
         );
     }
-    let valid_dates = end > start && start != NaiveDate::MIN;
+    if raw.providers.is_empty() {
+        c.problem(
+            "providers",
+            "found no provider; allowed at least one [providers.ID] table (the incumbent)",
+        );
+    }
+    let mut valid_dates = end > start && start != NaiveDate::MIN;
+    if valid_dates && !limits::horizon(&mut c, start, end) {
+        valid_dates = false;
+    }
+    c.horizon_known = valid_dates;
     let calendar = Calendar::new(
         start,
         if valid_dates {
@@ -419,6 +405,10 @@ fn validate(raw: RawScenario) -> Result<Scenario, Vec<Problem>> {
         });
     }
 
+    if valid_dates {
+        limits::needs(&mut c, &raw.demand, calendar.horizon_days());
+    }
+
     let all_classes = ClassSet(if classes.len() >= 64 {
         u64::MAX
     } else {
@@ -457,7 +447,7 @@ fn validate(raw: RawScenario) -> Result<Scenario, Vec<Problem>> {
                 None => {
                     c.problem(
                         at("max_share"),
-                        "the diversified policy needs max_share in [0, 1]",
+                        "missing; the diversified policy needs max_share in [0, 1]",
                     );
                     PolicyKind::Cheapest
                 }
@@ -466,7 +456,7 @@ fn validate(raw: RawScenario) -> Result<Scenario, Vec<Problem>> {
                 c.problem(
                     at("policy"),
                     format!(
-                        "unknown policy '{other}'{}; allowed: {}",
+                        "found '{other}'{}; allowed: {}",
                         suggestion(other, &POLICIES),
                         POLICIES.join(", ")
                     ),
@@ -488,8 +478,12 @@ fn validate(raw: RawScenario) -> Result<Scenario, Vec<Problem>> {
             variant: None,
         });
     }
+    consistency::regimes(&mut c, &regimes, &terms, &calendar);
     if regimes.is_empty() {
-        c.problem("regimes", "at least one regime is needed");
+        c.problem(
+            "regimes",
+            "found no regime; allowed at least one [regimes.NAME] table",
+        );
     }
     let regime_names: Vec<(&str, usize)> = raw
         .regimes
@@ -540,15 +534,32 @@ fn validate_term(
     all_classes: ClassSet,
 ) -> Term {
     let at = |f: &str| format!("terms.{id}.{f}");
-    let start_day = t
-        .start
-        .as_ref()
-        .map_or(0.0, |d| calendar.day_of(c.date(&at("start"), d)));
-    let end_day = t.end.as_ref().map_or(calendar.horizon_days(), |d| {
-        calendar.day_of(c.date(&at("end"), d))
-    });
-    if end_day <= start_day {
-        c.problem(at("end"), "must be after the term's start");
+    let start_date = t.start.as_ref().map(|d| c.date(&at("start"), d));
+    let end_date = t.end.as_ref().map(|d| c.date(&at("end"), d));
+    let start_day = start_date.map_or(0.0, |d| calendar.day_of(d));
+    let end_day = end_date.map_or(calendar.horizon_days(), |d| calendar.day_of(d));
+    // Compare only valid dates, and a missing one (the horizon's) only when the horizon is.
+    let dates_valid = start_date != Some(NaiveDate::MIN)
+        && end_date != Some(NaiveDate::MIN)
+        && (c.horizon_known || (start_date.is_some() && end_date.is_some()));
+    if dates_valid && end_day <= start_day {
+        let start_text = start_date
+            .map_or(format!("{} (the scenario start)", calendar.start), |d| {
+                d.to_string()
+            });
+        match end_date {
+            Some(end) => c.problem(
+                at("end"),
+                format!("found {end}; allowed a date after the term's start ({start_text})"),
+            ),
+            None => c.problem(
+                at("start"),
+                format!(
+                    "found {start_text}; allowed a date before the scenario end ({}), as the term has no end",
+                    calendar.end
+                ),
+            ),
+        }
     }
     let holder = t
         .holder
@@ -587,7 +598,7 @@ fn validate_term(
             c.problem(
                 at("kind"),
                 format!(
-                    "unknown kind '{other}'{}; allowed: {}",
+                    "found '{other}'{}; allowed: {}",
                     suggestion(other, &TERM_KINDS),
                     TERM_KINDS.join(", ")
                 ),
@@ -610,12 +621,15 @@ fn validate_term(
     if takes.contains(&"holder") && t.holder.is_none() {
         c.problem(
             at("holder"),
-            format!("a {} term needs a holder (a provider)", t.kind),
+            format!("missing; a {} term needs a holder (a provider)", t.kind),
         );
     }
     let required = |c: &mut Checker, field: &str, present: bool| {
         if !present && TERM_KINDS.contains(&t.kind.as_str()) {
-            c.problem(at(field), format!("a {} term needs {field}", t.kind));
+            c.problem(
+                at(field),
+                format!("missing; a {} term needs {field}", t.kind),
+            );
         }
     };
     let kind = match t.kind.as_str() {
@@ -631,15 +645,18 @@ fn validate_term(
         "commitment" => {
             required(c, "amount_usd", t.amount_usd.is_some());
             required(c, "deadline", t.deadline.is_some());
-            let deadline_day = t
-                .deadline
-                .as_ref()
-                .map_or(end_day, |d| calendar.day_of(c.date(&at("deadline"), d)));
-            if deadline_day <= start_day || deadline_day > calendar.horizon_days() {
+            let deadline = t.deadline.as_ref().map(|d| c.date(&at("deadline"), d));
+            let deadline_day = deadline.map_or(end_day, |d| calendar.day_of(d));
+            if let Some(date) = deadline
+                && date != NaiveDate::MIN
+                && c.horizon_known
+                && start_date != Some(NaiveDate::MIN)
+                && (deadline_day <= start_day || deadline_day > calendar.horizon_days())
+            {
                 c.problem(
                     at("deadline"),
                     format!(
-                        "must be after the term's start and no later than the scenario end ({})",
+                        "found {date}; allowed a date after the term's start and no later than the scenario end ({})",
                         calendar.end
                     ),
                 );

@@ -1,0 +1,500 @@
+//! Atomic output: a run writes into a staging folder beside its output folder, and the two are
+//! swapped in one rename only when every file is written. A failure, a panic or Ctrl-C before
+//! that leaves the previous output exactly as it was, and no staging folder behind.
+//!
+//! A run replaces the files it writes and keeps every other entry of the folder (another
+//! command's output such as calibration.csv, the repository's README.md). A manifest
+//! (`.capsim-manifest`) lists the files capsim wrote there, so that a later run knows which
+//! files are capsim's: it refuses a folder holding anything else (beyond `README.md`, `.gitkeep`
+//! and `.gitignore`) unless forced.
+
+use std::collections::BTreeSet;
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard};
+
+use anyhow::{Context, Result};
+
+/// The file, in an output folder, that lists the files a run wrote.
+pub const MANIFEST: &str = ".capsim-manifest";
+/// Files an output folder may hold that capsim did not write and always keeps.
+pub const KEPT: [&str; 3] = ["README.md", ".gitkeep", ".gitignore"];
+/// Foreign entries named in an error before "and N more".
+const NAMED_FOREIGN: usize = 5;
+
+/// Staging folders not yet published; a publish holds the lock while it swaps, so that an
+/// interrupt waits for it and finds the output either old or new, never between.
+static ACTIVE: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+
+fn active() -> MutexGuard<'static, Vec<PathBuf>> {
+    ACTIVE
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Why an output folder cannot be used; the user must pick another or say `--force`.
+#[derive(Debug, thiserror::Error)]
+pub enum OutputError {
+    /// The folder holds files that no capsim run wrote, and `--force` was not given.
+    #[error(
+        "{} holds files capsim did not write ({}): choose another --out, or pass --force to \
+         write there anyway (capsim then writes its files beside these and keeps them)",
+        dir.display(), names.join(", ")
+    )]
+    Foreign {
+        /// The output folder.
+        dir: PathBuf,
+        /// Some of the foreign entries (folders end in `/`).
+        names: Vec<String>,
+    },
+    /// The output path exists but is a file.
+    #[error("--out {}: exists and is not a folder", path.display())]
+    NotAFolder {
+        /// The path given.
+        path: PathBuf,
+    },
+    /// The output folder is the current folder or one of its parents, which a swap would move.
+    #[error(
+        "--out {}: is the current folder or holds it; capsim replaces its output folder as a \
+         whole, so name a folder of its own such as output/",
+        path.display()
+    )]
+    HoldsCurrentFolder {
+        /// The path given.
+        path: PathBuf,
+    },
+}
+
+/// A staging folder beside the output folder; `publish` swaps it into place.
+#[derive(Debug)]
+pub struct Staging {
+    dir: PathBuf,
+    target: PathBuf,
+}
+
+impl Staging {
+    /// Prepares to write `target`, refusing a folder that holds files capsim did not write.
+    pub fn new(target: &Path) -> Result<Self> {
+        Self::with_force(target, false)
+    }
+
+    /// Prepares to write `target`; with `force`, writes even where foreign files are (and
+    /// keeps them). Creates `target` (empty) if needed and removes staging folders that
+    /// killed runs left beside it.
+    pub fn with_force(target: &Path, force: bool) -> Result<Self> {
+        let target = resolve(target)?;
+        let foreign = foreign_entries(&target)?;
+        if !foreign.is_empty() && !force {
+            let mut names: Vec<String> = foreign.iter().take(NAMED_FOREIGN).cloned().collect();
+            if foreign.len() > NAMED_FOREIGN {
+                names.push(format!("and {} more", foreign.len() - NAMED_FOREIGN));
+            }
+            return Err(OutputError::Foreign { dir: target, names }.into());
+        }
+        let (parent, name) = split(&target)?;
+        clean_stale(parent, name);
+        let dir = parent.join(format!(".{name}.capsim-staging-{}", std::process::id()));
+        if dir.exists() {
+            fs::remove_dir_all(&dir).with_context(|| format!("cannot clear {}", dir.display()))?;
+        }
+        fs::create_dir(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        active().push(dir.clone());
+        Ok(Self { dir, target })
+    }
+
+    /// Returns the staging folder, where files are written.
+    pub fn path(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Brings over every entry of the output folder that this run does not write, writes the
+    /// manifest, and swaps the staging folder with the output folder in one rename; then
+    /// removes the previous output.
+    pub fn publish(self) -> Result<()> {
+        let mut active = active();
+        let mut files = Vec::new();
+        list_files(&self.dir, "", &mut files)
+            .with_context(|| format!("cannot list {}", self.dir.display()))?;
+        let previous = manifest_lines(&self.target);
+        for entry in fs::read_dir(&self.target)
+            .with_context(|| format!("cannot read {}", self.target.display()))?
+        {
+            let entry = entry?;
+            let name = entry.file_name();
+            let name_text = name.to_string_lossy();
+            if name_text == MANIFEST || self.dir.join(&name).exists() {
+                continue;
+            }
+            // Hard links: the kept files stay in the old folder until the swap succeeds.
+            link_tree(&entry.path(), &self.dir.join(&name)).with_context(|| {
+                format!("cannot keep {} in the new output", entry.path().display())
+            })?;
+            // What an earlier run wrote stays capsim's.
+            files.extend(
+                previous
+                    .iter()
+                    .filter(|line| top_name(line) == Some(name_text.as_ref()))
+                    .cloned(),
+            );
+        }
+        write_manifest(&self.dir, files)?;
+        let old = swap(&self.dir, &self.target)
+            .with_context(|| format!("cannot move the output into {}", self.target.display()))?;
+        active.retain(|d| d != &self.dir);
+        drop(active);
+        // The previous output (dropping `self` removes it too when the swap exchanged the two);
+        // if it cannot be removed now, a later run removes it as stale.
+        let _ = fs::remove_dir_all(&old);
+        Ok(())
+    }
+}
+
+impl Drop for Staging {
+    /// A staging folder not published (an error, a panic) is removed.
+    fn drop(&mut self) {
+        let _ = fs::remove_dir_all(&self.dir);
+        active().retain(|d| d != &self.dir);
+    }
+}
+
+/// Removes every staging folder not yet published, waiting for a publish in progress, and
+/// blocks publishing for good: called on Ctrl-C just before the process exits.
+pub fn abandon_all() {
+    let mut active = active();
+    for dir in active.drain(..) {
+        let _ = fs::remove_dir_all(&dir);
+    }
+    std::mem::forget(active);
+}
+
+/// Returns the absolute, symlink-free path of the output folder, creating it if needed.
+fn resolve(target: &Path) -> Result<PathBuf> {
+    match fs::metadata(target) {
+        Ok(meta) if !meta.is_dir() => {
+            return Err(OutputError::NotAFolder {
+                path: target.to_path_buf(),
+            }
+            .into());
+        }
+        Ok(_) => {}
+        Err(_) => fs::create_dir_all(target)
+            .with_context(|| format!("cannot create output folder {}", target.display()))?,
+    }
+    let resolved = fs::canonicalize(target)
+        .with_context(|| format!("cannot resolve output folder {}", target.display()))?;
+    let here = std::env::current_dir().and_then(fs::canonicalize);
+    if here.is_ok_and(|here| here.starts_with(&resolved)) {
+        return Err(OutputError::HoldsCurrentFolder {
+            path: target.to_path_buf(),
+        }
+        .into());
+    }
+    Ok(resolved)
+}
+
+fn split(target: &Path) -> Result<(&Path, &str)> {
+    let parent = target.parent();
+    let name = target.file_name().and_then(|n| n.to_str());
+    match (parent, name) {
+        (Some(parent), Some(name)) => Ok((parent, name)),
+        _ => Err(OutputError::HoldsCurrentFolder {
+            path: target.to_path_buf(),
+        }
+        .into()),
+    }
+}
+
+/// Returns the files a previous run's manifest lists.
+fn manifest_lines(target: &Path) -> Vec<String> {
+    let text = fs::read_to_string(target.join(MANIFEST)).unwrap_or_default();
+    text.lines()
+        .filter(|line| !line.is_empty() && !line.starts_with('#'))
+        .map(str::to_string)
+        .collect()
+}
+
+/// Returns the top-level entry a manifest line lies in.
+fn top_name(line: &str) -> Option<&str> {
+    line.split('/')
+        .next()
+        .filter(|name| !name.is_empty() && *name != "." && *name != "..")
+}
+
+/// Returns the top-level names a previous run's manifest lists.
+fn owned_names(target: &Path) -> BTreeSet<String> {
+    manifest_lines(target)
+        .iter()
+        .filter_map(|line| top_name(line))
+        .map(str::to_string)
+        .collect()
+}
+
+/// Returns the entries of `target` that capsim neither wrote nor keeps by design.
+fn foreign_entries(target: &Path) -> Result<Vec<String>> {
+    let owned = owned_names(target);
+    let mut foreign = Vec::new();
+    for entry in
+        fs::read_dir(target).with_context(|| format!("cannot read {}", target.display()))?
+    {
+        let entry = entry?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name == MANIFEST || KEPT.contains(&name.as_str()) || owned.contains(&name) {
+            continue;
+        }
+        let folder = entry.file_type().is_ok_and(|t| t.is_dir());
+        foreign.push(if folder { format!("{name}/") } else { name });
+    }
+    foreign.sort();
+    Ok(foreign)
+}
+
+/// Writes `files` (relative, `/`-separated) into `dir`'s manifest, sorted.
+fn write_manifest(dir: &Path, mut files: Vec<String>) -> Result<()> {
+    files.sort();
+    files.dedup();
+    let mut text = format!(
+        "# Written by capsim {}: the files capsim wrote in this folder, each complete. A later\n\
+         # run replaces those it writes again and keeps everything else.\n",
+        env!("CARGO_PKG_VERSION")
+    );
+    for file in files {
+        text.push_str(&file);
+        text.push('\n');
+    }
+    let path = dir.join(MANIFEST);
+    fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))
+}
+
+fn list_files(dir: &Path, prefix: &str, files: &mut Vec<String>) -> io::Result<()> {
+    for entry in fs::read_dir(dir)? {
+        let entry = entry?;
+        let name = format!("{prefix}{}", entry.file_name().to_string_lossy());
+        if entry.file_type()?.is_dir() {
+            list_files(&entry.path(), &format!("{name}/"), files)?;
+        } else {
+            files.push(name);
+        }
+    }
+    Ok(())
+}
+
+/// Recreates `from` at `to` with hard links to its files (copies where links fail).
+fn link_tree(from: &Path, to: &Path) -> io::Result<()> {
+    let kind = fs::symlink_metadata(from)?.file_type();
+    if kind.is_dir() {
+        fs::create_dir(to)?;
+        for entry in fs::read_dir(from)? {
+            let entry = entry?;
+            link_tree(&entry.path(), &to.join(entry.file_name()))?;
+        }
+        Ok(())
+    } else if kind.is_symlink() {
+        copy_symlink(from, to)
+    } else {
+        fs::hard_link(from, to).or_else(|_| fs::copy(from, to).map(|_| ()))
+    }
+}
+
+#[cfg(unix)]
+fn copy_symlink(from: &Path, to: &Path) -> io::Result<()> {
+    std::os::unix::fs::symlink(fs::read_link(from)?, to)
+}
+
+#[cfg(not(unix))]
+fn copy_symlink(from: &Path, to: &Path) -> io::Result<()> {
+    fs::copy(from, to).map(|_| ())
+}
+
+/// Puts `staging` in place of `target`; returns where the previous output now is.
+fn swap(staging: &Path, target: &Path) -> io::Result<PathBuf> {
+    #[cfg(target_os = "linux")]
+    match exchange(staging, target) {
+        Ok(()) => return Ok(staging.to_path_buf()),
+        // Filesystems without RENAME_EXCHANGE: two renames, undone if the second fails.
+        Err(e) if matches!(e.raw_os_error(), Some(libc::EINVAL | libc::ENOSYS)) => {}
+        Err(e) => return Err(e),
+    }
+    let aside = staging.with_file_name(
+        staging
+            .file_name()
+            .map(|n| {
+                n.to_string_lossy()
+                    .replace("capsim-staging-", "capsim-old-")
+            })
+            .unwrap_or_default(),
+    );
+    fs::rename(target, &aside)?;
+    if let Err(e) = fs::rename(staging, target) {
+        let _ = fs::rename(&aside, target);
+        return Err(e);
+    }
+    Ok(aside)
+}
+
+/// Swaps two paths in one system call (Linux's `renameat2` with `RENAME_EXCHANGE`).
+#[cfg(target_os = "linux")]
+fn exchange(a: &Path, b: &Path) -> io::Result<()> {
+    use std::ffi::CString;
+    use std::os::unix::ffi::OsStrExt;
+    let c = |p: &Path| {
+        CString::new(p.as_os_str().as_bytes())
+            .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))
+    };
+    let (a, b) = (c(a)?, c(b)?);
+    // SAFETY: both pointers are valid NUL-terminated strings that outlive the call.
+    let status = unsafe {
+        libc::renameat2(
+            libc::AT_FDCWD,
+            a.as_ptr(),
+            libc::AT_FDCWD,
+            b.as_ptr(),
+            libc::RENAME_EXCHANGE,
+        )
+    };
+    if status == 0 {
+        Ok(())
+    } else {
+        Err(io::Error::last_os_error())
+    }
+}
+
+/// Removes staging and old-output folders that runs no longer alive left beside `name`.
+fn clean_stale(parent: &Path, name: &str) {
+    let prefix = format!(".{name}.capsim-");
+    let Ok(entries) = fs::read_dir(parent) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let file_name = entry.file_name().to_string_lossy().into_owned();
+        let pid = file_name
+            .strip_prefix(&prefix)
+            .and_then(|rest| {
+                rest.strip_prefix("staging-")
+                    .or_else(|| rest.strip_prefix("old-"))
+            })
+            .and_then(|pid| pid.parse::<u32>().ok());
+        if let Some(pid) = pid
+            && pid != std::process::id()
+            && !alive(pid)
+        {
+            let _ = fs::remove_dir_all(entry.path());
+        }
+    }
+}
+
+/// Returns whether process `pid` exists (true when unsure).
+#[cfg(unix)]
+fn alive(pid: u32) -> bool {
+    let Ok(pid) = libc::pid_t::try_from(pid) else {
+        return true;
+    };
+    if pid <= 0 {
+        return true;
+    }
+    // SAFETY: signal 0 sends nothing; kill only checks that the process exists.
+    let status = unsafe { libc::kill(pid, 0) };
+    status == 0 || io::Error::last_os_error().raw_os_error() == Some(libc::EPERM)
+}
+
+#[cfg(not(unix))]
+fn alive(_pid: u32) -> bool {
+    true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(path: &Path, text: &str) {
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        fs::write(path, text).unwrap();
+    }
+
+    fn publish(target: &Path, files: &[(&str, &str)], force: bool) -> Result<()> {
+        let staging = Staging::with_force(target, force)?;
+        for (name, text) in files {
+            write(&staging.path().join(name), text);
+        }
+        staging.publish()
+    }
+
+    #[test]
+    fn a_run_replaces_what_it_writes_and_keeps_the_rest() {
+        let tmp = tempfile::tempdir().unwrap();
+        let out = tmp.path().join("output");
+        write(&out.join("README.md"), "kept");
+        publish(&out, &[("a.csv", "1"), ("charts/x.svg", "x")], false).unwrap();
+        publish(&out, &[("a.csv", "2"), ("b.csv", "2")], false).unwrap();
+        let mut names: Vec<String> = fs::read_dir(&out)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        assert_eq!(names, [MANIFEST, "README.md", "a.csv", "b.csv", "charts"]);
+        assert_eq!(fs::read_to_string(out.join("README.md")).unwrap(), "kept");
+        assert_eq!(fs::read_to_string(out.join("a.csv")).unwrap(), "2");
+        assert!(
+            fs::read_to_string(out.join(MANIFEST))
+                .unwrap()
+                .ends_with("\na.csv\nb.csv\ncharts/x.svg\n")
+        );
+        // Nothing is left beside the output folder.
+        assert_eq!(fs::read_dir(tmp.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn foreign_files_are_refused_unless_forced_and_then_kept() {
+        let tmp = tempfile::tempdir().unwrap();
+        let out = tmp.path().join("output");
+        write(&out.join("notes.txt"), "mine");
+        write(&out.join("data/x"), "mine too");
+        let error = publish(&out, &[("a.csv", "1")], false).unwrap_err();
+        assert!(error.to_string().contains("(data/, notes.txt)"), "{error}");
+        assert!(!out.join("a.csv").exists());
+        publish(&out, &[("a.csv", "1")], true).unwrap();
+        publish(&out, &[("a.csv", "2")], true).unwrap();
+        assert_eq!(fs::read_to_string(out.join("notes.txt")).unwrap(), "mine");
+        assert_eq!(fs::read_to_string(out.join("data/x")).unwrap(), "mine too");
+        assert_eq!(fs::read_to_string(out.join("a.csv")).unwrap(), "2");
+        // The manifest never claims the user's files.
+        let manifest = fs::read_to_string(out.join(MANIFEST)).unwrap();
+        assert!(!manifest.contains("notes.txt") && !manifest.contains("data/"));
+    }
+
+    #[test]
+    fn an_unpublished_staging_folder_leaves_the_old_output_as_it_was() {
+        let tmp = tempfile::tempdir().unwrap();
+        let out = tmp.path().join("output");
+        publish(&out, &[("a.csv", "old")], false).unwrap();
+        {
+            let staging = Staging::new(&out).unwrap();
+            write(&staging.path().join("a.csv"), "half");
+        }
+        assert_eq!(fs::read_to_string(out.join("a.csv")).unwrap(), "old");
+        assert_eq!(fs::read_dir(tmp.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn stale_staging_of_dead_processes_is_removed() {
+        let tmp = tempfile::tempdir().unwrap();
+        let out = tmp.path().join("output");
+        // PIDs above the kernel's maximum (4,194,304) belong to no process.
+        let stale = tmp.path().join(".output.capsim-staging-4999999");
+        write(&stale.join("a.csv"), "half");
+        let other = tmp.path().join(".elsewhere.capsim-staging-4999999");
+        write(&other.join("a.csv"), "not ours to judge");
+        publish(&out, &[("a.csv", "1")], false).unwrap();
+        assert!(!stale.exists());
+        assert!(other.exists());
+    }
+
+    #[test]
+    fn a_file_is_no_output_folder() {
+        let tmp = tempfile::tempdir().unwrap();
+        let out = tmp.path().join("output");
+        write(&out, "a file");
+        let error = Staging::new(&out).unwrap_err();
+        assert!(error.downcast_ref::<OutputError>().is_some());
+    }
+}

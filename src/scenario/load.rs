@@ -1,0 +1,181 @@
+//! Scenario text to validated scenario, collecting every problem with its line and column:
+//! TOML syntax, then `--set` overrides, then the file's shape, then ranges and references,
+//! then the variants that regimes' `set` tables make.
+
+use serde::Deserialize;
+use toml::Table;
+use toml::de::DeTable;
+
+use super::locate::{Locations, bracket_indices, within};
+use super::raw::RawScenario;
+use super::set::{self, Override};
+use super::{Problem, ScenarioError, schema, shape, validate};
+use crate::model::Scenario;
+
+/// A regime's `set` table: its index, its name and the overrides it makes.
+type RegimeSets = (usize, String, Vec<Override>);
+
+/// Parses, overrides and validates scenario text and its regimes' variants; `file` names it
+/// in errors.
+pub fn load(text: &str, file: &str, overrides: &[Override]) -> Result<Scenario, ScenarioError> {
+    let (root, errors) = DeTable::parse_recoverable(text);
+    let mut locations = Locations::index(text, root.get_ref());
+    let syntax = |problems| ScenarioError::Parse {
+        file: file.to_string(),
+        problems,
+    };
+    if !errors.is_empty() {
+        // A broken document cannot be checked further: report every syntax error found.
+        let mut problems: Vec<Problem> = errors
+            .iter()
+            .map(|e| Problem {
+                field: String::new(),
+                message: e.message().trim_end().to_string(),
+                location: Some(locations.position(e.span().map_or(0, |s| s.start))),
+            })
+            .collect();
+        sort_and_dedup(&mut problems);
+        return Err(syntax(problems));
+    }
+    let table = Table::deserialize(toml::de::Deserializer::from(root)).map_err(|e| {
+        syntax(vec![Problem {
+            field: String::new(),
+            message: e.message().trim_end().to_string(),
+            location: Some(locations.position(e.span().map_or(0, |s| s.start))),
+        }])
+    })?;
+    for o in overrides {
+        locations.mark_override(&o.key);
+    }
+    let (mut scenario, regime_sets) = build(table.clone(), file, overrides, &locations)?;
+
+    let mut problems = Vec::new();
+    for (regime, name, sets) in regime_sets {
+        let at = format!("regimes.{name}.set");
+        let problem = |key: Option<&str>, message: String| Problem {
+            field: at.clone(),
+            message,
+            location: Some(locations.find(&key.map_or(at.clone(), |k| format!("{at}.{k}")))),
+        };
+        if let Some(o) = sets.iter().find(|o| o.key.starts_with("regimes.")) {
+            problems.push(problem(
+                Some(&o.key),
+                format!("found '{}'; allowed scenario fields, not regimes", o.key),
+            ));
+            continue;
+        }
+        let all: Vec<Override> = overrides.iter().chain(&sets).cloned().collect();
+        let variant = match build(table.clone(), file, &all, &Locations::default()) {
+            Ok((variant, _)) => variant,
+            Err(ScenarioError::Invalid {
+                problems: found, ..
+            }) => {
+                // Each problem is the set's doing (the scenario itself is valid): point at the
+                // entry of the set that caused it.
+                problems.extend(found.into_iter().map(|p| {
+                    let key = sets
+                        .iter()
+                        .find(|o| within(&p.field, &bracket_indices(&o.key)))
+                        .map(|o| o.key.as_str());
+                    problem(key, format!("{}: {}", p.field, p.message))
+                }));
+                continue;
+            }
+            Err(ScenarioError::Override { key, message, .. }) => {
+                problems.push(problem(Some(&key), message));
+                continue;
+            }
+            Err(other) => return Err(other),
+        };
+        if shape(&variant) != shape(&scenario) {
+            problems.push(problem(
+                None,
+                "found changes to providers, classes, terms or the horizon; allowed changes of \
+                 values only"
+                    .into(),
+            ));
+            continue;
+        }
+        scenario.regimes[regime].variant = Some(scenario.variants.len());
+        scenario.variants.push(variant);
+    }
+    if problems.is_empty() {
+        Ok(scenario)
+    } else {
+        sort_and_dedup(&mut problems);
+        Err(ScenarioError::Invalid {
+            file: file.to_string(),
+            problems,
+        })
+    }
+}
+
+/// Applies `overrides` to the parsed table, checks its shape and validates it; every problem
+/// is located through `locations`. Returns the scenario and its regimes' `set` tables.
+fn build(
+    mut table: Table,
+    file: &str,
+    overrides: &[Override],
+    locations: &Locations,
+) -> Result<(Scenario, Vec<RegimeSets>), ScenarioError> {
+    for o in overrides {
+        set::apply(&mut table, o).map_err(|message| ScenarioError::Override {
+            file: file.to_string(),
+            key: o.key.clone(),
+            message,
+        })?;
+    }
+    let shape = schema::check(&mut table);
+    let mut problems = shape.problems;
+    let validated = match Table::try_into::<RawScenario>(table) {
+        Ok(raw) => {
+            let sets = regime_sets(&raw);
+            validate(raw).map(|scenario| (scenario, sets))
+        }
+        // The shape check repairs everything serde rejects; should it miss a case, the user
+        // still gets an error (without a line), never a panic.
+        Err(e) => Err(vec![Problem {
+            field: String::new(),
+            message: e.message().trim_end().to_string(),
+            location: None,
+        }]),
+    };
+    match validated {
+        Ok(built) if problems.is_empty() => return Ok(built),
+        Ok(_) => {}
+        Err(more) => problems.extend(
+            more.into_iter()
+                .filter(|p| !shape.repaired.iter().any(|r| within(&p.field, r))),
+        ),
+    }
+    for problem in &mut problems {
+        problem.location = Some(locations.find(&problem.field));
+    }
+    sort_and_dedup(&mut problems);
+    Err(ScenarioError::Invalid {
+        file: file.to_string(),
+        problems,
+    })
+}
+
+fn regime_sets(raw: &RawScenario) -> Vec<RegimeSets> {
+    raw.regimes
+        .iter()
+        .enumerate()
+        .filter(|(_, (_, r))| !r.set.is_empty())
+        .map(|(i, (name, r))| {
+            let sets = r.set.iter().map(|(key, value)| Override {
+                key: key.clone(),
+                value: value.clone(),
+            });
+            (i, name.clone(), sets.collect())
+        })
+        .collect()
+}
+
+/// Orders problems by line and column (overrides last) and drops repeats.
+fn sort_and_dedup(problems: &mut Vec<Problem>) {
+    problems.sort_by(|a, b| a.location.cmp(&b.location));
+    let mut seen = std::collections::HashSet::new();
+    problems.retain(|p| seen.insert((p.field.clone(), p.message.clone(), p.location.clone())));
+}

@@ -1,0 +1,151 @@
+//! Hand-written bad scenario files (tests/bad_inputs/*.toml), each ending in `# expect:` lines
+//! that give, in order, every problem `capsim validate` must report (`LINE:COL: FIELD: ...`).
+//! `validate` and `run` must both exit with status 2, print exactly those lines, and write
+//! nothing.
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+
+fn bad_files() -> Vec<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/bad_inputs");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .expect("tests/bad_inputs exists")
+        .map(|e| e.expect("readable entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+        .collect();
+    files.sort();
+    assert!(files.len() >= 20, "the bad inputs are missing");
+    files
+}
+
+fn expected(file: &Path) -> Vec<String> {
+    let text = std::fs::read_to_string(file).expect("readable");
+    let lines: Vec<String> = text
+        .lines()
+        .filter_map(|l| l.strip_prefix("# expect: "))
+        .map(str::to_string)
+        .collect();
+    assert!(
+        !lines.is_empty(),
+        "{} has no # expect: line",
+        file.display()
+    );
+    lines
+}
+
+/// Runs capsim in `dir` on `file` (given by its name, as users type it) and returns stderr.
+fn capsim_fails(dir: &Path, args: &[&str]) -> String {
+    let output = Command::cargo_bin("capsim")
+        .expect("the binary builds")
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .expect("capsim runs");
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert_eq!(output.status.code(), Some(2), "{args:?}: {stderr}");
+    assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+    stderr
+}
+
+#[test]
+fn each_bad_file_gets_exactly_its_errors_with_lines_and_exit_status_2() {
+    for file in bad_files() {
+        let name = file.file_name().and_then(|n| n.to_str()).expect("a name");
+        let dir = file.parent().expect("a folder");
+        let stderr = capsim_fails(dir, &["validate", name]);
+        let want = expected(&file);
+        let count = match want.len() {
+            1 => "1 problem, at line:column:".to_string(),
+            n => format!("{n} problems, at line:column:"),
+        };
+        assert!(
+            stderr.starts_with(&format!("error: {name}: {count}\n")),
+            "{name}: {stderr}"
+        );
+        let got: Vec<&str> = stderr
+            .lines()
+            .skip(1)
+            .map(|l| l.strip_prefix(&format!("{name}:")).unwrap_or(l))
+            .collect();
+        assert_eq!(got, want, "{name}");
+    }
+}
+
+#[test]
+fn a_run_on_a_bad_file_writes_nothing() {
+    let tmp = tempfile::tempdir().expect("a temporary folder");
+    for file in bad_files() {
+        let path = file.to_str().expect("a UTF-8 path");
+        let out = tmp.path().join("out");
+        let stderr = capsim_fails(
+            tmp.path(),
+            &["run", path, "--replications", "2", "--out", "out", "-q"],
+        );
+        assert!(stderr.contains(&expected(&file)[0]), "{path}: {stderr}");
+        assert!(
+            !out.exists(),
+            "{path}: a failed run created {}",
+            out.display()
+        );
+        assert_eq!(std::fs::read_dir(tmp.path()).expect("listable").count(), 0);
+    }
+}
+
+#[test]
+fn a_misspelt_set_key_suggests_the_closest_valid_one() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let stderr = capsim_fails(
+        dir,
+        &[
+            "validate",
+            "data/scenarios/mmc.toml",
+            "--set",
+            "providers.station.lead_time=3",
+            "--set",
+            "demnd.jobs.size_mw=2",
+        ],
+    );
+    assert!(
+        stderr.contains(
+            "--set demnd.jobs.size_mw: the scenario has no key 'demnd' (did you mean 'demand'?)"
+        ),
+        "{stderr}"
+    );
+    let stderr = capsim_fails(
+        dir,
+        &[
+            "validate",
+            "data/scenarios/mmc.toml",
+            "--set",
+            "providers.station.lead_time=3",
+            "--set",
+            "providers.station.share_available=2",
+        ],
+    );
+    assert_eq!(
+        stderr,
+        "error: data/scenarios/mmc.toml: 2 problems, at line:column:\n\
+         data/scenarios/mmc.toml: --set providers.station.lead_time: found an unknown key (did \
+         you mean 'lead_time_days'?); allowed: name, price_premium, \
+         contract_price_usd_per_mw_month, share_available, lead_time_days, build_delay_days, \
+         capacity, outages\n\
+         data/scenarios/mmc.toml: --set providers.station.share_available: found 2; allowed [0, 1]\n"
+    );
+}
+
+#[test]
+fn an_unreadable_file_is_an_input_error() {
+    let tmp = tempfile::tempdir().expect("a temporary folder");
+    std::fs::write(tmp.path().join("binary.toml"), [0xff, 0xfe, 0x00, 0x41]).expect("writable");
+    let stderr = capsim_fails(tmp.path(), &["validate", "binary.toml"]);
+    assert!(
+        stderr.contains("cannot read scenario binary.toml"),
+        "{stderr}"
+    );
+    let stderr = capsim_fails(tmp.path(), &["validate", "missing.toml"]);
+    assert!(
+        stderr.contains("cannot read scenario missing.toml"),
+        "{stderr}"
+    );
+}
