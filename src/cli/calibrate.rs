@@ -9,13 +9,14 @@ use super::source::ScenarioSource;
 use crate::experiment::{Plan, run_study};
 use crate::report::{Staging, calibrate, write_calibration};
 use crate::scenario::calibration::{DEFAULT_TARGETS, load_targets};
-use crate::scenario::{Override, parse_override, suggestion};
+use crate::scenario::suggestion;
 
 /// Arguments of `capsim calibrate`.
 #[derive(Debug, Args)]
 pub struct CalibrateArgs {
-    /// Scenario TOML file (default: the embedded default scenario).
-    pub scenario: Option<PathBuf>,
+    /// The scenario and its overrides.
+    #[command(flatten)]
+    pub input: super::source::ScenarioArgs,
     /// Calibration targets TOML (default: the embedded data/calibration.toml).
     #[arg(long)]
     pub targets: Option<PathBuf>,
@@ -31,14 +32,12 @@ pub struct CalibrateArgs {
     /// Output folder for calibration.csv.
     #[arg(long, default_value = "output")]
     pub out: PathBuf,
-    /// Override a scenario field (repeatable).
-    #[arg(long = "set", value_name = "KEY=VALUE", value_parser = parse_override)]
-    pub overrides: Vec<Override>,
 }
 
 /// Runs the study, compares, writes calibration.csv and prints the table.
 pub fn run(args: CalibrateArgs) -> anyhow::Result<()> {
-    let scenario = ScenarioSource::read(args.scenario.as_deref())?.load(&args.overrides)?;
+    let scenario =
+        ScenarioSource::read(args.input.scenario.as_deref())?.load(&args.input.overrides)?;
     let names: Vec<&str> = scenario.regimes.iter().map(|r| r.name.as_str()).collect();
     let regime = names
         .iter()

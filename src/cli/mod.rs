@@ -16,6 +16,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 use crate::scenario::{Override, ScenarioError, parse_override};
+use source::ScenarioArgs;
 
 /// Monte Carlo simulation of an AI lab's compute demand against its cloud contracts.
 ///
@@ -51,8 +52,9 @@ enum Command {
 /// Arguments of `capsim run`.
 #[derive(Debug, Args)]
 pub struct RunArgs {
-    /// Scenario TOML file (default: the embedded default scenario).
-    pub scenario: Option<PathBuf>,
+    /// The scenario and its overrides.
+    #[command(flatten)]
+    pub input: ScenarioArgs,
     /// Output folder.
     #[arg(long, default_value = "output")]
     pub out: PathBuf,
@@ -65,9 +67,6 @@ pub struct RunArgs {
     /// Worker threads (default: one per core).
     #[arg(long, value_parser = clap::value_parser!(u64).range(1..1025))]
     pub threads: Option<u64>,
-    /// Override a scenario field, e.g. --set providers.azure.lead_time_days=90 (repeatable).
-    #[arg(long = "set", value_name = "KEY=VALUE", value_parser = parse_override)]
-    pub overrides: Vec<Override>,
     /// No progress bar.
     #[arg(long, short)]
     pub quiet: bool,
@@ -86,12 +85,11 @@ pub struct RunArgs {
 impl Default for RunArgs {
     fn default() -> Self {
         Self {
-            scenario: None,
+            input: ScenarioArgs::default(),
             out: PathBuf::from("output"),
             replications: 1000,
             seed: 1,
             threads: None,
-            overrides: Vec::new(),
             quiet: false,
             force: false,
             shard: None,

@@ -17,8 +17,8 @@ use crate::shard::{self, Manifest};
 
 /// Runs the study (or one shard of it) and publishes its files only when all are written.
 pub fn run(args: RunArgs) -> anyhow::Result<()> {
-    let source = ScenarioSource::read(args.scenario.as_deref())?;
-    let scenario = source.load(&args.overrides)?;
+    let source = ScenarioSource::read(args.input.scenario.as_deref())?;
+    let scenario = source.load(&args.input.overrides)?;
     let plan = Plan {
         replications: args.replications,
         master_seed: args.seed,
@@ -48,7 +48,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<()> {
             let manifest = Manifest::new(
                 &source.name,
                 &source.text,
-                &args.overrides,
+                &args.input.overrides,
                 &plan,
                 shard,
                 !args.no_replications,

@@ -13,14 +13,15 @@ use super::source::ScenarioSource;
 use crate::experiment::Plan;
 use crate::model::Scenario;
 use crate::report::{Staging, write_inputs, write_study, write_tornado};
-use crate::scenario::{Override, parse_override, uncertain_inputs};
+use crate::scenario::{Override, uncertain_inputs};
 use crate::sensitivity::{Means, tornado};
 
 /// Arguments of `capsim sensitivity`.
 #[derive(Debug, Args)]
 pub struct SensitivityArgs {
-    /// Scenario TOML file (default: the embedded default scenario).
-    pub scenario: Option<PathBuf>,
+    /// The scenario and its overrides.
+    #[command(flatten)]
+    pub input: super::source::ScenarioArgs,
     /// Output folder.
     #[arg(long, default_value = "output")]
     pub out: PathBuf,
@@ -33,9 +34,6 @@ pub struct SensitivityArgs {
     /// Worker threads (default: one per core).
     #[arg(long, value_parser = clap::value_parser!(u64).range(1..1025))]
     pub threads: Option<u64>,
-    /// Override a scenario field before finding its uncertain inputs (repeatable).
-    #[arg(long = "set", value_name = "KEY=VALUE", value_parser = parse_override)]
-    pub overrides: Vec<Override>,
     /// No progress bar.
     #[arg(long, short)]
     pub quiet: bool,
@@ -44,9 +42,9 @@ pub struct SensitivityArgs {
 /// Finds the inputs, checks every moved scenario, runs the base and each input at its low and
 /// high value, and publishes tornado.csv, inputs.csv, study.csv and the tornado charts.
 pub fn run(args: SensitivityArgs) -> anyhow::Result<()> {
-    let source = ScenarioSource::read(args.scenario.as_deref())?;
-    let base = source.load(&args.overrides)?;
-    let inputs = uncertain_inputs(&source.text, &source.name, &args.overrides)?;
+    let source = ScenarioSource::read(args.input.scenario.as_deref())?;
+    let base = source.load(&args.input.overrides)?;
+    let inputs = uncertain_inputs(&source.text, &source.name, &args.input.overrides)?;
     if inputs.is_empty() {
         return Err(UsageError(format!(
             "{} has no uncertain inputs: every distribution drawn once per replication is a \
@@ -56,7 +54,7 @@ pub fn run(args: SensitivityArgs) -> anyhow::Result<()> {
         .into());
     }
     let load = |extra: &[Override], what: &str| -> anyhow::Result<Scenario> {
-        let overrides: Vec<Override> = args.overrides.iter().chain(extra).cloned().collect();
+        let overrides: Vec<Override> = args.input.overrides.iter().chain(extra).cloned().collect();
         source.load(&overrides).with_context(|| what.to_string())
     };
     let mut moved = Vec::with_capacity(inputs.len());

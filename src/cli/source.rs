@@ -1,10 +1,25 @@
 //! Where a study's scenario comes from: a file, or the embedded default. Its text is kept so
 //! that shards can record it and sweeps can rebuild the scenario with other overrides.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
+
+use clap::Args;
 
 use crate::model::Scenario;
-use crate::scenario::{self, DEFAULT_SCENARIO, DEFAULT_SCENARIO_NAME, Override, ScenarioError};
+use crate::scenario::{
+    self, DEFAULT_SCENARIO, DEFAULT_SCENARIO_NAME, Override, ScenarioError, parse_override,
+};
+
+/// What every study command takes to name its scenario: a file (or the embedded default) and
+/// `--set` overrides.
+#[derive(Debug, Default, Args)]
+pub struct ScenarioArgs {
+    /// Scenario TOML file (default: the embedded default scenario).
+    pub scenario: Option<PathBuf>,
+    /// Override a scenario field, e.g. --set providers.azure.lead_time_days=90 (repeatable).
+    #[arg(long = "set", value_name = "KEY=VALUE", value_parser = parse_override)]
+    pub overrides: Vec<Override>,
+}
 
 /// A scenario's text and the name that errors give it.
 pub struct ScenarioSource {

@@ -11,14 +11,15 @@ use super::run::{progress_bar, simulate_with_bar};
 use super::source::ScenarioSource;
 use crate::experiment::Plan;
 use crate::report::{Staging, SweepTables, write_summaries};
-use crate::scenario::{Override, parse_override};
+use crate::scenario::Override;
 use crate::sweep::{Vary, grid, parse_vary};
 
 /// Arguments of `capsim sweep`.
 #[derive(Debug, Args)]
 pub struct SweepArgs {
-    /// Scenario TOML file (default: the embedded default scenario).
-    pub scenario: Option<PathBuf>,
+    /// The scenario and its overrides.
+    #[command(flatten)]
+    pub input: super::source::ScenarioArgs,
     /// A scenario key and its values, e.g. --vary market.price_trend_per_year=-0.3,-0.1,0.1
     /// (repeatable: the grid is every combination, the first key varying slowest).
     #[arg(long, value_name = "KEY=V1,V2,...", value_parser = parse_vary, required = true)]
@@ -35,9 +36,6 @@ pub struct SweepArgs {
     /// Worker threads (default: one per core).
     #[arg(long, value_parser = clap::value_parser!(u64).range(1..1025))]
     pub threads: Option<u64>,
-    /// Override a scenario field at every point (repeatable).
-    #[arg(long = "set", value_name = "KEY=VALUE", value_parser = parse_override)]
-    pub overrides: Vec<Override>,
     /// Skip replications.csv and providers.csv.
     #[arg(long)]
     pub no_replications: bool,
@@ -53,7 +51,7 @@ pub fn run(args: SweepArgs) -> anyhow::Result<()> {
         if args.vary[..i].iter().any(|v| v.key == vary.key) {
             return Err(UsageError(format!("--vary {} is given twice", vary.key)).into());
         }
-        if args.overrides.iter().any(|o| o.key == vary.key) {
+        if args.input.overrides.iter().any(|o| o.key == vary.key) {
             return Err(UsageError(format!(
                 "{} is both varied (--vary) and fixed (--set): drop one",
                 vary.key
@@ -61,11 +59,12 @@ pub fn run(args: SweepArgs) -> anyhow::Result<()> {
             .into());
         }
     }
-    let source = ScenarioSource::read(args.scenario.as_deref())?;
+    let source = ScenarioSource::read(args.input.scenario.as_deref())?;
     let points = grid(&args.vary);
     let mut scenarios = Vec::with_capacity(points.len());
     for point in &points {
         let overrides: Vec<Override> = args
+            .input
             .overrides
             .iter()
             .chain(&point.overrides)

@@ -10,14 +10,15 @@ use super::source::ScenarioSource;
 use crate::model::world::{World, replication_seed};
 use crate::report::write_trace;
 use crate::results::Metric;
-use crate::scenario::{Override, parse_override, suggestion};
+use crate::scenario::suggestion;
 use crate::sim::{account, simulate_traced};
 
 /// Arguments of `capsim trace`.
 #[derive(Debug, Args)]
 pub struct TraceArgs {
-    /// Scenario TOML file (default: the embedded default scenario).
-    pub scenario: Option<PathBuf>,
+    /// The scenario and its overrides.
+    #[command(flatten)]
+    pub input: super::source::ScenarioArgs,
     /// Regime to trace.
     #[arg(long)]
     pub regime: String,
@@ -30,14 +31,12 @@ pub struct TraceArgs {
     /// Output folder; the log is written as trace-REGIME-REPLICATION.csv.
     #[arg(long, default_value = "output")]
     pub out: PathBuf,
-    /// Override a scenario field (repeatable), as in `capsim run`.
-    #[arg(long = "set", value_name = "KEY=VALUE", value_parser = parse_override)]
-    pub overrides: Vec<Override>,
 }
 
 /// Simulates the replication with its log and writes it; prints the replication's totals.
 pub fn run(args: TraceArgs) -> anyhow::Result<()> {
-    let scenario = ScenarioSource::read(args.scenario.as_deref())?.load(&args.overrides)?;
+    let scenario =
+        ScenarioSource::read(args.input.scenario.as_deref())?.load(&args.input.overrides)?;
     let names: Vec<&str> = scenario.regimes.iter().map(|r| r.name.as_str()).collect();
     let r = names
         .iter()
