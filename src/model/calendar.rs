@@ -13,6 +13,8 @@ pub struct Calendar {
     boundaries_days: Vec<f64>,
     /// `YYYY-MM` label of each month.
     labels: Vec<String>,
+    /// Month of each whole day of the horizon: `month_of` by lookup, not search.
+    month_by_day: Vec<u16>,
 }
 
 impl Calendar {
@@ -38,11 +40,20 @@ impl Calendar {
             ));
         }
         boundaries_days.push((end - start).num_days() as f64);
+        let month_by_day = boundaries_days
+            .windows(2)
+            .enumerate()
+            .flat_map(|(month, bounds)| {
+                let month = u16::try_from(month).expect("validated: horizon under 200 years");
+                std::iter::repeat_n(month, (bounds[1] - bounds[0]) as usize)
+            })
+            .collect();
         Self {
             start,
             end,
             boundaries_days,
             labels,
+            month_by_day,
         }
     }
 
@@ -76,29 +87,73 @@ impl Calendar {
 
     /// Returns the month containing `day` (clamped to the horizon).
     pub fn month_of(&self, day: f64) -> usize {
-        let after = self.boundaries_days.partition_point(|&b| b <= day);
-        after.saturating_sub(1).min(self.months() - 1)
+        if day >= self.horizon_days() {
+            return self.months() - 1;
+        }
+        // Boundaries fall on whole days, so the day's floor finds its month.
+        self.month_by_day[day.max(0.0) as usize] as usize
     }
 
-    /// Calls `add(month, overlap_days, month_days)` for each month that `[from, to)` overlaps
-    /// (clipped to the horizon). O(months overlapped).
-    pub fn for_each_overlap(&self, from: f64, to: f64, mut add: impl FnMut(usize, f64, f64)) {
-        let (from, to) = (from.max(0.0), to.min(self.horizon_days()));
+    /// Returns the length of month `index` in days (the last may be partial).
+    pub fn month_days(&self, index: usize) -> f64 {
+        self.boundaries_days[index + 1] - self.boundaries_days[index]
+    }
+}
+
+/// Per month, the integral of a sum of constant rates over intervals (MW over days gives
+/// MW-days): O(1) per interval, however many months it spans, because the months an interval
+/// covers whole go into a difference array that `per_month` sums once.
+#[derive(Debug, Clone)]
+pub struct MonthlyIntegral<'a> {
+    calendar: &'a Calendar,
+    /// Rate × days in the months an interval covers in part.
+    partial: Vec<f64>,
+    /// Change of the rate over whole months, at the first whole month and after the last.
+    whole_rate_steps: Vec<f64>,
+}
+
+impl<'a> MonthlyIntegral<'a> {
+    /// Returns an empty integral over `calendar`'s months.
+    pub fn new(calendar: &'a Calendar) -> Self {
+        let months = calendar.months();
+        Self {
+            calendar,
+            partial: vec![0.0; months],
+            whole_rate_steps: vec![0.0; months + 1],
+        }
+    }
+
+    /// Adds `rate` over `[from, to)`, clipped to the horizon.
+    pub fn add(&mut self, from: f64, to: f64, rate: f64) {
+        let calendar = self.calendar;
+        let (from, to) = (from.max(0.0), to.min(calendar.horizon_days()));
         if to <= from {
             return;
         }
-        let mut month = self.month_of(from);
-        while month < self.months() {
-            let (lo, hi) = (self.boundaries_days[month], self.boundaries_days[month + 1]);
-            if lo >= to {
-                break;
-            }
-            let overlap = hi.min(to) - lo.max(from);
-            if overlap > 0.0 {
-                add(month, overlap, hi - lo);
-            }
-            month += 1;
+        let (first, last) = (calendar.month_of(from), calendar.month_of(to));
+        let bounds = &calendar.boundaries_days;
+        if first == last {
+            self.partial[first] += rate * (to - from);
+            return;
         }
+        self.partial[first] += rate * (bounds[first + 1] - from);
+        self.whole_rate_steps[first + 1] += rate;
+        self.whole_rate_steps[last] -= rate;
+        // `to` on a boundary (or the horizon end) leaves nothing in its month.
+        if to > bounds[last] {
+            self.partial[last] += rate * (to - bounds[last]);
+        }
+    }
+
+    /// Returns rate × days summed in each month.
+    pub fn per_month(&self) -> Vec<f64> {
+        let mut rate = 0.0;
+        (0..self.partial.len())
+            .map(|month| {
+                rate += self.whole_rate_steps[month];
+                self.partial[month] + rate * self.calendar.month_days(month)
+            })
+            .collect()
     }
 }
 
@@ -123,15 +178,19 @@ mod tests {
     }
 
     #[test]
-    fn overlaps_split_an_interval_by_month() {
+    fn an_integral_splits_an_interval_by_month() {
         let cal = Calendar::new(date(2025, 1, 1), date(2025, 4, 1));
-        let mut seen = vec![];
-        // Day 20 to day 70: 11 days of January, all 28 of February, 11 of March.
-        cal.for_each_overlap(20.0, 70.0, |m, days, len| seen.push((m, days, len)));
-        assert_eq!(
-            seen,
-            vec![(0, 11.0, 31.0), (1, 28.0, 28.0), (2, 11.0, 31.0)]
-        );
+        // 2 MW from day 20 to day 70: 11 days of January, all 28 of February, 11 of March.
+        let mut integral = MonthlyIntegral::new(&cal);
+        integral.add(20.0, 70.0, 2.0);
+        assert_eq!(integral.per_month(), vec![22.0, 56.0, 22.0]);
+        // Within one month; up to a boundary; past the horizon; before day 0.
+        let mut integral = MonthlyIntegral::new(&cal);
+        integral.add(3.0, 5.5, 1.0);
+        integral.add(10.0, 59.0, 1.0);
+        integral.add(80.0, 1e9, 1.0);
+        integral.add(-50.0, -1.0, 1.0);
+        assert_eq!(integral.per_month(), vec![23.5, 28.0, 10.0]);
     }
 
     #[test]

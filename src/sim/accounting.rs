@@ -4,8 +4,9 @@
 //! horizon, split into served MW-months and what outages took (unmet); a need never served is
 //! unmet over its wanted term. Spend is Σ price × MW × time over what was served.
 
+use crate::model::calendar::MonthlyIntegral;
 use crate::model::world::World;
-use crate::model::{DAYS_PER_MONTH, Regime, Scenario, TermKind};
+use crate::model::{DAYS_PER_MONTH, ProviderId, Regime, Scenario, TermKind};
 use crate::results::{Metric, MonthlySeries, ProviderTotals, ReplicationResult};
 
 use super::{Fate, Outcome};
@@ -19,14 +20,11 @@ pub fn account(
 ) -> ReplicationResult {
     let calendar = &scenario.calendar;
     let horizon = calendar.horizon_days();
-    let months = calendar.months();
     let providers = scenario.providers.len();
-    let mut monthly = MonthlySeries {
-        served_mw: vec![vec![0.0; months]; providers],
-        cost_usd: vec![vec![0.0; months]; providers],
-        demand_mw: vec![0.0; months],
-        unmet_mw: vec![0.0; months],
-    };
+    // Per provider: MW and USD per MW-month over days; and MW unmet over days.
+    let mut served_mw_days = vec![MonthlyIntegral::new(calendar); providers];
+    let mut cost_mw_days_usd = vec![MonthlyIntegral::new(calendar); providers];
+    let mut unmet_mw_days = MonthlyIntegral::new(calendar);
     let mut provider_totals = vec![ProviderTotals::default(); providers];
     let mut totals = [0.0; Metric::COUNT];
     let mut add = |metric: Metric, value: f64| totals[metric as usize] += value;
@@ -72,77 +70,71 @@ pub fn account(
         .collect();
     let mut commitment_spent_usd = vec![0.0; commitments.len()];
 
-    // MW-days of an interval [from, to) clipped to the horizon and to a window.
+    // Days of an interval [from, to) clipped to the horizon and to a window.
     let overlap = |from: f64, to: f64, lo: f64, hi: f64| {
         (to.min(hi).min(horizon) - from.max(lo).max(0.0)).max(0.0)
     };
 
-    // Per lease: served MW-days net of outage losses, booked by month and by term window.
-    let mut losses_by_lease: Vec<Vec<usize>> = vec![Vec::new(); outcome.leases.len()];
-    for (k, loss) in outcome.losses.iter().enumerate() {
-        losses_by_lease[loss.lease as usize].push(k);
-    }
+    // Served MW-days are booked by month and by term window: each lease adds its MW over its
+    // term, and each outage loss takes its MW back as unmet. `cost` and `revenue` are the MW
+    // times their rates, per month.
+    let mut book = |provider: ProviderId,
+                    (from, to): (f64, f64),
+                    (mw, cost, revenue): (f64, f64, f64),
+                    lost: bool| {
+        let p = provider.0 as usize;
+        let sign = if lost { -1.0 } else { 1.0 };
+        let months = sign * overlap(from, to, 0.0, horizon) / DAYS_PER_MONTH;
+        add(Metric::ServedMwMonths, mw * months);
+        add(Metric::ComputeCostUsd, cost * months);
+        add(Metric::RevenueUsd, revenue * months);
+        provider_totals[p].served_mw_months += mw * months;
+        provider_totals[p].cost_usd += cost * months;
+        served_mw_days[p].add(from, to, sign * mw);
+        cost_mw_days_usd[p].add(from, to, sign * cost);
+        for (s, &(start, end, rate, _)) in shares.iter().enumerate() {
+            share_due_usd[s] +=
+                sign * rate * revenue * overlap(from, to, start, end) / DAYS_PER_MONTH;
+        }
+        for (c, &(holder, start, deadline, _, _)) in commitments.iter().enumerate() {
+            if holder == provider {
+                commitment_spent_usd[c] +=
+                    sign * cost * overlap(from, to, start, deadline) / DAYS_PER_MONTH;
+            }
+        }
+        if lost {
+            add(Metric::UnmetMwMonths, -mw * months);
+            add(Metric::RevenueLostUsd, -revenue * months);
+            unmet_mw_days.add(from, to, mw);
+        }
+    };
     let mut wait_days_sum = 0.0;
     let mut waits = 0u64;
-    for (l, lease) in outcome.leases.iter().enumerate() {
+    for lease in &outcome.leases {
         let need = &world.needs[lease.need as usize];
-        let p = lease.provider.0 as usize;
-        let price = lease.price_usd_per_mw_month;
         let revenue_rate = world.revenue_usd_per_mw_month[need.class.0 as usize];
+        book(
+            lease.provider,
+            (lease.delivery_day, lease.end_day),
+            (
+                lease.size_mw,
+                lease.price_usd_per_mw_month * lease.size_mw,
+                revenue_rate * lease.size_mw,
+            ),
+            false,
+        );
         if !need.existing && lease.delivery_day < horizon {
             wait_days_sum += lease.delivery_day - need.wanted_start_day;
             waits += 1;
         }
-        // Net MW-days within [lo, hi): the lease's MW over its term less what outages took.
-        let net_mw_days = |lo: f64, hi: f64| {
-            let gross = lease.size_mw * overlap(lease.delivery_day, lease.end_day, lo, hi);
-            let lost: f64 = losses_by_lease[l]
-                .iter()
-                .map(|&k| {
-                    outcome.losses[k].mw
-                        * overlap(
-                            outcome.losses[k].start_day,
-                            outcome.losses[k].end_day,
-                            lo,
-                            hi,
-                        )
-                })
-                .sum();
-            (gross, lost)
-        };
-        let (gross, lost) = net_mw_days(f64::NEG_INFINITY, f64::INFINITY);
-        let served_mw_months = (gross - lost) / DAYS_PER_MONTH;
-        let lost_mw_months = lost / DAYS_PER_MONTH;
-        add(Metric::DemandMwMonths, gross / DAYS_PER_MONTH);
-        add(Metric::ServedMwMonths, served_mw_months);
-        add(Metric::UnmetMwMonths, lost_mw_months);
-        add(Metric::ComputeCostUsd, price * served_mw_months);
-        add(Metric::RevenueUsd, revenue_rate * served_mw_months);
-        add(Metric::RevenueLostUsd, revenue_rate * lost_mw_months);
-        provider_totals[p].served_mw_months += served_mw_months;
-        provider_totals[p].cost_usd += price * served_mw_months;
-        calendar.for_each_overlap(lease.delivery_day, lease.end_day, |m, days, month_days| {
-            monthly.served_mw[p][m] += lease.size_mw * days / month_days;
-            monthly.cost_usd[p][m] += price * lease.size_mw * days / DAYS_PER_MONTH;
-        });
-        for &k in &losses_by_lease[l] {
-            let loss = &outcome.losses[k];
-            calendar.for_each_overlap(loss.start_day, loss.end_day, |m, days, month_days| {
-                monthly.served_mw[p][m] -= loss.mw * days / month_days;
-                monthly.cost_usd[p][m] -= price * loss.mw * days / DAYS_PER_MONTH;
-                monthly.unmet_mw[m] += loss.mw * days / month_days;
-            });
-        }
-        for (s, &(start, end, rate, _)) in shares.iter().enumerate() {
-            let (gross, lost) = net_mw_days(start, end);
-            share_due_usd[s] += rate * revenue_rate * (gross - lost) / DAYS_PER_MONTH;
-        }
-        for (c, &(holder, start, deadline, _, _)) in commitments.iter().enumerate() {
-            if holder == lease.provider {
-                let (gross, lost) = net_mw_days(start, deadline);
-                commitment_spent_usd[c] += price * (gross - lost) / DAYS_PER_MONTH;
-            }
-        }
+    }
+    for loss in &outcome.losses {
+        book(
+            loss.provider,
+            (loss.start_day, loss.end_day),
+            (loss.mw, loss.cost_usd_per_month, loss.revenue_usd_per_month),
+            true,
+        );
     }
 
     // Needs never served are unmet over their wanted term.
@@ -157,16 +149,33 @@ pub fn account(
         let unmet_mw_months = need.size_mw
             * overlap(need.wanted_start_day, wanted_end, 0.0, horizon)
             / DAYS_PER_MONTH;
-        add(Metric::DemandMwMonths, unmet_mw_months);
         add(Metric::UnmetMwMonths, unmet_mw_months);
         add(
             Metric::RevenueLostUsd,
             world.revenue_usd_per_mw_month[need.class.0 as usize] * unmet_mw_months,
         );
-        calendar.for_each_overlap(need.wanted_start_day, wanted_end, |m, days, month_days| {
-            monthly.unmet_mw[m] += need.size_mw * days / month_days;
-        });
+        unmet_mw_days.add(need.wanted_start_day, wanted_end, need.size_mw);
     }
+
+    // Mean MW in a month is its MW-days over its days; spend is USD per MW-month × MW-months.
+    let mean_mw = |integral: &MonthlyIntegral| -> Vec<f64> {
+        let per_month = integral.per_month();
+        (0..per_month.len())
+            .map(|m| per_month[m] / calendar.month_days(m))
+            .collect()
+    };
+    let mut monthly = MonthlySeries {
+        served_mw: served_mw_days.iter().map(mean_mw).collect(),
+        cost_usd: cost_mw_days_usd
+            .iter()
+            .map(|integral| {
+                let per_month = integral.per_month();
+                per_month.iter().map(|v| v / DAYS_PER_MONTH).collect()
+            })
+            .collect(),
+        demand_mw: Vec::new(),
+        unmet_mw: mean_mw(&unmet_mw_days),
+    };
 
     // Commitments: what counted, what is short, and take-or-pay payments at the deadline.
     for (c, &(holder, _, deadline, amount, take_or_pay)) in commitments.iter().enumerate() {
@@ -190,10 +199,12 @@ pub fn account(
         );
     }
 
-    for m in 0..months {
-        monthly.demand_mw[m] =
-            monthly.unmet_mw[m] + (0..providers).map(|p| monthly.served_mw[p][m]).sum::<f64>();
-    }
+    monthly.demand_mw = (0..calendar.months())
+        .map(|m| monthly.unmet_mw[m] + (0..providers).map(|p| monthly.served_mw[p][m]).sum::<f64>())
+        .collect();
+    // Demand is what was served plus what was not.
+    totals[Metric::DemandMwMonths as usize] =
+        totals[Metric::ServedMwMonths as usize] + totals[Metric::UnmetMwMonths as usize];
     let served_total = totals[Metric::ServedMwMonths as usize];
     for p in provider_totals.iter_mut() {
         p.share = if served_total > 0.0 {

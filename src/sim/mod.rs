@@ -68,17 +68,43 @@ pub struct Lease {
     pub reason: Reason,
 }
 
-/// MW of a lease lost to an outage over `[start_day, end_day)`.
+/// MW of one provider's leases lost to an outage over `[start_day, end_day)`. The leases
+/// that lose the same days share one loss (an outage is days long and most leases run
+/// through it), so accounting does per outage what it would otherwise do per lease.
 #[derive(Debug, Clone, Copy)]
 pub struct OutageLoss {
-    /// The lease hit.
-    pub lease: u32,
+    /// The provider hit.
+    pub provider: ProviderId,
     /// First day lost.
     pub start_day: f64,
     /// First day back.
     pub end_day: f64,
     /// MW down.
     pub mw: f64,
+    /// Σ locked price × MW down: the spend the loss takes back, per month.
+    pub cost_usd_per_month: f64,
+    /// Σ revenue rate × MW down: the revenue the loss takes, per month.
+    pub revenue_usd_per_month: f64,
+}
+
+impl OutageLoss {
+    fn new(provider: ProviderId, start_day: f64, end_day: f64) -> Self {
+        Self {
+            provider,
+            start_day,
+            end_day,
+            mw: 0.0,
+            cost_usd_per_month: 0.0,
+            revenue_usd_per_month: 0.0,
+        }
+    }
+
+    /// Adds `mw` of a lease at `price` earning `revenue_rate` (both per MW-month).
+    fn take(&mut self, mw: f64, price: f64, revenue_rate: f64) {
+        self.mw += mw;
+        self.cost_usd_per_month += price * mw;
+        self.revenue_usd_per_month += revenue_rate * mw;
+    }
 }
 
 /// What happened to a need.
@@ -176,6 +202,9 @@ struct Simulation<'a> {
     outage_down_mw: Vec<f64>,
     /// Waiting needs in arrival order; entries no longer waiting are dropped lazily.
     waiting: Vec<u32>,
+    /// No waiting need is smaller than this (a lower bound: needs leaving only raise the
+    /// true minimum), so a scan is skipped while no provider has this much room.
+    smallest_waiting_mw: f64,
     leases_by_provider: Vec<Vec<u32>>,
     /// Spend already contracted towards each commitment term (by scenario term index).
     contracted_usd: Vec<f64>,
@@ -201,6 +230,7 @@ impl<'a> Simulation<'a> {
             used_mw: vec![0.0; providers],
             outage_down_mw: vec![0.0; world.outages.len()],
             waiting: Vec::new(),
+            smallest_waiting_mw: f64::INFINITY,
             leases_by_provider: vec![Vec::new(); providers],
             contracted_usd: vec![0.0; scenario.terms.len()],
             outcome: Outcome {
@@ -703,6 +733,7 @@ impl<'a> Simulation<'a> {
         }
         self.outcome.fates[i as usize] = Fate::Waiting;
         self.waiting.push(i);
+        self.smallest_waiting_mw = self.smallest_waiting_mw.min(need.size_mw);
         self.log(|s| {
             s.need_record(
                 now,
@@ -720,25 +751,39 @@ impl<'a> Simulation<'a> {
     /// Places waiting needs, first come first served: each in arrival order takes room if
     /// a provider it may use has it (a large need does not block smaller ones behind it).
     fn serve_waiting(&mut self, now: f64) {
-        if self.waiting.is_empty() {
+        let most_room_mw = |s: &Self| {
+            (0..s.capacity_mw.len())
+                .map(|p| s.free_mw(p))
+                .fold(f64::NEG_INFINITY, f64::max)
+                + ROOM_TOLERANCE_MW
+        };
+        let mut room_mw = most_room_mw(self);
+        if room_mw < self.smallest_waiting_mw {
             return;
         }
         let waiting = std::mem::take(&mut self.waiting);
         let mut still = Vec::with_capacity(waiting.len());
+        let mut smallest_mw = f64::INFINITY;
         for i in waiting {
             if self.outcome.fates[i as usize] != Fate::Waiting {
                 continue;
             }
-            // Cheap test first: most waiting needs find no allowed provider with room.
-            let mask = self.eligible(i);
+            // Cheap tests first: most waiting needs find no allowed provider with room.
             let size = self.world.needs[i as usize].size_mw;
-            let any_room =
-                (0..self.capacity_mw.len()).any(|p| mask & (1 << p) != 0 && self.has_room(p, size));
-            if !(any_room && self.try_place(now, i, mask).is_some()) {
+            let placed = size <= room_mw && {
+                let mask = self.eligible(i);
+                (0..self.capacity_mw.len()).any(|p| mask & (1 << p) != 0 && self.has_room(p, size))
+                    && self.try_place(now, i, mask).is_some()
+            };
+            if placed {
+                room_mw = most_room_mw(self);
+            } else {
                 still.push(i);
+                smallest_mw = smallest_mw.min(size);
             }
         }
         self.waiting = still;
+        self.smallest_waiting_mw = smallest_mw;
     }
 
     /// Takes part of a provider's capacity down and records what its running leases lose.
@@ -752,38 +797,40 @@ impl<'a> Simulation<'a> {
             end_day: Some(outage.end_day),
             ..s.provider_record(now, "outage_starts", outage.provider, down)
         });
-        let first_loss = self.outcome.losses.len();
         let leases = &self.outcome.leases;
         self.leases_by_provider[p].retain(|&l| leases[l as usize].end_day > now);
-        for &l in &self.leases_by_provider[p] {
-            let lease = leases[l as usize];
-            let (start, end) = (
+        let mut whole = OutageLoss::new(outage.provider, outage.start_day, outage.end_day);
+        for k in 0..self.leases_by_provider[p].len() {
+            let lease = self.outcome.leases[self.leases_by_provider[p][k] as usize];
+            let (start_day, end_day) = (
                 lease.delivery_day.max(outage.start_day),
                 lease.end_day.min(outage.end_day),
             );
-            if end > start {
-                self.outcome.losses.push(OutageLoss {
-                    lease: l,
-                    start_day: start,
-                    end_day: end,
-                    mw: outage.fraction * lease.size_mw,
-                });
+            if end_day <= start_day {
+                continue;
+            }
+            let mw = outage.fraction * lease.size_mw;
+            self.log(|_| TraceRecord {
+                need: Some(lease.need),
+                provider: Some(lease.provider),
+                mw,
+                price_usd_per_mw_month: Some(lease.price_usd_per_mw_month),
+                start_day: Some(start_day),
+                end_day: Some(end_day),
+                ..TraceRecord::new(now, "outage_loss")
+            });
+            let revenue_rate = self.world.revenue_usd_per_mw_month
+                [self.world.needs[lease.need as usize].class.0 as usize];
+            if (start_day, end_day) == (whole.start_day, whole.end_day) {
+                whole.take(mw, lease.price_usd_per_mw_month, revenue_rate);
+            } else {
+                let mut partial = OutageLoss::new(outage.provider, start_day, end_day);
+                partial.take(mw, lease.price_usd_per_mw_month, revenue_rate);
+                self.outcome.losses.push(partial);
             }
         }
-        for k in first_loss..self.outcome.losses.len() {
-            self.log(|s| {
-                let loss = s.outcome.losses[k];
-                let lease = s.outcome.leases[loss.lease as usize];
-                TraceRecord {
-                    need: Some(lease.need),
-                    provider: Some(lease.provider),
-                    mw: loss.mw,
-                    price_usd_per_mw_month: Some(lease.price_usd_per_mw_month),
-                    start_day: Some(loss.start_day),
-                    end_day: Some(loss.end_day),
-                    ..TraceRecord::new(now, "outage_loss")
-                }
-            });
+        if whole.mw > 0.0 {
+            self.outcome.losses.push(whole);
         }
         if outage.end_day < self.horizon_days {
             self.events

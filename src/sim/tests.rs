@@ -290,12 +290,12 @@ fn monthly_series_add_up_to_the_totals() {
     let (_, result) = run(&s, &world(&s, 10.0, 10.0, f64::INFINITY));
     let months = s.calendar.months();
     // Mean MW in a month × its days / days per month = MW-months in that month.
-    let mut served = 0.0;
-    s.calendar
-        .for_each_overlap(0.0, s.calendar.horizon_days(), |m, days, _| {
-            served +=
-                (0..2).map(|p| result.monthly.served_mw[p][m]).sum::<f64>() * days / DAYS_PER_MONTH;
-        });
+    let served: f64 = (0..months)
+        .map(|m| {
+            (0..2).map(|p| result.monthly.served_mw[p][m]).sum::<f64>() * s.calendar.month_days(m)
+                / DAYS_PER_MONTH
+        })
+        .sum();
     assert!(close(served, result.total(Metric::ServedMwMonths)));
     let cost: f64 = (0..months)
         .map(|m| result.monthly.cost_usd[0][m] + result.monthly.cost_usd[1][m])
