@@ -56,6 +56,23 @@ mod decimal {
     }
 }
 
+/// Returns `value` in units of 2⁻³², rounded to nearest (ties to even). Written without
+/// `round` and the 128-bit float conversion, both library calls, because every value of a
+/// study passes through here.
+#[inline]
+fn fixed_point(value: f64) -> i128 {
+    /// Above 2⁵² every float is an integer; below it, adding and taking away 1.5 · 2⁵² rounds.
+    const ROUNDING: f64 = 6_755_399_441_055_744.0;
+    let scaled = value * SCALE;
+    if scaled.abs() < 4_503_599_627_370_496.0 {
+        ((scaled + ROUNDING) - ROUNDING) as i64 as i128
+    } else if scaled.abs() < 9.2e18 {
+        scaled as i64 as i128
+    } else {
+        scaled as i128
+    }
+}
+
 impl Default for Summary {
     fn default() -> Self {
         Self {
@@ -87,7 +104,7 @@ impl Summary {
             value.is_finite() && value.abs() <= MAX_MAGNITUDE,
             "value out of range for statistics: {value}"
         );
-        let q = (value * SCALE).round() as i128;
+        let q = fixed_point(value);
         self.count += 1;
         self.sum += q;
         let q = I256::from(q);
@@ -156,6 +173,18 @@ mod tests {
         }
         assert_eq!(s.mean(), Some(5.0));
         assert!((s.sd().unwrap() - (32.0f64 / 7.0).sqrt()).abs() < 1e-12);
+    }
+
+    #[test]
+    fn fixed_point_rounds_to_the_nearest_unit() {
+        let unit = 1.0 / SCALE;
+        assert_eq!(fixed_point(3.0), 3 << 32);
+        assert_eq!(fixed_point(-3.0), -(3 << 32));
+        assert_eq!(fixed_point(0.4 * unit), 0);
+        assert_eq!(fixed_point(0.6 * unit), 1);
+        assert_eq!(fixed_point(-0.6 * unit), -1);
+        assert_eq!(fixed_point(1e12), 1_000_000_000_000i128 << 32);
+        assert_eq!(fixed_point(4.6e18), (4.6e18f64 * SCALE) as i128);
     }
 
     #[test]

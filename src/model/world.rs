@@ -29,8 +29,11 @@ const PURPOSE_CAPACITY: u64 = 3;
 const PURPOSE_OUTAGES: u64 = 4;
 const PURPOSE_PRICES: u64 = 5;
 const PURPOSE_AGI: u64 = 6;
-/// Per-need draws made during allocation (lead times, answer windows).
+/// Per-need draws (lead times, answer windows).
 pub const PURPOSE_NEED: u64 = 7;
+/// Tags of a need's own streams: a lead time per provider, an answer window per term.
+const DRAW_LEAD_TIME: u64 = 1;
+pub const DRAW_ANSWER_WINDOW: u64 = 2;
 
 /// A capacity need, as drawn.
 #[derive(Debug, Clone)]
@@ -90,8 +93,12 @@ pub struct World {
     pub outages: Vec<Outage>,
     /// Each provider's price at day 0, USD per MW-month.
     pub price0_usd_per_mw_month: Vec<f64>,
-    /// Each provider's yearly price factor: 1 + the market trend, or 1 at a contract price.
-    pub price_factor_per_year: Vec<f64>,
+    /// Each provider's price growth: ln(1 + the market trend) per day, or 0 at a contract
+    /// price (an exponential is cheaper than a power on every quote).
+    pub price_log_growth_per_day: Vec<f64>,
+    /// Lead time of each need at each provider (need-major): 0 for needs already running.
+    /// Drawn from the need's own stream, so a need waits as long in every regime.
+    pub lead_time_days: Vec<f64>,
     /// Each class's revenue per MW-month served.
     pub revenue_usd_per_mw_month: Vec<f64>,
     /// For each term: the day an AGI clause takes effect (declaration plus verification);
@@ -109,9 +116,11 @@ impl World {
             .market
             .price_usd_per_mw_month
             .sample_non_negative(&mut price_rng);
-        let market_factor =
-            (1.0 + scenario.market.price_trend_per_year.sample(&mut price_rng)).max(0.0);
-        let (price0_usd_per_mw_month, price_factor_per_year) = scenario
+        // A trend of −100% or less makes prices vanish after day 0 (ln of the smallest
+        // positive number, not of 0, so day 0 still has its price).
+        let market_factor = (1.0 + scenario.market.price_trend_per_year.sample(&mut price_rng))
+            .max(f64::MIN_POSITIVE);
+        let (price0_usd_per_mw_month, price_log_growth_per_day) = scenario
             .providers
             .iter()
             .map(|p| {
@@ -121,8 +130,11 @@ impl World {
                     .contract_price_usd_per_mw_month
                     .map(|d| d.sample_non_negative(&mut price_rng));
                 match contract {
-                    Some(price) => (price, 1.0),
-                    None => (market_price * (1.0 + premium).max(0.0), market_factor),
+                    Some(price) => (price, 0.0),
+                    None => (
+                        market_price * (1.0 + premium).max(0.0),
+                        market_factor.ln() / DAYS_PER_YEAR,
+                    ),
                 }
             })
             .unzip();
@@ -267,6 +279,21 @@ impl World {
                 .then(a.class.0.cmp(&b.class.0))
         });
 
+        let lead_time_days = needs
+            .iter()
+            .flat_map(|need| {
+                scenario.providers.iter().enumerate().map(|(p, provider)| {
+                    if need.existing {
+                        return 0.0;
+                    }
+                    let seed = stream_seed(need.seed, DRAW_LEAD_TIME, p as u64);
+                    provider
+                        .lead_time_days
+                        .sample_non_negative(&mut SmallRng::seed_from_u64(seed))
+                })
+            })
+            .collect();
+
         let mut agi_rng = SmallRng::seed_from_u64(stream_seed(seed, PURPOSE_AGI, 0));
         let agi_effective_day = scenario
             .terms
@@ -290,7 +317,8 @@ impl World {
             capacity,
             outages,
             price0_usd_per_mw_month,
-            price_factor_per_year,
+            price_log_growth_per_day,
+            lead_time_days,
             revenue_usd_per_mw_month,
             agi_effective_day,
         }
@@ -300,6 +328,13 @@ impl World {
     #[inline]
     pub fn price_usd_per_mw_month(&self, provider: ProviderId, day: f64) -> f64 {
         let p = provider.0 as usize;
-        self.price0_usd_per_mw_month[p] * self.price_factor_per_year[p].powf(day / DAYS_PER_YEAR)
+        self.price0_usd_per_mw_month[p] * (self.price_log_growth_per_day[p] * day).exp()
+    }
+
+    /// Returns need `need`'s lead time at provider `provider`, days.
+    #[inline]
+    pub fn lead_time_days(&self, need: u32, provider: ProviderId) -> f64 {
+        let providers = self.price0_usd_per_mw_month.len();
+        self.lead_time_days[need as usize * providers + provider.0 as usize]
     }
 }

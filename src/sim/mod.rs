@@ -13,16 +13,13 @@ use rand::SeedableRng;
 use rand::rngs::SmallRng;
 
 use crate::engine::EventQueue;
-use crate::model::world::{World, stream_seed};
+use crate::model::world::{DRAW_ANSWER_WINDOW, World, stream_seed};
 use crate::model::{DAYS_PER_MONTH, ProviderId, Regime, Scenario, TermId, TermKind};
 use crate::policy::{self, AllocationPolicy, Candidate, Reason};
 use crate::results::ReplicationResult;
 
 /// Capacity within this many MW of a need's size counts as room (float drift in sums).
 const ROOM_TOLERANCE_MW: f64 = 1e-6;
-/// Stream tags of a need's own draws.
-const DRAW_LEAD_TIME: u64 = 1;
-const DRAW_ANSWER_WINDOW: u64 = 2;
 
 /// Something that happens at an instant.
 #[derive(Debug, Clone, Copy)]
@@ -202,9 +199,15 @@ struct Simulation<'a> {
     outage_down_mw: Vec<f64>,
     /// Waiting needs in arrival order; entries no longer waiting are dropped lazily.
     waiting: Vec<u32>,
-    /// No waiting need is smaller than this (a lower bound: needs leaving only raise the
-    /// true minimum), so a scan is skipped while no provider has this much room.
-    smallest_waiting_mw: f64,
+    /// Per class, no waiting need is smaller than this (a lower bound: needs leaving only
+    /// raise the true minimum), so a scan is skipped while no class has room for it.
+    smallest_waiting_mw: Vec<f64>,
+    /// Per class, the most room (plus tolerance) among the providers it may use now.
+    room_by_class_mw: Vec<f64>,
+    /// The regime's commitment terms, which every quote and placement consults.
+    commitment_terms: Vec<TermId>,
+    /// Reused for each placement's candidates.
+    candidates: Vec<Candidate>,
     leases_by_provider: Vec<Vec<u32>>,
     /// Spend already contracted towards each commitment term (by scenario term index).
     contracted_usd: Vec<f64>,
@@ -230,7 +233,20 @@ impl<'a> Simulation<'a> {
             used_mw: vec![0.0; providers],
             outage_down_mw: vec![0.0; world.outages.len()],
             waiting: Vec::new(),
-            smallest_waiting_mw: f64::INFINITY,
+            smallest_waiting_mw: vec![f64::INFINITY; scenario.classes.len()],
+            room_by_class_mw: vec![0.0; scenario.classes.len()],
+            commitment_terms: regime
+                .terms
+                .iter()
+                .copied()
+                .filter(|&term| {
+                    matches!(
+                        scenario.terms[term.0 as usize].kind,
+                        TermKind::Commitment { .. }
+                    )
+                })
+                .collect(),
+            candidates: Vec::with_capacity(providers),
             leases_by_provider: vec![Vec::new(); providers],
             contracted_usd: vec![0.0; scenario.terms.len()],
             outcome: Outcome {
@@ -506,23 +522,10 @@ impl<'a> Simulation<'a> {
         self.free_mw(p) + ROOM_TOLERANCE_MW >= size_mw
     }
 
-    /// Draws need `i`'s lead time at provider `p`: the same draw in every regime.
-    fn lead_time_days(&self, i: u32, p: ProviderId) -> f64 {
-        let need = &self.world.needs[i as usize];
-        if need.existing {
-            return 0.0;
-        }
-        let mut rng = SmallRng::seed_from_u64(stream_seed(need.seed, DRAW_LEAD_TIME, p.0 as u64));
-        self.scenario.providers[p.0 as usize]
-            .lead_time_days
-            .sample_non_negative(&mut rng)
-    }
-
     fn candidate(&self, i: u32, p: ProviderId, now: f64) -> Candidate {
         // The spend rate each commitment to `p` needs to be met by its deadline.
         let pace = self
-            .regime
-            .terms
+            .commitment_terms
             .iter()
             .filter_map(|&term| {
                 let t = &self.scenario.terms[term.0 as usize];
@@ -542,19 +545,21 @@ impl<'a> Simulation<'a> {
         Candidate {
             provider: p,
             price_usd_per_mw_month: self.world.price_usd_per_mw_month(p, now),
-            lead_time_days: self.lead_time_days(i, p),
+            lead_time_days: self.world.lead_time_days(i, p),
             used_mw: self.used_mw[p.0 as usize],
             commitment_pace_usd_per_day: pace,
         }
     }
 
-    /// Returns the candidates with room among `mask`.
-    fn candidates(&self, i: u32, now: f64, mask: u64) -> Vec<Candidate> {
+    /// Puts the candidates with room among `mask` into `into` (emptied first).
+    fn candidates(&self, i: u32, now: f64, mask: u64, into: &mut Vec<Candidate>) {
         let size = self.world.needs[i as usize].size_mw;
-        (0..self.scenario.providers.len())
-            .filter(|&p| mask & (1 << p) != 0 && self.has_room(p, size))
-            .map(|p| self.candidate(i, ProviderId(p as u16), now))
-            .collect()
+        into.clear();
+        into.extend(
+            (0..self.scenario.providers.len())
+                .filter(|&p| mask & (1 << p) != 0 && self.has_room(p, size))
+                .map(|p| self.candidate(i, ProviderId(p as u16), now)),
+        );
     }
 
     fn on_need(&mut self, now: f64, i: u32) {
@@ -624,11 +629,13 @@ impl<'a> Simulation<'a> {
         let placed = if mask & holder_bit != 0 && self.has_room(holder.0 as usize, need.size_mw) {
             let mut offer = self.candidate(i, holder, now);
             if price_match {
-                let best_rival = self
-                    .candidates(i, now, mask & !holder_bit)
+                let mut rivals = std::mem::take(&mut self.candidates);
+                self.candidates(i, now, mask & !holder_bit, &mut rivals);
+                let best_rival = rivals
                     .iter()
                     .map(|c| c.price_usd_per_mw_month)
                     .fold(f64::INFINITY, f64::min);
+                self.candidates = rivals;
                 offer.price_usd_per_mw_month = offer.price_usd_per_mw_month.min(best_rival);
             }
             self.place(now, i, offer, Reason::FirstRefusal);
@@ -668,12 +675,18 @@ impl<'a> Simulation<'a> {
 
     /// Places need `i` with the policy's choice among `mask`; returns the choice, if any.
     fn try_place(&mut self, now: f64, i: u32, mask: u64) -> Option<Candidate> {
-        let candidates = self.candidates(i, now, mask);
+        let mut candidates = std::mem::take(&mut self.candidates);
+        self.candidates(i, now, mask, &mut candidates);
         let total_used_mw = self.used_mw.iter().sum();
         let size = self.world.needs[i as usize].size_mw;
-        let (chosen, reason) = self.policy.choose(size, total_used_mw, &candidates)?;
-        self.place(now, i, candidates[chosen], reason);
-        Some(candidates[chosen])
+        let choice = self
+            .policy
+            .choose(size, total_used_mw, &candidates)
+            .map(|(chosen, reason)| (candidates[chosen], reason));
+        self.candidates = candidates;
+        let (chosen, reason) = choice?;
+        self.place(now, i, chosen, reason);
+        Some(chosen)
     }
 
     fn place(&mut self, now: f64, i: u32, chosen: Candidate, reason: Reason) {
@@ -694,7 +707,7 @@ impl<'a> Simulation<'a> {
         let p = chosen.provider.0 as usize;
         self.used_mw[p] += need.size_mw;
         self.leases_by_provider[p].push(lease_index);
-        for &term in &self.regime.terms {
+        for &term in &self.commitment_terms {
             let t = &self.scenario.terms[term.0 as usize];
             if let TermKind::Commitment { deadline_day, .. } = t.kind
                 && t.holder == Some(chosen.provider)
@@ -733,7 +746,8 @@ impl<'a> Simulation<'a> {
         }
         self.outcome.fates[i as usize] = Fate::Waiting;
         self.waiting.push(i);
-        self.smallest_waiting_mw = self.smallest_waiting_mw.min(need.size_mw);
+        let smallest = &mut self.smallest_waiting_mw[need.class.0 as usize];
+        *smallest = smallest.min(need.size_mw);
         self.log(|s| {
             s.need_record(
                 now,
@@ -751,39 +765,62 @@ impl<'a> Simulation<'a> {
     /// Places waiting needs, first come first served: each in arrival order takes room if
     /// a provider it may use has it (a large need does not block smaller ones behind it).
     fn serve_waiting(&mut self, now: f64) {
-        let most_room_mw = |s: &Self| {
-            (0..s.capacity_mw.len())
-                .map(|p| s.free_mw(p))
-                .fold(f64::NEG_INFINITY, f64::max)
-                + ROOM_TOLERANCE_MW
-        };
-        let mut room_mw = most_room_mw(self);
-        if room_mw < self.smallest_waiting_mw {
+        // Cheapest test first: no provider has room for the smallest waiting need.
+        let smallest_mw = self
+            .smallest_waiting_mw
+            .iter()
+            .fold(f64::INFINITY, |a, &b| a.min(b));
+        let most_free_mw = (0..self.capacity_mw.len())
+            .map(|p| self.free_mw(p))
+            .fold(f64::NEG_INFINITY, f64::max);
+        if most_free_mw + ROOM_TOLERANCE_MW < smallest_mw {
+            return;
+        }
+        self.measure_room();
+        let hopeless = self
+            .room_by_class_mw
+            .iter()
+            .zip(&self.smallest_waiting_mw)
+            .all(|(room, smallest)| room < smallest);
+        if hopeless {
             return;
         }
         let waiting = std::mem::take(&mut self.waiting);
         let mut still = Vec::with_capacity(waiting.len());
-        let mut smallest_mw = f64::INFINITY;
+        self.smallest_waiting_mw.fill(f64::INFINITY);
         for i in waiting {
             if self.outcome.fates[i as usize] != Fate::Waiting {
                 continue;
             }
-            // Cheap tests first: most waiting needs find no allowed provider with room.
-            let size = self.world.needs[i as usize].size_mw;
-            let placed = size <= room_mw && {
-                let mask = self.eligible(i);
-                (0..self.capacity_mw.len()).any(|p| mask & (1 << p) != 0 && self.has_room(p, size))
-                    && self.try_place(now, i, mask).is_some()
-            };
+            let need = &self.world.needs[i as usize];
+            let (class, size) = (need.class.0 as usize, need.size_mw);
+            // Cheap test first: most waiting needs find no allowed provider with room.
+            let placed = size <= self.room_by_class_mw[class]
+                && self
+                    .try_place(now, i, self.eligible_by_class[class])
+                    .is_some();
             if placed {
-                room_mw = most_room_mw(self);
+                self.measure_room();
             } else {
                 still.push(i);
-                smallest_mw = smallest_mw.min(size);
+                let smallest = &mut self.smallest_waiting_mw[class];
+                *smallest = smallest.min(size);
             }
         }
         self.waiting = still;
-        self.smallest_waiting_mw = smallest_mw;
+    }
+
+    /// Updates each class's most room among the providers it may use.
+    fn measure_room(&mut self) {
+        for class in 0..self.room_by_class_mw.len() {
+            let mut mask = self.eligible_by_class[class];
+            let mut most = f64::NEG_INFINITY;
+            while mask != 0 {
+                most = most.max(self.free_mw(mask.trailing_zeros() as usize));
+                mask &= mask - 1;
+            }
+            self.room_by_class_mw[class] = most + ROOM_TOLERANCE_MW;
+        }
     }
 
     /// Takes part of a provider's capacity down and records what its running leases lose.

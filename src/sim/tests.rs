@@ -67,7 +67,8 @@ fn world(scenario: &Scenario, azure_mw: f64, rival_mw: f64, patience: f64) -> Wo
         ],
         outages: vec![],
         price0_usd_per_mw_month: vec![1.2e6, 1.0e6],
-        price_factor_per_year: vec![1.0, 1.0],
+        price_log_growth_per_day: vec![0.0, 0.0],
+        lead_time_days: vec![0.0, 0.0],
         revenue_usd_per_mw_month: vec![2.0e6],
         agi_effective_day: vec![f64::INFINITY; scenario.terms.len()],
     }
