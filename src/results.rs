@@ -43,11 +43,14 @@ pub enum Metric {
     RevenueShareUsd,
     /// Revenue lost on unmet product capacity.
     RevenueLostUsd,
+    /// MW-months the providers' own work held (Microsoft's AI on Azure): not the lab's, but
+    /// taken from the room the lab competes for.
+    HostWorkMwMonths,
 }
 
 impl Metric {
     /// Every metric, in column order.
-    pub const ALL: [Metric; 19] = [
+    pub const ALL: [Metric; 20] = [
         Metric::DemandMwMonths,
         Metric::ServedMwMonths,
         Metric::UnmetMwMonths,
@@ -67,6 +70,7 @@ impl Metric {
         Metric::RevenueUsd,
         Metric::RevenueShareUsd,
         Metric::RevenueLostUsd,
+        Metric::HostWorkMwMonths,
     ];
     /// Number of metrics.
     pub const COUNT: usize = Self::ALL.len();
@@ -93,6 +97,7 @@ impl Metric {
             Metric::RevenueUsd => "revenue_usd",
             Metric::RevenueShareUsd => "revenue_share_usd",
             Metric::RevenueLostUsd => "revenue_lost_usd",
+            Metric::HostWorkMwMonths => "host_work_mw_months",
         }
     }
 }

@@ -336,7 +336,12 @@ fn a_trace_replays_to_its_replication_row() {
         num(r, "mw") * (num(r, "end_day").min(horizon) - num(r, "start_day")).max(0.0)
             / days_per_month
     };
-    let rows = |event: &'static str| trace.iter().filter(move |r| r["event"] == event);
+    // Microsoft's own work on Azure (class `microsoft`) competes for room but is not the lab's.
+    let rows = |event: &'static str| {
+        trace
+            .iter()
+            .filter(move |r| r["event"] == event && r["class"] != "microsoft")
+    };
     let lost: f64 = rows("outage_loss").map(mw_months).sum();
     let served = rows("placed").map(mw_months).sum::<f64>() - lost;
     let never_served: f64 = rows("lost")
@@ -418,16 +423,25 @@ fn calibrate_compares_a_known_answer_with_its_range() {
 fn the_default_calibration_table_covers_every_target() {
     let out = TempDir::new().unwrap();
     capsim()
-        .args(["calibrate", "--replications", "20", "--out"])
+        .args(["calibrate", "--replications", "200", "--out"])
         .arg(out.path())
         .assert()
         .success();
     let rows = read_csv(&out.path().join("calibration.csv"));
     assert_eq!(rows.len(), 8);
-    let figure = |name: &str| rows.iter().find(|r| r["figure"].starts_with(name)).unwrap();
-    // The lab's compute at the end of 2025 is the anchor the default demand is built on.
-    assert_eq!(figure("Compute in service, Dec 2025")["inside"], "yes");
     assert!(rows.iter().all(|r| num(r, "simulated_mean").is_finite()));
+    // Every figure the default scenario is tuned to lands inside its published range, except
+    // the Azure spend, which the README reports as above its range (with why).
+    for row in rows
+        .iter()
+        .filter(|r| !r["figure"].starts_with("Azure spend"))
+    {
+        assert_eq!(
+            row["inside"], "yes",
+            "{}: {}",
+            row["figure"], row["simulated_mean"]
+        );
+    }
 }
 
 #[test]

@@ -70,8 +70,12 @@ pub struct Scenario {
 pub struct Market {
     /// Price at the scenario start, USD per MW-month.
     pub price_usd_per_mw_month: Dist,
-    /// Relative change per year (−0.4 = 40% cheaper each year).
+    /// Relative change per year (−0.4 = 40% cheaper each year), after any shortage.
     pub price_trend_per_year: Dist,
+    /// Relative change per year while a shortage lasts (from the start to `shortage_until_day`).
+    pub shortage_trend_per_year: Dist,
+    /// Day the shortage ends and `price_trend_per_year` takes over (0: no shortage).
+    pub shortage_until_day: f64,
 }
 
 /// One cloud or site.
@@ -145,6 +149,18 @@ pub struct WorkloadClass {
     pub revenue_usd_per_mw_month: Dist,
     /// MW already in service at the start (existing leases, renewed as new needs later).
     pub initial_mw: f64,
+    /// For the work of a provider itself or its other tenants (Microsoft's own AI on Azure):
+    /// that provider. Such needs run only there and take its room first come first served,
+    /// so they compete with the lab; they are not the lab's, so no term applies to them and
+    /// the lab's totals leave them out. `None` for the lab's own demand.
+    pub host: Option<ProviderId>,
+}
+
+impl WorkloadClass {
+    /// Returns true for the lab's own demand (not a provider's own work).
+    pub fn is_lab(&self) -> bool {
+        self.host.is_none()
+    }
 }
 
 /// What a contract term does while it is in force.
@@ -154,10 +170,13 @@ pub enum TermKind {
     Exclusivity,
     /// The holder is asked first and answers after a window; it takes the need when it has
     /// room. With `price_match` the lab pays the best rival price. A zero window models
-    /// "ship first on Azure unless Microsoft cannot support it".
+    /// "ship first on Azure unless Microsoft cannot support it". It covers a need of its
+    /// classes with probability `share_of_needs` (drawn per need, the same in every regime): a
+    /// launch-first term covers the capacity for launches, not all serving.
     FirstRefusal {
         answer_window_days: Dist,
         price_match: bool,
+        share_of_needs: f64,
     },
     /// The lab must spend `amount_usd` with the holder between start and `deadline_day`;
     /// with take-or-pay the shortfall is paid at the deadline.

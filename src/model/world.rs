@@ -34,6 +34,8 @@ pub const PURPOSE_NEED: u64 = 7;
 /// Tags of a need's own streams: a lead time per provider, an answer window per term.
 const DRAW_LEAD_TIME: u64 = 1;
 pub const DRAW_ANSWER_WINDOW: u64 = 2;
+/// Tag of the draw that decides whether a first-refusal term with a share covers a need.
+pub const DRAW_COVERED: u64 = 3;
 
 /// A capacity need, as drawn.
 #[derive(Debug, Clone)]
@@ -93,9 +95,11 @@ pub struct World {
     pub outages: Vec<Outage>,
     /// Each provider's price at day 0, USD per MW-month.
     pub price0_usd_per_mw_month: Vec<f64>,
-    /// Each provider's price growth: ln(1 + the market trend) per day, or 0 at a contract
-    /// price (an exponential is cheaper than a power on every quote).
-    pub price_log_growth_per_day: Vec<f64>,
+    /// Each provider's price growth, ln(1 + trend) per day, during the market's shortage and
+    /// after it; 0 at a contract price (an exponential is cheaper than a power on every quote).
+    pub price_log_growth_per_day: Vec<[f64; 2]>,
+    /// Day the shortage ends (the market's `shortage_until`).
+    pub shortage_until_day: f64,
     /// Lead time of each need at each provider (need-major): 0 for needs already running.
     /// Drawn from the need's own stream, so a need waits as long in every regime.
     pub lead_time_days: Vec<f64>,
@@ -116,10 +120,18 @@ impl World {
             .market
             .price_usd_per_mw_month
             .sample_non_negative(&mut price_rng);
-        // A trend of −100% or less makes prices vanish after day 0 (ln of the smallest
-        // positive number, not of 0, so day 0 still has its price).
-        let market_factor = (1.0 + scenario.market.price_trend_per_year.sample(&mut price_rng))
-            .max(f64::MIN_POSITIVE);
+        // A trend of −100% or less makes prices vanish (ln of the smallest positive number,
+        // not of 0, so the price at the phase's first day is still finite).
+        let log_growth = |trend: f64| (1.0 + trend).max(f64::MIN_POSITIVE).ln() / DAYS_PER_YEAR;
+        let market_growth = log_growth(scenario.market.price_trend_per_year.sample(&mut price_rng));
+        // Its own stream, so adding a shortage leaves every other draw as it was.
+        let mut shortage_rng = SmallRng::seed_from_u64(stream_seed(seed, PURPOSE_PRICES, 1));
+        let shortage_growth = log_growth(
+            scenario
+                .market
+                .shortage_trend_per_year
+                .sample(&mut shortage_rng),
+        );
         let (price0_usd_per_mw_month, price_log_growth_per_day) = scenario
             .providers
             .iter()
@@ -130,10 +142,10 @@ impl World {
                     .contract_price_usd_per_mw_month
                     .map(|d| d.sample_non_negative(&mut price_rng));
                 match contract {
-                    Some(price) => (price, 0.0),
+                    Some(price) => (price, [0.0, 0.0]),
                     None => (
                         market_price * (1.0 + premium).max(0.0),
-                        market_factor.ln() / DAYS_PER_YEAR,
+                        [shortage_growth, market_growth],
                     ),
                 }
             })
@@ -318,6 +330,7 @@ impl World {
             outages,
             price0_usd_per_mw_month,
             price_log_growth_per_day,
+            shortage_until_day: scenario.market.shortage_until_day,
             lead_time_days,
             revenue_usd_per_mw_month,
             agi_effective_day,
@@ -328,7 +341,10 @@ impl World {
     #[inline]
     pub fn price_usd_per_mw_month(&self, provider: ProviderId, day: f64) -> f64 {
         let p = provider.0 as usize;
-        self.price0_usd_per_mw_month[p] * (self.price_log_growth_per_day[p] * day).exp()
+        let [during, after] = self.price_log_growth_per_day[p];
+        let shortage_days = day.min(self.shortage_until_day);
+        self.price0_usd_per_mw_month[p]
+            * (during * shortage_days + after * (day - shortage_days)).exp()
     }
 
     /// Returns need `need`'s lead time at provider `provider`, days.
@@ -336,5 +352,59 @@ impl World {
     pub fn lead_time_days(&self, need: u32, provider: ProviderId) -> f64 {
         let providers = self.price0_usd_per_mw_month.len();
         self.lead_time_days[need as usize * providers + provider.0 as usize]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::load_str;
+
+    #[test]
+    fn prices_follow_the_shortage_then_the_trend() {
+        let scenario = load_str(
+            r#"
+[scenario]
+name = "prices"
+start = 2025-01-01
+end = 2028-01-01
+incumbent = "azure"
+baseline = "r"
+[market]
+price_usd_per_mw_month = 1.0e6
+shortage_trend_per_year = 0.3
+shortage_until = 2026-01-01
+price_trend_per_year = -0.2
+[providers.azure]
+name = "Azure"
+price_premium = 0.1
+[providers.oracle]
+name = "Oracle"
+contract_price_usd_per_mw_month = 1.1e6
+[demand.api]
+arrivals_per_year = 0
+size_mw = 1
+term_days = 1
+[regimes.r]
+terms = []
+policy = "cheapest"
+"#,
+            "prices",
+            &[],
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        let world = World::sample(&scenario, 1);
+        let azure = |day: f64| world.price_usd_per_mw_month(ProviderId(0), day);
+        let close = |a: f64, b: f64| (a - b).abs() <= 1e-6 * b;
+        // 2026-01-01 is day 365: +30% a year until then, −20% a year after.
+        let at_shortage_end = 1.1e6 * 1.3f64.powf(365.0 / DAYS_PER_YEAR);
+        assert!(close(azure(0.0), 1.1e6));
+        assert!(close(azure(365.0), at_shortage_end));
+        assert!(close(
+            azure(730.0),
+            at_shortage_end * 0.8f64.powf(365.0 / DAYS_PER_YEAR)
+        ));
+        // A signed deal's price does not move.
+        assert_eq!(world.price_usd_per_mw_month(ProviderId(1), 900.0), 1.1e6);
     }
 }

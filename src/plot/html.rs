@@ -30,6 +30,8 @@ fn metric_label(metric: &str) -> &str {
         "revenue_usd" => "Revenue",
         "revenue_share_usd" => "Revenue share paid",
         "revenue_lost_usd" => "Revenue lost",
+        "deal_shortfall_usd" => "Signed deals' take-or-pay",
+        "host_work_mw_months" => "Providers' own work",
         other => other,
     }
 }

@@ -42,6 +42,8 @@ pub enum Reason {
     ShareCap,
     /// The holder of a right of first refusal (or ship-first term) took it.
     FirstRefusal,
+    /// A provider's own work, which runs only at that provider.
+    HostWork,
 }
 
 impl Reason {
@@ -53,6 +55,7 @@ impl Reason {
             Reason::CommitmentPacing => "commitment pacing",
             Reason::ShareCap => "cheapest under the share cap",
             Reason::FirstRefusal => "first refusal: the holder took it",
+            Reason::HostWork => "the provider's own work",
         }
     }
 }

@@ -57,9 +57,10 @@ struct Pattern {
 /// per-replication chance or rate. Per-need and per-outage draws (sizes, terms, lead times,
 /// answer windows, outage lengths) are not listed: their spread averages out within a run.
 #[rustfmt::skip]
-const PATTERNS: [Pattern; 14] = [
+const PATTERNS: [Pattern; 15] = [
     Pattern { path: "market.price_usd_per_mw_month", kind: Kind::Dist, min: 0.0, max: 1e12 },
     Pattern { path: "market.price_trend_per_year", kind: Kind::Dist, min: -1.0, max: 10.0 },
+    Pattern { path: "market.shortage_trend_per_year", kind: Kind::Dist, min: -1.0, max: 10.0 },
     Pattern { path: "demand.*.arrivals_growth_per_year", kind: Kind::Dist, min: 0.0, max: 100.0 },
     Pattern { path: "demand.*.size_growth_per_year", kind: Kind::Dist, min: 0.0, max: 100.0 },
     Pattern { path: "demand.*.revenue_usd_per_mw_month", kind: Kind::Dist, min: 0.0, max: 1e12 },

@@ -319,6 +319,17 @@ fn validate(raw: RawScenario) -> Result<Scenario, Vec<Problem>> {
             -1.0,
             10.0,
         ),
+        shortage_trend_per_year: c.dist(
+            "market.shortage_trend_per_year",
+            &raw.market.shortage_trend_per_year,
+            -1.0,
+            10.0,
+        ),
+        shortage_until_day: raw
+            .market
+            .shortage_until
+            .as_ref()
+            .map_or(0.0, |d| day(&mut c, "market.shortage_until", d).max(0.0)),
     };
 
     let provider_names: Vec<(&str, ProviderId)> = raw
@@ -402,18 +413,29 @@ fn validate(raw: RawScenario) -> Result<Scenario, Vec<Problem>> {
                 1e12,
             ),
             initial_mw: c.number(&at("initial_mw"), d.initial_mw, 0.0, 1e12),
+            host: d
+                .host
+                .as_ref()
+                .and_then(|h| c.reference(&at("host"), h, "provider", &provider_names)),
         });
     }
+    // Terms apply to the lab's demand only: a class with a host is not among the names a
+    // term may scope.
+    let lab_class_names: Vec<(&str, ClassId)> = class_names
+        .iter()
+        .copied()
+        .filter(|&(_, id)| classes[id.0 as usize].is_lab())
+        .collect();
 
     if valid_dates {
         limits::needs(&mut c, &raw.demand, calendar.horizon_days());
     }
 
-    let all_classes = ClassSet(if classes.len() >= 64 {
-        u64::MAX
-    } else {
-        (1u64 << classes.len()) - 1
-    });
+    let all_classes = ClassSet(
+        lab_class_names
+            .iter()
+            .fold(0, |mask, (_, class)| mask | (1 << class.0)),
+    );
     let mut terms = Vec::new();
     for (id, t) in &raw.terms {
         terms.push(validate_term(
@@ -422,7 +444,7 @@ fn validate(raw: RawScenario) -> Result<Scenario, Vec<Problem>> {
             t,
             &calendar,
             &provider_names,
-            &class_names,
+            &lab_class_names,
             &term_names,
             all_classes,
         ));
@@ -575,10 +597,11 @@ fn validate_term(
         ),
     };
     // Which optional fields each kind takes; any other given field is a mistake.
-    let given: [(&str, bool); 11] = [
+    let given: [(&str, bool); 12] = [
         ("holder", t.holder.is_some()),
         ("answer_window_days", t.answer_window_days.is_some()),
         ("price_match", t.price_match.is_some()),
+        ("share_of_needs", t.share_of_needs.is_some()),
         ("amount_usd", t.amount_usd.is_some()),
         ("deadline", t.deadline.is_some()),
         ("take_or_pay", t.take_or_pay.is_some()),
@@ -590,7 +613,12 @@ fn validate_term(
     ];
     let takes: &[&str] = match t.kind.as_str() {
         "exclusivity" => &["holder"],
-        "first_refusal" => &["holder", "answer_window_days", "price_match"],
+        "first_refusal" => &[
+            "holder",
+            "answer_window_days",
+            "price_match",
+            "share_of_needs",
+        ],
         "commitment" => &["holder", "amount_usd", "deadline", "take_or_pay"],
         "revenue_share" => &["holder", "rate", "cap_usd"],
         "agi_clause" => &["declared_after_years", "verification_days", "ends"],
@@ -641,6 +669,12 @@ fn validate_term(
                 1e6,
             ),
             price_match: t.price_match.unwrap_or(false),
+            share_of_needs: c.number(
+                &at("share_of_needs"),
+                t.share_of_needs.unwrap_or(1.0),
+                0.0,
+                1.0,
+            ),
         },
         "commitment" => {
             required(c, "amount_usd", t.amount_usd.is_some());

@@ -41,6 +41,9 @@ pub struct RawMarket {
     pub price_usd_per_mw_month: DistSpec,
     #[serde(default = "zero")]
     pub price_trend_per_year: DistSpec,
+    #[serde(default = "zero")]
+    pub shortage_trend_per_year: DistSpec,
+    pub shortage_until: Option<Datetime>,
 }
 
 /// `[providers.ID]`.
@@ -102,6 +105,7 @@ pub struct RawClass {
     pub revenue_usd_per_mw_month: DistSpec,
     #[serde(default)]
     pub initial_mw: f64,
+    pub host: Option<String>,
 }
 
 /// `[terms.ID]`: one table for every kind; `validate` checks which fields each kind takes.
@@ -116,6 +120,7 @@ pub struct RawTerm {
     // first_refusal
     pub answer_window_days: Option<DistSpec>,
     pub price_match: Option<bool>,
+    pub share_of_needs: Option<f64>,
     // commitment
     pub amount_usd: Option<f64>,
     pub deadline: Option<Datetime>,

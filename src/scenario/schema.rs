@@ -73,6 +73,8 @@ const HEADER: &[Field] = &[
 const MARKET: &[Field] = &[
     req("price_usd_per_mw_month", Dist),
     opt("price_trend_per_year", Dist),
+    opt("shortage_trend_per_year", Dist),
+    opt("shortage_until", Date),
 ];
 const TRANCHE: &[Field] = &[
     req("online", Date),
@@ -105,6 +107,7 @@ const CLASS: &[Field] = &[
     opt("patience_days", Dist),
     opt("revenue_usd_per_mw_month", Dist),
     opt("initial_mw", Number),
+    opt("host", Text),
 ];
 const TERM: &[Field] = &[
     req("kind", Text),
@@ -114,6 +117,7 @@ const TERM: &[Field] = &[
     opt("classes", Names),
     opt("answer_window_days", Dist),
     opt("price_match", Flag),
+    opt("share_of_needs", Number),
     opt("amount_usd", Number),
     opt("deadline", Date),
     opt("take_or_pay", Flag),

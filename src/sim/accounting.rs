@@ -110,7 +110,16 @@ pub fn account(
     };
     let mut wait_days_sum = 0.0;
     let mut waits = 0u64;
+    // The providers' own work is not the lab's: only how much room it took is reported.
+    let is_lab = |need: u32| scenario.classes[world.needs[need as usize].class.0 as usize].is_lab();
+    let mut host_work_mw_months = 0.0;
     for lease in &outcome.leases {
+        if !is_lab(lease.need) {
+            host_work_mw_months += lease.size_mw
+                * overlap(lease.delivery_day, lease.end_day, 0.0, horizon)
+                / DAYS_PER_MONTH;
+            continue;
+        }
         let need = &world.needs[lease.need as usize];
         let revenue_rate = world.revenue_usd_per_mw_month[need.class.0 as usize];
         book(
@@ -138,7 +147,11 @@ pub fn account(
     }
 
     // Needs never served are unmet over their wanted term.
+    add(Metric::HostWorkMwMonths, host_work_mw_months);
     for (i, fate) in outcome.fates.iter().enumerate() {
+        if !is_lab(i as u32) {
+            continue;
+        }
         let need = &world.needs[i];
         add(Metric::Needs, 1.0);
         if matches!(fate, Fate::Served(_)) {

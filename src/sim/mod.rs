@@ -13,7 +13,7 @@ use rand::SeedableRng;
 use rand::rngs::SmallRng;
 
 use crate::engine::EventQueue;
-use crate::model::world::{DRAW_ANSWER_WINDOW, World, stream_seed};
+use crate::model::world::{DRAW_ANSWER_WINDOW, DRAW_COVERED, World, stream_seed};
 use crate::model::{DAYS_PER_MONTH, ProviderId, Regime, Scenario, TermId, TermKind};
 use crate::policy::{self, AllocationPolicy, Candidate, Reason};
 use crate::results::ReplicationResult;
@@ -194,7 +194,10 @@ struct Simulation<'a> {
     events: EventQueue<Event>,
     capacity_mw: Vec<f64>,
     down_mw: Vec<f64>,
+    /// MW the lab holds, per provider.
     used_mw: Vec<f64>,
+    /// MW the providers' own work holds (classes with a host), per provider.
+    host_used_mw: Vec<f64>,
     /// MW each outage took down, to give back when it ends.
     outage_down_mw: Vec<f64>,
     /// Waiting needs in arrival order; entries no longer waiting are dropped lazily.
@@ -231,6 +234,7 @@ impl<'a> Simulation<'a> {
             capacity_mw: vec![0.0; providers],
             down_mw: vec![0.0; providers],
             used_mw: vec![0.0; providers],
+            host_used_mw: vec![0.0; providers],
             outage_down_mw: vec![0.0; world.outages.len()],
             waiting: Vec::new(),
             smallest_waiting_mw: vec![f64::INFINITY; scenario.classes.len()],
@@ -402,7 +406,7 @@ impl<'a> Simulation<'a> {
             }
             Event::LeaseEnds(l) => {
                 let lease = self.outcome.leases[l as usize];
-                self.used_mw[lease.provider.0 as usize] -= lease.size_mw;
+                *self.holding_mw(lease.need, lease.provider) -= lease.size_mw;
                 self.log(|s| TraceRecord {
                     need: Some(lease.need),
                     ..s.provider_record(now, "lease_ends", lease.provider, lease.size_mw)
@@ -487,7 +491,11 @@ impl<'a> Simulation<'a> {
         } else {
             (1u64 << self.scenario.providers.len()) - 1
         };
-        for class in 0..self.scenario.classes.len() {
+        for (class, workload) in self.scenario.classes.iter().enumerate() {
+            if let Some(host) = workload.host {
+                self.eligible_by_class[class] = 1 << host.0;
+                continue;
+            }
             let mut mask = all;
             for &term in &self.regime.terms {
                 let t = &self.scenario.terms[term.0 as usize];
@@ -504,18 +512,34 @@ impl<'a> Simulation<'a> {
 
     /// Returns the first-refusal term in force for need `i` whose holder is eligible.
     fn first_refusal(&self, i: u32, now: f64, mask: u64) -> Option<TermId> {
-        let class = self.world.needs[i as usize].class;
+        let need = &self.world.needs[i as usize];
         self.regime.terms.iter().copied().find(|&term| {
             let t = &self.scenario.terms[term.0 as usize];
-            matches!(t.kind, TermKind::FirstRefusal { .. })
-                && t.classes.contains(class)
+            let TermKind::FirstRefusal { share_of_needs, .. } = t.kind else {
+                return false;
+            };
+            t.classes.contains(need.class)
                 && self.in_force(term, now)
                 && mask & (1 << t.holder.expect("validated: first refusal has a holder").0) != 0
+                && (share_of_needs >= 1.0 || {
+                    let seed = stream_seed(need.seed, DRAW_COVERED, term.0 as u64);
+                    rand::RngExt::random::<f64>(&mut SmallRng::seed_from_u64(seed)) < share_of_needs
+                })
         })
     }
 
+    /// The MW need `i`'s owner holds at provider `p`: the lab's, or the provider's own work's.
+    fn holding_mw(&mut self, i: u32, p: ProviderId) -> &mut f64 {
+        let class = &self.scenario.classes[self.world.needs[i as usize].class.0 as usize];
+        if class.is_lab() {
+            &mut self.used_mw[p.0 as usize]
+        } else {
+            &mut self.host_used_mw[p.0 as usize]
+        }
+    }
+
     fn free_mw(&self, p: usize) -> f64 {
-        self.capacity_mw[p] - self.down_mw[p] - self.used_mw[p]
+        self.capacity_mw[p] - self.down_mw[p] - self.used_mw[p] - self.host_used_mw[p]
     }
 
     fn has_room(&self, p: usize, size_mw: f64) -> bool {
@@ -675,6 +699,18 @@ impl<'a> Simulation<'a> {
 
     /// Places need `i` with the policy's choice among `mask`; returns the choice, if any.
     fn try_place(&mut self, now: f64, i: u32, mask: u64) -> Option<Candidate> {
+        let class = &self.scenario.classes[self.world.needs[i as usize].class.0 as usize];
+        if let Some(host) = class.host {
+            // A provider's own work runs there or waits; no policy chooses for it.
+            if mask & (1 << host.0) == 0
+                || !self.has_room(host.0 as usize, self.world.needs[i as usize].size_mw)
+            {
+                return None;
+            }
+            let chosen = self.candidate(i, host, now);
+            self.place(now, i, chosen, Reason::HostWork);
+            return Some(chosen);
+        }
         let mut candidates = std::mem::take(&mut self.candidates);
         self.candidates(i, now, mask, &mut candidates);
         let total_used_mw = self.used_mw.iter().sum();
@@ -705,9 +741,13 @@ impl<'a> Simulation<'a> {
         });
         let lease_index = self.outcome.leases.len() as u32;
         let p = chosen.provider.0 as usize;
-        self.used_mw[p] += need.size_mw;
-        self.leases_by_provider[p].push(lease_index);
-        for &term in &self.commitment_terms {
+        *self.holding_mw(i, chosen.provider) += need.size_mw;
+        let lab = self.scenario.classes[need.class.0 as usize].is_lab();
+        // Outages and commitments concern the lab's leases only.
+        if lab {
+            self.leases_by_provider[p].push(lease_index);
+        }
+        for &term in self.commitment_terms.iter().filter(|_| lab) {
             let t = &self.scenario.terms[term.0 as usize];
             if let TermKind::Commitment { deadline_day, .. } = t.kind
                 && t.holder == Some(chosen.provider)

@@ -67,7 +67,8 @@ fn world(scenario: &Scenario, azure_mw: f64, rival_mw: f64, patience: f64) -> Wo
         ],
         outages: vec![],
         price0_usd_per_mw_month: vec![1.2e6, 1.0e6],
-        price_log_growth_per_day: vec![0.0, 0.0],
+        price_log_growth_per_day: vec![[0.0, 0.0]; 2],
+        shortage_until_day: 0.0,
         lead_time_days: vec![0.0, 0.0],
         revenue_usd_per_mw_month: vec![2.0e6],
         agi_effective_day: vec![f64::INFINITY; scenario.terms.len()],
@@ -302,4 +303,87 @@ fn monthly_series_add_up_to_the_totals() {
         .map(|m| result.monthly.cost_usd[0][m] + result.monthly.cost_usd[1][m])
         .sum();
     assert!(close(cost, result.total(Metric::TotalCostUsd)));
+}
+
+/// A class of Azure's own work (Microsoft's), for the host tests.
+const AZURE_OWN_WORK: &str = r#"
+[demand.own]
+host = "azure"
+arrivals_per_year = 0
+size_mw = 1
+term_days = 1
+"#;
+
+#[test]
+fn the_hosts_own_work_takes_room_so_the_holder_declines_and_is_not_the_labs() {
+    // Azure's own 8 MW block arrives on day 0 for 200 days, leaving 2 of Azure's 10 MW. The
+    // lab's 5 MW need is offered on day 10; at the answer (day 40) Azure has no room, so the
+    // lab goes to the rival, 30 days late. The own work is reported apart, not as the lab's.
+    let s = scenario(&format!("{ROFR}{AZURE_OWN_WORK}"), r#""rofr""#, "cheapest");
+    let mut w = world(&s, 10.0, 10.0, f64::INFINITY);
+    w.needs.insert(
+        0,
+        Need {
+            class: ClassId(1),
+            arrival_day: 0.0,
+            wanted_start_day: 0.0,
+            size_mw: 8.0,
+            term_days: 200.0,
+            patience_days: f64::INFINITY,
+            existing: false,
+            seed: 12,
+        },
+    );
+    w.lead_time_days = vec![0.0; 4];
+    let (outcome, result) = run(&s, &w);
+    assert_eq!(outcome.leases[0].provider, ProviderId(0));
+    assert_eq!(outcome.leases[0].reason, Reason::HostWork);
+    assert_eq!(
+        (outcome.leases[1].provider, outcome.leases[1].delivery_day),
+        (ProviderId(1), 40.0)
+    );
+    assert_eq!(result.total(Metric::RofrDeclines), 1.0);
+    assert_eq!(result.total(Metric::Needs), 1.0);
+    assert!(close(
+        result.total(Metric::HostWorkMwMonths),
+        8.0 * 200.0 / DAYS_PER_MONTH
+    ));
+    assert!(close(
+        result.total(Metric::ServedMwMonths),
+        SERVED_MW_MONTHS
+    ));
+    assert!(close(
+        result.total(Metric::TotalCostUsd),
+        1.0e6 * SERVED_MW_MONTHS
+    ));
+    assert_eq!(result.total(Metric::AzureShare), 0.0);
+}
+
+#[test]
+fn a_term_naming_a_hosts_own_work_is_refused() {
+    let text = format!("{ROFR}{AZURE_OWN_WORK}").replace(
+        "answer_window_days = 30",
+        "answer_window_days = 30\nclasses = [\"own\"]",
+    );
+    let error = std::panic::catch_unwind(|| scenario(&text, r#""rofr""#, "cheapest"))
+        .expect_err("a term may not cover a provider's own work");
+    let message = error.downcast_ref::<String>().cloned().unwrap_or_default();
+    assert!(message.contains("terms.rofr.classes"), "{message}");
+}
+
+#[test]
+fn a_first_refusal_covering_no_share_of_needs_makes_no_offer() {
+    // With share_of_needs = 0 the term covers no need: the lab places at once, at the rival's
+    // lower price, as if there were no first refusal.
+    let terms = ROFR.replace(
+        "answer_window_days = 30",
+        "answer_window_days = 30\nshare_of_needs = 0.0",
+    );
+    let s = scenario(&terms, r#""rofr""#, "cheapest");
+    let (outcome, result) = run(&s, &world(&s, 10.0, 10.0, f64::INFINITY));
+    assert_eq!(result.total(Metric::RofrOffers), 0.0);
+    assert_eq!(
+        (outcome.leases[0].provider, outcome.leases[0].delivery_day),
+        (ProviderId(1), 10.0)
+    );
 }
