@@ -1,8 +1,8 @@
 //! Shards: deterministic slices of a study's replications run on separate machines, and the
 //! check-and-combine step that turns shard folders back into one study.
 //!
-//! Shard `K/N` (0-based, `K` in `0..N`) runs replications `[K·R/N, (K+1)·R/N)` of a study of
-//! `R` replications. A replication's seed depends only on the master seed and its index, so a
+//! Shard `K/N` (`K` in `1..=N`, as people count and as Slurm arrays number their tasks) runs
+//! replications `[(K−1)·R/N, K·R/N)` of a study of `R` replications. A replication's seed depends only on the master seed and its index, so a
 //! shard's rows are the same rows the whole run makes. A shard folder holds `shard.json` (what
 //! was run: the scenario text, overrides, seed, replications, shard) and `aggregate.json` (its
 //! exact, mergeable statistics), plus its slice of replications.csv and providers.csv unless
@@ -32,7 +32,7 @@ pub const ROW_FILES: [&str; 2] = ["replications.csv", "providers.csv"];
 /// Version of the shard folder format; merge refuses others.
 const FORMAT: u32 = 1;
 
-/// One of `count` equal slices of a study's replications, `index` in `0..count`.
+/// One of `count` equal slices of a study's replications; written `K/N` with `K = index + 1`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Shard {
     /// Which slice, from 0.
@@ -52,21 +52,21 @@ impl Shard {
 
 impl fmt::Display for Shard {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}/{}", self.index, self.count)
+        write!(f, "{}/{}", self.index + 1, self.count)
     }
 }
 
 impl FromStr for Shard {
     type Err = String;
 
-    /// Parses `K/N` with `N ≥ 1` and `K` in `0..N`.
+    /// Parses `K/N` with `N ≥ 1` and `K` in `1..=N`.
     fn from_str(text: &str) -> Result<Self, String> {
-        let expected = "expected K/N with K in 0..N (0-based: the shards of 3 are 0/3, 1/3, 2/3)";
+        let expected = "expected K/N with K in 1..=N (the shards of 3 are 1/3, 2/3, 3/3)";
         let (k, n) = text
             .split_once('/')
             .ok_or_else(|| format!("'{text}': {expected}"))?;
         let number = |s: &str| s.trim().parse::<u64>().ok();
-        let (Some(index), Some(count)) = (number(k), number(n)) else {
+        let (Some(k), Some(count)) = (number(k), number(n)) else {
             return Err(format!("'{text}': {expected}"));
         };
         if count == 0 {
@@ -74,12 +74,13 @@ impl FromStr for Shard {
                 "'{text}': the number of shards N must be at least 1"
             ));
         }
-        if index >= count {
-            return Err(format!(
-                "'{text}': shard {index} does not exist; {expected}"
-            ));
+        if k == 0 || k > count {
+            return Err(format!("'{text}': shard {k} does not exist; {expected}"));
         }
-        Ok(Shard { index, count })
+        Ok(Shard {
+            index: k - 1,
+            count,
+        })
     }
 }
 
@@ -109,7 +110,7 @@ pub struct Manifest {
     pub seed: u64,
     /// Replications per regime of the whole study.
     pub replications: u64,
-    /// This shard's index, from 0.
+    /// This shard's index, from 0 (the `K` of `--shard K/N` less one).
     pub shard_index: u64,
     /// Number of shards.
     pub shard_count: u64,
@@ -255,11 +256,13 @@ impl ShardSet {
             }
             if let Some((other, _)) = by_index.get(&manifest.shard_index) {
                 return Err(ShardError(format!(
-                    "{} and {} are both shard {}/{}: each shard must be given once",
+                    "{} and {} are both shard {}: each shard must be given once",
                     other.display(),
                     dir.display(),
-                    manifest.shard_index,
-                    manifest.shard_count
+                    Shard {
+                        index: manifest.shard_index,
+                        count: manifest.shard_count
+                    }
                 ))
                 .into());
             }
@@ -271,7 +274,13 @@ impl ShardSet {
         };
         let missing: Vec<String> = (0..first.shard_count)
             .filter(|k| !by_index.contains_key(k))
-            .map(|k| format!("{k}/{}", first.shard_count))
+            .map(|index| {
+                Shard {
+                    index,
+                    count: first.shard_count,
+                }
+                .to_string()
+            })
             .collect();
         if !missing.is_empty() {
             return Err(ShardError(format!(
@@ -412,7 +421,7 @@ fn read_manifest(dir: &Path) -> anyhow::Result<Manifest> {
         return Err(ShardError(format!(
             "{}: shard {}/{} does not exist",
             path.display(),
-            manifest.shard_index,
+            manifest.shard_index + 1,
             manifest.shard_count
         ))
         .into());
@@ -546,10 +555,11 @@ mod tests {
     }
 
     #[test]
-    fn shard_specs_are_zero_based() {
-        assert_eq!("0/3".parse(), Ok(Shard { index: 0, count: 3 }));
-        assert_eq!("2/3".parse(), Ok(Shard { index: 2, count: 3 }));
-        for bad in ["3/3", "4/3", "0/0", "1", "a/3", "-1/3", "1/3/4", ""] {
+    fn shard_specs_count_from_one() {
+        assert_eq!("1/3".parse(), Ok(Shard { index: 0, count: 3 }));
+        assert_eq!("3/3".parse(), Ok(Shard { index: 2, count: 3 }));
+        assert_eq!(Shard { index: 2, count: 3 }.to_string(), "3/3");
+        for bad in ["0/3", "4/3", "0/0", "1", "a/3", "-1/3", "1/3/4", ""] {
             assert!(bad.parse::<Shard>().is_err(), "{bad} accepted");
         }
     }

@@ -97,7 +97,7 @@ fn three_shards_merge_into_the_bytes_of_one_run() {
         .map(|k| dir.path().join(format!("shard{k}")))
         .collect();
     for (k, shard) in shards.iter().enumerate() {
-        let spec = format!("{k}/3");
+        let spec = format!("{}/3", k + 1);
         let args = [
             "run",
             "--replications",
@@ -165,9 +165,9 @@ fn merge_refuses_shards_that_do_not_make_one_study() {
         );
         out.display().to_string()
     };
-    let (a0, a1, a2) = (shard(0, 3, "1"), shard(1, 3, "1"), shard(2, 3, "1"));
-    let other_seed = shard(1, 3, "2");
-    let other_count = shard(1, 2, "1");
+    let (a0, a1, a2) = (shard(1, 3, "1"), shard(2, 3, "1"), shard(3, 3, "1"));
+    let other_seed = shard(2, 3, "2");
+    let other_count = shard(2, 2, "1");
     let out = dir.path().join("merged");
     let out_arg = out.display().to_string();
     let merge = |dirs: &[&str]| {
@@ -177,7 +177,7 @@ fn merge_refuses_shards_that_do_not_make_one_study() {
         args.into_iter().map(String::from).collect::<Vec<_>>()
     };
     let cases: [(Vec<String>, &str); 6] = [
-        (merge(&[&a0, &a1]), "missing shard(s) 2/3"),
+        (merge(&[&a0, &a1]), "missing shard(s) 3/3"),
         (
             merge(&[&a0, &a1, &a1, &a2]),
             "each shard must be given once",
@@ -225,7 +225,7 @@ fn bad_shard_specs_exit_2_and_write_nothing() {
     let out = dir.path().join("out");
     let out_arg = out.display().to_string();
     for (spec, expected) in [
-        ("3/3", "shard 3 does not exist"),
+        ("0/3", "shard 0 does not exist"),
         ("4/3", "shard 4 does not exist"),
         ("0/0", "at least 1"),
         ("one/3", "expected K/N"),

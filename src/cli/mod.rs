@@ -73,8 +73,8 @@ pub struct RunArgs {
     /// Write into the output folder even if it holds files capsim did not write (they are kept).
     #[arg(long)]
     pub force: bool,
-    /// Run only shard K of N (0-based, K in 0..N): replications [K·R/N, (K+1)·R/N), into a
-    /// shard folder for `capsim merge`.
+    /// Run only shard K of N (K in 1..=N): replications [(K−1)·R/N, K·R/N), into a shard
+    /// folder for `capsim merge`.
     #[arg(long, value_name = "K/N")]
     pub shard: Option<crate::shard::Shard>,
     /// Skip replications.csv and providers.csv (for huge runs).
