@@ -488,3 +488,19 @@ fn plot_on_a_folder_without_csvs_is_an_input_error() {
     );
     assert!(!dir.path().join("charts").exists());
 }
+
+#[cfg(unix)]
+#[test]
+fn printing_into_a_closed_pipe_ends_quietly() {
+    // `capsim validate | head -0`: the reader is gone before capsim prints its line.
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_capsim"))
+        .args(["validate", "data/scenarios/mmc.toml"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
