@@ -5,11 +5,10 @@ use std::path::PathBuf;
 use clap::Args;
 
 use super::UsageError;
-use super::source::ScenarioSource;
+use super::source::{ScenarioSource, regime_named};
 use crate::experiment::{Plan, run_study};
 use crate::report::{Staging, calibrate, write_calibration};
 use crate::scenario::calibration::{DEFAULT_TARGETS, load_targets};
-use crate::scenario::suggestion;
 
 /// Arguments of `capsim calibrate`.
 #[derive(Debug, Args)]
@@ -38,17 +37,7 @@ pub struct CalibrateArgs {
 pub fn run(args: CalibrateArgs) -> anyhow::Result<()> {
     let scenario =
         ScenarioSource::read(args.input.scenario.as_deref())?.load(&args.input.overrides)?;
-    let names: Vec<&str> = scenario.regimes.iter().map(|r| r.name.as_str()).collect();
-    let regime = names
-        .iter()
-        .position(|n| *n == args.regime)
-        .ok_or_else(|| {
-            UsageError(format!(
-                "--regime: no regime named '{}'{}",
-                args.regime,
-                suggestion(&args.regime, &names)
-            ))
-        })?;
+    let regime = regime_named(&scenario, &args.regime)?;
     let (text, file) = match &args.targets {
         Some(path) => (
             std::fs::read_to_string(path)

@@ -5,9 +5,11 @@ use std::path::{Path, PathBuf};
 
 use clap::Args;
 
+use super::UsageError;
 use crate::model::Scenario;
 use crate::scenario::{
     self, DEFAULT_SCENARIO, DEFAULT_SCENARIO_NAME, Override, ScenarioError, parse_override,
+    suggestion,
 };
 
 /// What every study command takes to name its scenario: a file (or the embedded default) and
@@ -52,4 +54,15 @@ impl ScenarioSource {
     pub fn load(&self, overrides: &[Override]) -> Result<Scenario, ScenarioError> {
         scenario::load_str(&self.text, &self.name, overrides)
     }
+}
+
+/// Returns the index of the regime `--regime NAME` names, or a usage error with a suggestion.
+pub fn regime_named(scenario: &Scenario, name: &str) -> Result<usize, UsageError> {
+    let names: Vec<&str> = scenario.regimes.iter().map(|r| r.name.as_str()).collect();
+    names.iter().position(|n| *n == name).ok_or_else(|| {
+        UsageError(format!(
+            "--regime: no regime named '{name}'{}",
+            suggestion(name, &names)
+        ))
+    })
 }

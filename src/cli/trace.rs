@@ -5,12 +5,10 @@ use std::path::PathBuf;
 use anyhow::Context;
 use clap::Args;
 
-use super::UsageError;
-use super::source::ScenarioSource;
+use super::source::{ScenarioSource, regime_named};
 use crate::model::world::{World, replication_seed};
 use crate::report::write_trace;
 use crate::results::Metric;
-use crate::scenario::suggestion;
 use crate::sim::{account, simulate_traced};
 
 /// Arguments of `capsim trace`.
@@ -37,17 +35,7 @@ pub struct TraceArgs {
 pub fn run(args: TraceArgs) -> anyhow::Result<()> {
     let scenario =
         ScenarioSource::read(args.input.scenario.as_deref())?.load(&args.input.overrides)?;
-    let names: Vec<&str> = scenario.regimes.iter().map(|r| r.name.as_str()).collect();
-    let r = names
-        .iter()
-        .position(|n| *n == args.regime)
-        .ok_or_else(|| {
-            UsageError(format!(
-                "--regime: no regime named '{}'{}",
-                args.regime,
-                suggestion(&args.regime, &names)
-            ))
-        })?;
+    let r = regime_named(&scenario, &args.regime)?;
     let (variant, regime) = (scenario.for_regime(r), &scenario.regimes[r]);
     let seed = replication_seed(args.seed, args.replication);
     let world = World::sample(variant, seed);
