@@ -107,8 +107,11 @@ impl Summary {
         let q = fixed_point(value);
         self.count += 1;
         self.sum += q;
-        let q = I256::from(q);
-        self.sum_of_squares += q * q;
+        // Most values are small enough that their square fits in 128 bits: one multiply.
+        self.sum_of_squares += match i64::try_from(q) {
+            Ok(small) => I256::from(i128::from(small) * i128::from(small)),
+            Err(_) => I256::from(q) * I256::from(q),
+        };
         self.sketch.add(value);
     }
 

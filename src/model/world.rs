@@ -32,7 +32,7 @@ const PURPOSE_AGI: u64 = 6;
 /// Per-need draws (lead times, answer windows).
 pub const PURPOSE_NEED: u64 = 7;
 /// Tags of a need's own streams: a lead time per provider, an answer window per term.
-const DRAW_LEAD_TIME: u64 = 1;
+pub const DRAW_LEAD_TIME: u64 = 1;
 pub const DRAW_ANSWER_WINDOW: u64 = 2;
 /// Tag of the draw that decides whether a first-refusal term with a share covers a need.
 pub const DRAW_COVERED: u64 = 3;
@@ -100,9 +100,6 @@ pub struct World {
     pub price_log_growth_per_day: Vec<[f64; 2]>,
     /// Day the shortage ends (the market's `shortage_until`).
     pub shortage_until_day: f64,
-    /// Lead time of each need at each provider (need-major): 0 for needs already running.
-    /// Drawn from the need's own stream, so a need waits as long in every regime.
-    pub lead_time_days: Vec<f64>,
     /// Each class's revenue per MW-month served.
     pub revenue_usd_per_mw_month: Vec<f64>,
     /// For each term: the day an AGI clause takes effect (declaration plus verification);
@@ -291,21 +288,6 @@ impl World {
                 .then(a.class.0.cmp(&b.class.0))
         });
 
-        let lead_time_days = needs
-            .iter()
-            .flat_map(|need| {
-                scenario.providers.iter().enumerate().map(|(p, provider)| {
-                    if need.existing {
-                        return 0.0;
-                    }
-                    let seed = stream_seed(need.seed, DRAW_LEAD_TIME, p as u64);
-                    provider
-                        .lead_time_days
-                        .sample_non_negative(&mut SmallRng::seed_from_u64(seed))
-                })
-            })
-            .collect();
-
         let mut agi_rng = SmallRng::seed_from_u64(stream_seed(seed, PURPOSE_AGI, 0));
         let agi_effective_day = scenario
             .terms
@@ -331,7 +313,6 @@ impl World {
             price0_usd_per_mw_month,
             price_log_growth_per_day,
             shortage_until_day: scenario.market.shortage_until_day,
-            lead_time_days,
             revenue_usd_per_mw_month,
             agi_effective_day,
         }
@@ -345,13 +326,6 @@ impl World {
         let shortage_days = day.min(self.shortage_until_day);
         self.price0_usd_per_mw_month[p]
             * (during * shortage_days + after * (day - shortage_days)).exp()
-    }
-
-    /// Returns need `need`'s lead time at provider `provider`, days.
-    #[inline]
-    pub fn lead_time_days(&self, need: u32, provider: ProviderId) -> f64 {
-        let providers = self.price0_usd_per_mw_month.len();
-        self.lead_time_days[need as usize * providers + provider.0 as usize]
     }
 }
 

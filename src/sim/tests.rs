@@ -69,7 +69,6 @@ fn world(scenario: &Scenario, azure_mw: f64, rival_mw: f64, patience: f64) -> Wo
         price0_usd_per_mw_month: vec![1.2e6, 1.0e6],
         price_log_growth_per_day: vec![[0.0, 0.0]; 2],
         shortage_until_day: 0.0,
-        lead_time_days: vec![0.0, 0.0],
         revenue_usd_per_mw_month: vec![2.0e6],
         agi_effective_day: vec![f64::INFINITY; scenario.terms.len()],
     }
@@ -334,7 +333,6 @@ fn the_hosts_own_work_takes_room_so_the_holder_declines_and_is_not_the_labs() {
             seed: 12,
         },
     );
-    w.lead_time_days = vec![0.0; 4];
     let (outcome, result) = run(&s, &w);
     assert_eq!(outcome.leases[0].provider, ProviderId(0));
     assert_eq!(outcome.leases[0].reason, Reason::HostWork);
