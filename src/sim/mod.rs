@@ -772,16 +772,16 @@ impl<'a> Simulation<'a> {
         // Outages and commitments concern the lab's leases only.
         if lab {
             self.leases_by_provider[p].push(lease_index);
-        }
-        for &term in self.commitment_terms.iter().filter(|_| lab) {
-            let t = &self.scenario.terms[term.0 as usize];
-            if let TermKind::Commitment { deadline_day, .. } = t.kind
-                && t.holder == Some(chosen.provider)
-            {
-                let overlap = end_day.min(deadline_day) - delivery_day.max(t.start_day);
-                if overlap > 0.0 {
-                    self.contracted_usd[term.0 as usize] +=
-                        chosen.price_usd_per_mw_month * need.size_mw * overlap / DAYS_PER_MONTH;
+            for &term in &self.commitment_terms {
+                let t = &self.scenario.terms[term.0 as usize];
+                if let TermKind::Commitment { deadline_day, .. } = t.kind
+                    && t.holder == Some(chosen.provider)
+                {
+                    let overlap = end_day.min(deadline_day) - delivery_day.max(t.start_day);
+                    if overlap > 0.0 {
+                        self.contracted_usd[term.0 as usize] +=
+                            chosen.price_usd_per_mw_month * need.size_mw * overlap / DAYS_PER_MONTH;
+                    }
                 }
             }
         }
