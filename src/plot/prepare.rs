@@ -183,6 +183,9 @@ pub struct FanPanel {
     pub p95: Vec<f64>,
     /// Whether no replication had any unmet demand in any month.
     pub all_zero: bool,
+    /// The panel's highest value when it runs off the shared scale (its series are cut at the
+    /// top of the scale; see `unmet`).
+    pub peak: Option<f64>,
 }
 
 /// Chart 4: regimes compared on summary metrics, one panel per metric.
@@ -536,17 +539,36 @@ fn unmet(inputs: &Inputs) -> FanChart {
     let stats: Vec<Vec<Stat>> = (0..ts.regimes.len())
         .map(|r| ts.series(r, ProviderKey::All, Metric::UnmetMw))
         .collect();
-    let max_mw = stats
+    // One runaway regime (the high-demand counterfactual) would flatten every other panel, so
+    // the shared scale reaches at most twice the second-highest panel; a panel above it is cut
+    // at the top, with its peak noted.
+    let panel_max_mw: Vec<f64> = stats
         .iter()
-        .flatten()
-        .map(|s| s.p95.max(s.mean).max(s.p50))
-        .fold(0.0, f64::max);
+        .map(|s| {
+            s.iter()
+                .map(|x| x.p95.max(x.mean).max(x.p50))
+                .fold(0.0, f64::max)
+        })
+        .collect();
+    let mut sorted = panel_max_mw.clone();
+    sorted.sort_by(|a, b| b.total_cmp(a));
+    let max_mw = match sorted.as_slice() {
+        [highest, second, ..] if *second > 0.0 => highest.min(2.0 * second),
+        [highest, ..] => *highest,
+        [] => 0.0,
+    };
     let unit = Unit::power(max_mw);
+    let y_max = nice_ceiling(unit.apply(max_mw) * 1.05);
     let panels = stats
         .iter()
         .enumerate()
         .map(|(r, s)| {
-            let col = |f: fn(&Stat) -> f64| s.iter().map(|x| unit.apply(f(x))).collect::<Vec<_>>();
+            let col = |f: fn(&Stat) -> f64| {
+                s.iter()
+                    .map(|x| unit.apply(f(x)).min(y_max))
+                    .collect::<Vec<_>>()
+            };
+            let peak = unit.apply(panel_max_mw[r]);
             FanPanel {
                 regime: regimes[r].clone(),
                 mean: col(|x| x.mean),
@@ -556,6 +578,7 @@ fn unmet(inputs: &Inputs) -> FanChart {
                 all_zero: s
                     .iter()
                     .all(|x| x.mean <= 0.0 && x.p95 <= 0.0 && x.p50 <= 0.0),
+                peak: (peak > y_max).then_some(peak),
             }
         })
         .collect();
@@ -573,7 +596,7 @@ fn unmet(inputs: &Inputs) -> FanChart {
         axis: TimeAxis::new(ts),
         unit,
         panels,
-        y_max: nice_ceiling(unit.apply(max_mw) * 1.05),
+        y_max,
     }
 }
 
@@ -845,6 +868,29 @@ x,{m},all,unmet_mw,0,0,0,0
         let unmet = unmet(&inputs);
         assert!(unmet.panels[0].all_zero);
         assert_eq!(unmet.y_max, 1.0);
+    }
+
+    #[test]
+    fn a_runaway_unmet_panel_is_cut_at_twice_the_next_and_its_peak_noted() {
+        // Unmet p95 peaks at 1, 2 and 50 GW: the scale stops at 2 × 2 GW (4.2, rounded up to
+        // a nice 5), so the 50 GW panel is cut there and notes its peak.
+        let mut text = String::from("regime,month,provider,metric,mean,p05,p50,p95\n");
+        for (regime, gw) in [("x", 1.0), ("y", 2.0), ("z", 50.0)] {
+            let mw = gw * 1000.0;
+            for m in ["2030-01", "2030-02"] {
+                for metric in ["served_mw", "cost_usd", "cumulative_cost_usd"] {
+                    text.push_str(&format!("{regime},{m},all,{metric},0,0,0,0\n"));
+                }
+                text.push_str(&format!("{regime},{m},all,unmet_mw,{mw},0,{mw},{mw}\n"));
+            }
+        }
+        let chart = unmet(&inputs_with_timeseries(&text));
+        assert_eq!(chart.unit, Unit::Gw);
+        assert_eq!(chart.y_max, 5.0);
+        let peaks: Vec<_> = chart.panels.iter().map(|p| p.peak).collect();
+        assert_eq!(peaks, [None, None, Some(50.0)]);
+        assert_eq!(chart.panels[2].p95, [5.0, 5.0]);
+        assert_eq!(chart.panels[1].p95, [2.0, 2.0]);
     }
 
     #[test]

@@ -48,6 +48,10 @@ where
             4,
             colour.stroke_width(2),
         ))?;
+        if let Some(peak) = panel.peak {
+            let text = format!("runs off the scale: up to {peak:.0} {}", chart.unit.label());
+            common::note(&mut ctx, &text, 0.93)?;
+        }
         if panel.all_zero {
             common::note(&mut ctx, "no unmet demand in any replication", 0.5)?;
         }
