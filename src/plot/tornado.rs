@@ -68,29 +68,6 @@ struct Row {
 
 fn read(path: &Path) -> Result<Vec<Row>, PlotError> {
     let table = Table::read(path)?;
-    let cols = [
-        "regime",
-        "input",
-        "metric",
-        "low_value",
-        "high_value",
-        "metric_at_low",
-        "metric_at_high",
-        "base",
-        "swing",
-    ]
-    .map(|c| table.col(c));
-    let [
-        regime,
-        input,
-        metric,
-        low,
-        high,
-        at_low,
-        at_high,
-        base,
-        swing,
-    ] = cols;
     let [
         regime,
         input,
@@ -102,7 +79,15 @@ fn read(path: &Path) -> Result<Vec<Row>, PlotError> {
         base,
         swing,
     ] = [
-        regime?, input?, metric?, low?, high?, at_low?, at_high?, base?, swing?,
+        table.col("regime")?,
+        table.col("input")?,
+        table.col("metric")?,
+        table.col("low_value")?,
+        table.col("high_value")?,
+        table.col("metric_at_low")?,
+        table.col("metric_at_high")?,
+        table.col("base")?,
+        table.col("swing")?,
     ];
     let mut rows = Vec::with_capacity(table.rows.len());
     for raw in &table.rows {

@@ -242,6 +242,17 @@ where
     Ok(())
 }
 
+/// Returns the label of the bar row at `y` on a chart whose rows run top to bottom: row 0
+/// (the first label) sits highest, at `y = labels.len() − 1`.
+pub fn row_label(labels: &[String], y: f64) -> String {
+    let i = labels.len() as i64 - 1 - y.round() as i64;
+    usize::try_from(i)
+        .ok()
+        .and_then(|i| labels.get(i))
+        .cloned()
+        .unwrap_or_default()
+}
+
 /// Returns the fill style of a percentile band in colour `c`.
 pub fn band(c: RGBColor) -> ShapeStyle {
     c.mix(0.22).filled()

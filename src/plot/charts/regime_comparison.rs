@@ -89,14 +89,7 @@ where
             TickedAxis::new(-0.6..n as f64 - 0.4, rows),
         )?;
     let span = panel.x_max - panel.x_min;
-    let label_of = |y: &f64| {
-        let i = n as i64 - 1 - y.round() as i64;
-        usize::try_from(i)
-            .ok()
-            .and_then(|i| labels.get(i))
-            .cloned()
-            .unwrap_or_default()
-    };
+    let label_of = |y: &f64| common::row_label(labels, *y);
     ctx.configure_mesh()
         .x_label_formatter(&|x| x_ticks.label(*x))
         .y_label_formatter(&label_of)

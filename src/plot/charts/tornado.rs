@@ -143,14 +143,7 @@ where
             TickedAxis::new(x_min..x_max, ticks.values.clone()),
             TickedAxis::new(-0.6..n as f64 - 0.4, (0..n).map(row_y).collect()),
         )?;
-    let label_of = |y: &f64| {
-        let i = n as i64 - 1 - y.round() as i64;
-        usize::try_from(i)
-            .ok()
-            .and_then(|i| labels.get(i))
-            .cloned()
-            .unwrap_or_default()
-    };
+    let label_of = |y: &f64| common::row_label(&labels, *y);
     ctx.configure_mesh()
         .x_label_formatter(&|x| ticks.label(*x))
         .y_label_formatter(&label_of)
