@@ -207,8 +207,11 @@ struct Simulation<'a> {
     /// Per class, no waiting need is smaller than this (a lower bound: needs leaving only
     /// raise the true minimum), so a scan is skipped while no class has room for it.
     smallest_waiting_mw: Vec<f64>,
-    /// Per class, the most room (plus tolerance) among the providers it may use now.
+    /// Per class, the most room (plus tolerance) among the providers it may use that have
+    /// just gained room (kept by `measure_room` during `serve_waiting`).
     room_by_class_mw: Vec<f64>,
+    /// Scratch for `serve_waiting`: the smallest waiting need per class seen in a scan.
+    smallest_seen_mw: Vec<f64>,
     /// The regime's commitment terms, which every quote and placement consults.
     commitment_terms: Vec<TermId>,
     /// Reused for each placement's candidates.
@@ -244,6 +247,7 @@ impl<'a> Simulation<'a> {
             waiting: Vec::new(),
             smallest_waiting_mw: vec![f64::INFINITY; scenario.classes.len()],
             room_by_class_mw: vec![0.0; scenario.classes.len()],
+            smallest_seen_mw: vec![f64::INFINITY; scenario.classes.len()],
             commitment_terms: regime
                 .terms
                 .iter()
@@ -408,7 +412,7 @@ impl<'a> Simulation<'a> {
                 self.log(|s| {
                     s.provider_record(now, "capacity_online", arrival.provider, arrival.mw)
                 });
-                self.serve_waiting(now);
+                self.serve_waiting(now, 1 << arrival.provider.0);
             }
             Event::LeaseEnds(l) => {
                 let lease = self.outcome.leases[l as usize];
@@ -417,7 +421,7 @@ impl<'a> Simulation<'a> {
                     need: Some(lease.need),
                     ..s.provider_record(now, "lease_ends", lease.provider, lease.size_mw)
                 });
-                self.serve_waiting(now);
+                self.serve_waiting(now, 1 << lease.provider.0);
             }
             Event::OutageStarts(o) => self.on_outage(now, o),
             Event::OutageEnds(o) => {
@@ -426,7 +430,7 @@ impl<'a> Simulation<'a> {
                 self.log(|s| {
                     s.provider_record(now, "outage_ends", p, s.outage_down_mw[o as usize])
                 });
-                self.serve_waiting(now);
+                self.serve_waiting(now, 1 << p.0);
             }
             Event::PatienceRunsOut(i) => {
                 if self.outcome.fates[i as usize] == Fate::Waiting {
@@ -440,7 +444,7 @@ impl<'a> Simulation<'a> {
                     detail: s.terms_changing(now),
                     ..TraceRecord::new(now, "term_boundary")
                 });
-                self.serve_waiting(now);
+                self.serve_waiting(now, u64::MAX);
             }
             Event::AgiDeclared(term) => {
                 self.log(|s| {
@@ -458,7 +462,7 @@ impl<'a> Simulation<'a> {
                     }
                 }
                 self.refresh_eligibility(now);
-                self.serve_waiting(now);
+                self.serve_waiting(now, u64::MAX);
             }
         }
     }
@@ -828,21 +832,13 @@ impl<'a> Simulation<'a> {
         }
     }
 
-    /// Places waiting needs, first come first served: each in arrival order takes room if
-    /// a provider it may use has it (a large need does not block smaller ones behind it).
-    fn serve_waiting(&mut self, now: f64) {
-        // Cheapest test first: no provider has room for the smallest waiting need.
-        let smallest_mw = self
-            .smallest_waiting_mw
-            .iter()
-            .fold(f64::INFINITY, |a, &b| a.min(b));
-        let most_free_mw = (0..self.capacity_mw.len())
-            .map(|p| self.free_mw(p))
-            .fold(f64::NEG_INFINITY, f64::max);
-        if most_free_mw + ROOM_TOLERANCE_MW < smallest_mw {
-            return;
-        }
-        self.measure_room(u64::MAX);
+    /// Places waiting needs, first come first served, after the providers in `changed` (a bit
+    /// mask) gained room: each in order of waiting takes room if it fits (a large need does not
+    /// block smaller ones behind it). Only those providers need looking at: every waiting need
+    /// found no room elsewhere when it last tried, and room elsewhere has only shrunk since,
+    /// because every gain of room calls this.
+    fn serve_waiting(&mut self, now: f64, changed: u64) {
+        self.measure_room(u64::MAX, changed);
         let hopeless = self
             .room_by_class_mw
             .iter()
@@ -851,40 +847,59 @@ impl<'a> Simulation<'a> {
         if hopeless {
             return;
         }
-        let waiting = std::mem::take(&mut self.waiting);
-        let mut still = Vec::with_capacity(waiting.len());
-        self.smallest_waiting_mw.fill(f64::INFINITY);
-        for i in waiting {
+        let mut waiting = std::mem::take(&mut self.waiting);
+        let mut smallest_seen = std::mem::take(&mut self.smallest_seen_mw);
+        smallest_seen.fill(f64::INFINITY);
+        let mut kept = 0;
+        let mut scanned = 0;
+        while scanned < waiting.len() {
+            let i = waiting[scanned];
+            scanned += 1;
             if self.outcome.fates[i as usize] != Fate::Waiting {
                 continue;
             }
             let need = &self.world.needs[i as usize];
             let (class, size) = (need.class.0 as usize, need.size_mw);
-            // Cheap test first: most waiting needs find no allowed provider with room.
-            let placed = if size <= self.room_by_class_mw[class] {
-                self.try_place(now, i, self.eligible_by_class[class])
-            } else {
-                None
-            };
-            if let Some(chosen) = placed {
-                // Only the chosen provider has less room now.
-                self.measure_room(1 << chosen.provider.0);
-            } else {
-                still.push(i);
-                let smallest = &mut self.smallest_waiting_mw[class];
-                *smallest = smallest.min(size);
-            }
-        }
-        self.waiting = still;
-    }
-
-    /// Updates the most room of each class that may use a provider in `changed` (a bit mask).
-    fn measure_room(&mut self, changed: u64) {
-        for class in 0..self.room_by_class_mw.len() {
-            let mut mask = self.eligible_by_class[class];
-            if mask & changed == 0 {
+            // Cheap test first: most waiting needs find no room among the changed providers.
+            if size <= self.room_by_class_mw[class]
+                && let Some(chosen) = self.try_place(now, i, self.eligible_by_class[class])
+            {
+                // Only the chosen provider has less room now; stop once no class has room
+                // for its smallest waiting need (a lower bound, so nothing left would fit).
+                self.measure_room(1 << chosen.provider.0, changed);
+                let full = self
+                    .room_by_class_mw
+                    .iter()
+                    .zip(&self.smallest_waiting_mw)
+                    .all(|(room, smallest)| room < smallest);
+                if full {
+                    break;
+                }
                 continue;
             }
+            waiting[kept] = i;
+            kept += 1;
+            smallest_seen[class] = smallest_seen[class].min(size);
+        }
+        if scanned == waiting.len() {
+            // A whole scan: the smallest waiting sizes are known exactly again.
+            std::mem::swap(&mut self.smallest_waiting_mw, &mut smallest_seen);
+        }
+        waiting.copy_within(scanned.., kept);
+        waiting.truncate(kept + waiting.len() - scanned);
+        self.waiting = waiting;
+        self.smallest_seen_mw = smallest_seen;
+    }
+
+    /// Updates, for each class that may use a provider in `touched` (a bit mask), its most
+    /// room (plus tolerance) among the providers in `gained` it may use; `NEG_INFINITY` if none.
+    fn measure_room(&mut self, touched: u64, gained: u64) {
+        for class in 0..self.room_by_class_mw.len() {
+            let eligible = self.eligible_by_class[class];
+            if eligible & touched == 0 {
+                continue;
+            }
+            let mut mask = eligible & gained;
             let mut most = f64::NEG_INFINITY;
             while mask != 0 {
                 let free = self.free_mw(mask.trailing_zeros() as usize);
