@@ -2,11 +2,13 @@
 //! made once and shared by every regime so that regimes are compared on the same world
 //! (common random numbers).
 
+use std::cell::Cell;
+
 use rand::SeedableRng;
 use rand::rngs::SmallRng;
 use rand_distr::{Distribution, Exp1};
 
-use super::{ClassId, DAYS_PER_YEAR, ProviderId, Scenario, TermKind};
+use super::{ClassId, DAYS_PER_YEAR, Dist, ProviderId, Scenario, TermKind};
 
 /// Mixes a seed with a purpose tag and an index into an independent stream seed (SplitMix64).
 pub fn stream_seed(seed: u64, purpose: u64, index: u64) -> u64 {
@@ -32,7 +34,7 @@ const PURPOSE_AGI: u64 = 6;
 /// Per-need draws (lead times, answer windows).
 pub const PURPOSE_NEED: u64 = 7;
 /// Tags of a need's own streams: a lead time per provider, an answer window per term.
-pub const DRAW_LEAD_TIME: u64 = 1;
+const DRAW_LEAD_TIME: u64 = 1;
 pub const DRAW_ANSWER_WINDOW: u64 = 2;
 /// Tag of the draw that decides whether a first-refusal term with a share covers a need.
 pub const DRAW_COVERED: u64 = 3;
@@ -105,6 +107,12 @@ pub struct World {
     /// For each term: the day an AGI clause takes effect (declaration plus verification);
     /// infinite for terms that are not AGI clauses.
     pub agi_effective_day: Vec<f64>,
+    /// Each provider's lead-time distribution, for the draws below.
+    lead_time_dists: Vec<Dist>,
+    /// Each need's lead time at each provider (need-major), drawn when first asked for (NaN
+    /// until then) and kept for every regime run on this world: a need is quoted by only a
+    /// few providers, often many times.
+    lead_times_days: Vec<Cell<f64>>,
 }
 
 impl World {
@@ -288,6 +296,7 @@ impl World {
                 .then(a.class.0.cmp(&b.class.0))
         });
 
+        let needs_count = needs.len();
         let mut agi_rng = SmallRng::seed_from_u64(stream_seed(seed, PURPOSE_AGI, 0));
         let agi_effective_day = scenario
             .terms
@@ -315,7 +324,32 @@ impl World {
             shortage_until_day: scenario.market.shortage_until_day,
             revenue_usd_per_mw_month,
             agi_effective_day,
+            lead_time_dists: scenario
+                .providers
+                .iter()
+                .map(|p| p.lead_time_days)
+                .collect(),
+            lead_times_days: vec![Cell::new(f64::NAN); needs_count * scenario.providers.len()],
         }
+    }
+
+    /// Returns need `need`'s lead time at `provider`, drawn from the need's own stream: the same
+    /// in every regime.
+    pub fn lead_time_days(&self, need: u32, provider: ProviderId) -> f64 {
+        let p = provider.0 as usize;
+        let cell = &self.lead_times_days[need as usize * self.lead_time_dists.len() + p];
+        if !cell.get().is_nan() {
+            return cell.get();
+        }
+        let need = &self.needs[need as usize];
+        let days = if need.existing {
+            0.0
+        } else {
+            let seed = stream_seed(need.seed, DRAW_LEAD_TIME, p as u64);
+            self.lead_time_dists[p].sample_non_negative(&mut SmallRng::seed_from_u64(seed))
+        };
+        cell.set(days);
+        days
     }
 
     /// Returns provider `provider`'s price on day `day`, USD per MW-month.

@@ -9,13 +9,11 @@ mod accounting;
 
 pub use accounting::account;
 
-use std::cell::Cell;
-
 use rand::SeedableRng;
 use rand::rngs::SmallRng;
 
 use crate::engine::EventQueue;
-use crate::model::world::{DRAW_ANSWER_WINDOW, DRAW_COVERED, DRAW_LEAD_TIME, World, stream_seed};
+use crate::model::world::{DRAW_ANSWER_WINDOW, DRAW_COVERED, World, stream_seed};
 use crate::model::{DAYS_PER_MONTH, ProviderId, Regime, Scenario, TermId, TermKind};
 use crate::policy::{self, AllocationPolicy, Candidate, Reason};
 use crate::results::ReplicationResult;
@@ -216,9 +214,6 @@ struct Simulation<'a> {
     commitment_terms: Vec<TermId>,
     /// Reused for each placement's candidates.
     candidates: Vec<Candidate>,
-    /// Each need's lead time at each provider (need-major), drawn when first asked for (NaN
-    /// until then): a need is quoted by only a few providers, often many times.
-    lead_times_days: Vec<Cell<f64>>,
     leases_by_provider: Vec<Vec<u32>>,
     /// Spend already contracted towards each commitment term (by scenario term index).
     contracted_usd: Vec<f64>,
@@ -260,7 +255,6 @@ impl<'a> Simulation<'a> {
                 })
                 .collect(),
             candidates: Vec::with_capacity(providers),
-            lead_times_days: vec![Cell::new(f64::NAN); world.needs.len() * providers],
             leases_by_provider: vec![Vec::new(); providers],
             contracted_usd: vec![0.0; scenario.terms.len()],
             outcome: Outcome {
@@ -556,26 +550,6 @@ impl<'a> Simulation<'a> {
         self.free_mw(p) + ROOM_TOLERANCE_MW >= size_mw
     }
 
-    /// Returns need `i`'s lead time at provider `p`, drawn from the need's own stream: the same
-    /// in every regime.
-    fn lead_time_days(&self, i: u32, p: ProviderId) -> f64 {
-        let need = &self.world.needs[i as usize];
-        let cell = &self.lead_times_days[i as usize * self.capacity_mw.len() + p.0 as usize];
-        if !cell.get().is_nan() {
-            return cell.get();
-        }
-        let days = if need.existing {
-            0.0
-        } else {
-            let seed = stream_seed(need.seed, DRAW_LEAD_TIME, p.0 as u64);
-            self.scenario.providers[p.0 as usize]
-                .lead_time_days
-                .sample_non_negative(&mut SmallRng::seed_from_u64(seed))
-        };
-        cell.set(days);
-        days
-    }
-
     fn candidate(&self, i: u32, p: ProviderId, now: f64) -> Candidate {
         // The spend rate each commitment to `p` needs to be met by its deadline.
         let pace = self
@@ -599,7 +573,7 @@ impl<'a> Simulation<'a> {
         Candidate {
             provider: p,
             price_usd_per_mw_month: self.world.price_usd_per_mw_month(p, now),
-            lead_time_days: self.lead_time_days(i, p),
+            lead_time_days: self.world.lead_time_days(i, p),
             used_mw: self.used_mw[p.0 as usize],
             commitment_pace_usd_per_day: pace,
         }
