@@ -2,7 +2,7 @@
 //! made once and shared by every regime so that regimes are compared on the same world
 //! (common random numbers).
 
-use std::cell::Cell;
+use std::cell::{Cell, OnceCell};
 
 use rand::SeedableRng;
 use rand::rngs::SmallRng;
@@ -111,8 +111,8 @@ pub struct World {
     lead_time_dists: Vec<Dist>,
     /// Each need's lead time at each provider (need-major), drawn when first asked for (NaN
     /// until then) and kept for every regime run on this world: a need is quoted by only a
-    /// few providers, often many times.
-    lead_times_days: Vec<Cell<f64>>,
+    /// few providers, often many times. Made at the first quote, when the needs are final.
+    lead_times_days: OnceCell<Vec<Cell<f64>>>,
 }
 
 impl World {
@@ -296,7 +296,6 @@ impl World {
                 .then(a.class.0.cmp(&b.class.0))
         });
 
-        let needs_count = needs.len();
         let mut agi_rng = SmallRng::seed_from_u64(stream_seed(seed, PURPOSE_AGI, 0));
         let agi_effective_day = scenario
             .terms
@@ -329,7 +328,7 @@ impl World {
                 .iter()
                 .map(|p| p.lead_time_days)
                 .collect(),
-            lead_times_days: vec![Cell::new(f64::NAN); needs_count * scenario.providers.len()],
+            lead_times_days: OnceCell::new(),
         }
     }
 
@@ -337,7 +336,11 @@ impl World {
     /// in every regime.
     pub fn lead_time_days(&self, need: u32, provider: ProviderId) -> f64 {
         let p = provider.0 as usize;
-        let cell = &self.lead_times_days[need as usize * self.lead_time_dists.len() + p];
+        let providers = self.lead_time_dists.len();
+        let memo = self
+            .lead_times_days
+            .get_or_init(|| vec![Cell::new(f64::NAN); self.needs.len() * providers]);
+        let cell = &memo[need as usize * providers + p];
         if !cell.get().is_nan() {
             return cell.get();
         }

@@ -41,37 +41,36 @@ policy = "{policy}"
 /// A world with `azure_mw` and `rival_mw` online at day 0 and one 5 MW need arriving at day
 /// 10 with no notice, a 100-day term and a patience of `patience` days.
 fn world(scenario: &Scenario, azure_mw: f64, rival_mw: f64, patience: f64) -> World {
-    World {
-        seed: 7,
-        needs: vec![Need {
-            class: ClassId(0),
-            arrival_day: 10.0,
-            wanted_start_day: 10.0,
-            size_mw: 5.0,
-            term_days: 100.0,
-            patience_days: patience,
-            existing: false,
-            seed: 11,
-        }],
-        capacity: vec![
-            CapacityArrival {
-                provider: ProviderId(0),
-                day: 0.0,
-                mw: azure_mw,
-            },
-            CapacityArrival {
-                provider: ProviderId(1),
-                day: 0.0,
-                mw: rival_mw,
-            },
-        ],
-        outages: vec![],
-        price0_usd_per_mw_month: vec![1.2e6, 1.0e6],
-        price_log_growth_per_day: vec![[0.0, 0.0]; 2],
-        shortage_until_day: 0.0,
-        revenue_usd_per_mw_month: vec![2.0e6],
-        agi_effective_day: vec![f64::INFINITY; scenario.terms.len()],
-    }
+    let mut world = World::sample(scenario, 7);
+    world.needs = vec![Need {
+        class: ClassId(0),
+        arrival_day: 10.0,
+        wanted_start_day: 10.0,
+        size_mw: 5.0,
+        term_days: 100.0,
+        patience_days: patience,
+        existing: false,
+        seed: 11,
+    }];
+    world.capacity = vec![
+        CapacityArrival {
+            provider: ProviderId(0),
+            day: 0.0,
+            mw: azure_mw,
+        },
+        CapacityArrival {
+            provider: ProviderId(1),
+            day: 0.0,
+            mw: rival_mw,
+        },
+    ];
+    world.outages = vec![];
+    world.price0_usd_per_mw_month = vec![1.2e6, 1.0e6];
+    world.price_log_growth_per_day = vec![[0.0, 0.0]; 2];
+    world.shortage_until_day = 0.0;
+    world.revenue_usd_per_mw_month = vec![2.0e6];
+    world.agi_effective_day = vec![f64::INFINITY; scenario.terms.len()];
+    world
 }
 
 fn run(scenario: &Scenario, world: &World) -> (Outcome, crate::results::ReplicationResult) {
