@@ -212,6 +212,8 @@ struct Simulation<'a> {
     smallest_seen_mw: Vec<f64>,
     /// The regime's commitment terms, which every quote and placement consults.
     commitment_terms: Vec<TermId>,
+    /// The regime's first-refusal terms, which every arriving need consults.
+    first_refusal_terms: Vec<TermId>,
     /// Reused for each placement's candidates.
     candidates: Vec<Candidate>,
     leases_by_provider: Vec<Vec<u32>>,
@@ -227,6 +229,12 @@ struct Simulation<'a> {
 impl<'a> Simulation<'a> {
     fn new(scenario: &'a Scenario, regime: &'a Regime, world: &'a World, traced: bool) -> Self {
         let providers = scenario.providers.len();
+        let terms_of_kind = |wanted: fn(&TermKind) -> bool| -> Vec<TermId> {
+            let terms = regime.terms.iter().copied();
+            terms
+                .filter(|&term| wanted(&scenario.terms[term.0 as usize].kind))
+                .collect()
+        };
         Self {
             scenario,
             regime,
@@ -243,17 +251,10 @@ impl<'a> Simulation<'a> {
             smallest_waiting_mw: vec![f64::INFINITY; scenario.classes.len()],
             room_by_class_mw: vec![0.0; scenario.classes.len()],
             smallest_seen_mw: vec![f64::INFINITY; scenario.classes.len()],
-            commitment_terms: regime
-                .terms
-                .iter()
-                .copied()
-                .filter(|&term| {
-                    matches!(
-                        scenario.terms[term.0 as usize].kind,
-                        TermKind::Commitment { .. }
-                    )
-                })
-                .collect(),
+            commitment_terms: terms_of_kind(|kind| matches!(kind, TermKind::Commitment { .. })),
+            first_refusal_terms: terms_of_kind(|kind| {
+                matches!(kind, TermKind::FirstRefusal { .. })
+            }),
             candidates: Vec::with_capacity(providers),
             leases_by_provider: vec![Vec::new(); providers],
             contracted_usd: vec![0.0; scenario.terms.len()],
@@ -517,7 +518,7 @@ impl<'a> Simulation<'a> {
     /// Returns the first-refusal term in force for need `i` whose holder is eligible.
     fn first_refusal(&self, i: u32, now: f64, mask: u64) -> Option<TermId> {
         let need = &self.world.needs[i as usize];
-        self.regime.terms.iter().copied().find(|&term| {
+        self.first_refusal_terms.iter().copied().find(|&term| {
             let t = &self.scenario.terms[term.0 as usize];
             let TermKind::FirstRefusal { share_of_needs, .. } = t.kind else {
                 return false;
