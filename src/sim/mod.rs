@@ -200,8 +200,10 @@ struct Simulation<'a> {
     host_used_mw: Vec<f64>,
     /// MW each outage took down, to give back when it ends.
     outage_down_mw: Vec<f64>,
-    /// Waiting needs in arrival order; entries no longer waiting are dropped lazily.
-    waiting: Vec<u32>,
+    /// Waiting needs in two queues, each in order of waiting: the providers' own work, served
+    /// first when room frees (the lab gets what a provider's own needs leave), then the lab's.
+    /// Entries no longer waiting are dropped lazily.
+    waiting: [Vec<u32>; 2],
     /// Per class, no waiting need is smaller than this (a lower bound: needs leaving only
     /// raise the true minimum), so a scan is skipped while no class has room for it.
     smallest_waiting_mw: Vec<f64>,
@@ -247,7 +249,7 @@ impl<'a> Simulation<'a> {
             used_mw: vec![0.0; providers],
             host_used_mw: vec![0.0; providers],
             outage_down_mw: vec![0.0; world.outages.len()],
-            waiting: Vec::new(),
+            waiting: [Vec::new(), Vec::new()],
             smallest_waiting_mw: vec![f64::INFINITY; scenario.classes.len()],
             room_by_class_mw: vec![0.0; scenario.classes.len()],
             smallest_seen_mw: vec![f64::INFINITY; scenario.classes.len()],
@@ -790,7 +792,7 @@ impl<'a> Simulation<'a> {
             return;
         }
         self.outcome.fates[i as usize] = Fate::Waiting;
-        self.waiting.push(i);
+        self.waiting[self.queue_of(need.class.0 as usize)].push(i);
         let smallest = &mut self.smallest_waiting_mw[need.class.0 as usize];
         *smallest = smallest.min(need.size_mw);
         self.log(|s| {
@@ -807,22 +809,38 @@ impl<'a> Simulation<'a> {
         }
     }
 
-    /// Places waiting needs, first come first served, after the providers in `changed` (a bit
-    /// mask) gained room: each in order of waiting takes room if it fits (a large need does not
-    /// block smaller ones behind it). Only those providers need looking at: every waiting need
-    /// found no room elsewhere when it last tried, and room elsewhere has only shrunk since,
-    /// because every gain of room calls this.
+    /// Places waiting needs after the providers in `changed` (a bit mask) gained room: the
+    /// providers' own work first, then the lab's, each queue first come first served (a large
+    /// need does not block smaller ones behind it). Only those providers need looking at:
+    /// every waiting need found no room elsewhere when it last tried, and room elsewhere has
+    /// only shrunk since, because every gain of room calls this.
     fn serve_waiting(&mut self, now: f64, changed: u64) {
         self.measure_room(u64::MAX, changed);
-        let hopeless = self
-            .room_by_class_mw
+        for queue in 0..self.waiting.len() {
+            if self.no_class_has_room() {
+                return;
+            }
+            self.serve_queue(now, changed, queue);
+        }
+    }
+
+    /// Whether no class has room for its smallest waiting need (a lower bound, so then no
+    /// waiting need fits).
+    fn no_class_has_room(&self) -> bool {
+        self.room_by_class_mw
             .iter()
             .zip(&self.smallest_waiting_mw)
-            .all(|(room, smallest)| room < smallest);
-        if hopeless {
-            return;
-        }
-        let mut waiting = std::mem::take(&mut self.waiting);
+            .all(|(room, smallest)| room < smallest)
+    }
+
+    /// The waiting queue of a class: 0 for a provider's own work, 1 for the lab's.
+    fn queue_of(&self, class: usize) -> usize {
+        usize::from(self.scenario.classes[class].is_lab())
+    }
+
+    /// Places what fits from waiting queue `queue`, in order; see `serve_waiting`.
+    fn serve_queue(&mut self, now: f64, changed: u64, queue: usize) {
+        let mut waiting = std::mem::take(&mut self.waiting[queue]);
         let mut smallest_seen = std::mem::take(&mut self.smallest_seen_mw);
         smallest_seen.fill(f64::INFINITY);
         let mut kept = 0;
@@ -839,15 +857,9 @@ impl<'a> Simulation<'a> {
             if size <= self.room_by_class_mw[class]
                 && let Some(chosen) = self.try_place(now, i, self.eligible_by_class[class])
             {
-                // Only the chosen provider has less room now; stop once no class has room
-                // for its smallest waiting need (a lower bound, so nothing left would fit).
+                // Only the chosen provider has less room now.
                 self.measure_room(1 << chosen.provider.0, changed);
-                let full = self
-                    .room_by_class_mw
-                    .iter()
-                    .zip(&self.smallest_waiting_mw)
-                    .all(|(room, smallest)| room < smallest);
-                if full {
+                if self.no_class_has_room() {
                     break;
                 }
                 continue;
@@ -857,12 +869,16 @@ impl<'a> Simulation<'a> {
             smallest_seen[class] = smallest_seen[class].min(size);
         }
         if scanned == waiting.len() {
-            // A whole scan: the smallest waiting sizes are known exactly again.
-            std::mem::swap(&mut self.smallest_waiting_mw, &mut smallest_seen);
+            // A whole scan: the smallest waiting sizes of this queue's classes are known again.
+            for class in 0..smallest_seen.len() {
+                if self.queue_of(class) == queue {
+                    self.smallest_waiting_mw[class] = smallest_seen[class];
+                }
+            }
         }
         waiting.copy_within(scanned.., kept);
         waiting.truncate(kept + waiting.len() - scanned);
-        self.waiting = waiting;
+        self.waiting[queue] = waiting;
         self.smallest_seen_mw = smallest_seen;
     }
 

@@ -357,6 +357,36 @@ fn the_hosts_own_work_takes_room_so_the_holder_declines_and_is_not_the_labs() {
 }
 
 #[test]
+fn freed_room_goes_to_the_hosts_waiting_work_before_the_labs() {
+    // Azure (10 MW, the rival has none) is full of its own 10 MW block until day 100. The
+    // lab's 5 MW need waits from day 10, Azure's own 8 MW block from day 20. On day 100 the
+    // own block takes the room first, though it waited less; the 2 MW left cannot hold the
+    // lab's need, which is still waiting at the horizon (day 365): unmet over its 100 days.
+    let s = scenario(AZURE_OWN_WORK, "", "cheapest");
+    let mut w = world(&s, 10.0, 0.0, f64::INFINITY);
+    let own = |arrival_day: f64, size_mw: f64, term_days: f64| Need {
+        class: ClassId(1),
+        arrival_day,
+        wanted_start_day: arrival_day,
+        size_mw,
+        term_days,
+        patience_days: f64::INFINITY,
+        existing: false,
+        seed: 12,
+    };
+    w.needs.insert(0, own(0.0, 10.0, 100.0));
+    w.needs.push(own(20.0, 8.0, 400.0));
+    let (outcome, result) = run(&s, &w);
+    assert_eq!(outcome.leases.len(), 2);
+    assert_eq!(
+        (outcome.leases[1].need, outcome.leases[1].delivery_day),
+        (2, 100.0)
+    );
+    assert_eq!(outcome.fates[1], Fate::Waiting);
+    assert!(close(result.total(Metric::UnmetMwMonths), SERVED_MW_MONTHS));
+}
+
+#[test]
 fn a_term_naming_a_hosts_own_work_is_refused() {
     let text = format!("{ROFR}{AZURE_OWN_WORK}").replace(
         "answer_window_days = 30",
