@@ -870,9 +870,9 @@ impl<'a> Simulation<'a> {
         }
         if scanned == waiting.len() {
             // A whole scan: the smallest waiting sizes of this queue's classes are known again.
-            for class in 0..smallest_seen.len() {
+            for (class, &seen) in smallest_seen.iter().enumerate() {
                 if self.queue_of(class) == queue {
-                    self.smallest_waiting_mw[class] = smallest_seen[class];
+                    self.smallest_waiting_mw[class] = seen;
                 }
             }
         }
