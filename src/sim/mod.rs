@@ -36,8 +36,6 @@ pub enum Event {
     OutageStarts(u32),
     /// Outage `i` ends.
     OutageEnds(u32),
-    /// A waiting need's patience runs out.
-    PatienceRunsOut(u32),
     /// A term of the regime starts or ends: waiting needs may now go elsewhere.
     TermBoundary,
     /// An AGI clause takes effect and ends the terms it names.
@@ -344,23 +342,24 @@ impl<'a> Simulation<'a> {
             self.handle(now, event);
         }
         self.outcome.events = self.events.processed();
-        if self.trace.is_some() {
-            let horizon = self.horizon_days;
-            for i in 0..self.world.needs.len() as u32 {
-                if matches!(
-                    self.outcome.fates[i as usize],
-                    Fate::Waiting | Fate::Offered
-                ) {
-                    self.log(|s| {
-                        s.need_record(
-                            horizon,
-                            "unserved_at_end",
-                            i,
-                            "still waiting at the horizon".into(),
-                        )
-                    });
-                }
+        let horizon = self.horizon_days;
+        for i in 0..self.world.needs.len() as u32 {
+            match self.outcome.fates[i as usize] {
+                Fate::Waiting if self.give_up_day(i) < horizon => self.lose(i),
+                Fate::Waiting | Fate::Offered => self.log(|s| {
+                    s.need_record(
+                        horizon,
+                        "unserved_at_end",
+                        i,
+                        "still waiting at the horizon".into(),
+                    )
+                }),
+                _ => {}
             }
+        }
+        if let Some(trace) = self.trace.as_mut() {
+            // Losses are found late (see `lose`): put them in time order, ties as logged.
+            trace.sort_by(|a, b| a.day.total_cmp(&b.day));
         }
         (self.outcome, self.trace)
     }
@@ -428,12 +427,6 @@ impl<'a> Simulation<'a> {
                     s.provider_record(now, "outage_ends", p, s.outage_down_mw[o as usize])
                 });
                 self.serve_waiting(now, 1 << p.0);
-            }
-            Event::PatienceRunsOut(i) => {
-                if self.outcome.fates[i as usize] == Fate::Waiting {
-                    self.outcome.fates[i as usize] = Fate::Lost;
-                    self.log(|s| s.need_record(now, "lost", i, "patience ran out".into()));
-                }
             }
             Event::TermBoundary => {
                 self.refresh_eligibility(now);
@@ -783,10 +776,24 @@ impl<'a> Simulation<'a> {
         }
     }
 
+    /// The day waiting need `i` is given up.
+    fn give_up_day(&self, i: u32) -> f64 {
+        let need = &self.world.needs[i as usize];
+        need.wanted_start_day + need.patience_days
+    }
+
+    /// Gives up waiting need `i`, found past its patience. Found late, not at its own event:
+    /// a waiting need can only be placed when its queue is served, which looks first, and a
+    /// patience event for each waiting need would be a fifth of all events.
+    fn lose(&mut self, i: u32) {
+        self.outcome.fates[i as usize] = Fate::Lost;
+        let day = self.give_up_day(i);
+        self.log(|s| s.need_record(day, "lost", i, "patience ran out".into()));
+    }
+
     fn start_waiting(&mut self, now: f64, i: u32) {
         let need = &self.world.needs[i as usize];
-        let give_up_day = need.wanted_start_day + need.patience_days;
-        if give_up_day <= now {
+        if self.give_up_day(i) <= now {
             self.outcome.fates[i as usize] = Fate::Lost;
             self.log(|s| s.need_record(now, "lost", i, "patience ran out before an answer".into()));
             return;
@@ -803,10 +810,6 @@ impl<'a> Simulation<'a> {
                 format!("nobody allowed has room; asked: {}", s.options(i, now)),
             )
         });
-        if give_up_day < self.horizon_days {
-            self.events
-                .schedule_at(give_up_day, Event::PatienceRunsOut(i));
-        }
     }
 
     /// Places waiting needs after the providers in `changed` (a bit mask) gained room: the
@@ -849,6 +852,10 @@ impl<'a> Simulation<'a> {
             let i = waiting[scanned];
             scanned += 1;
             if self.outcome.fates[i as usize] != Fate::Waiting {
+                continue;
+            }
+            if self.give_up_day(i) <= now {
+                self.lose(i);
                 continue;
             }
             let need = &self.world.needs[i as usize];
