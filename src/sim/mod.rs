@@ -117,6 +117,16 @@ pub enum Fate {
     Lost,
 }
 
+/// A need in a waiting queue, with what a scan of the queue tests, so that the scan reads
+/// the queue alone.
+#[derive(Debug, Clone, Copy)]
+struct Waiting {
+    need: u32,
+    class: u16,
+    size_mw: f64,
+    give_up_day: f64,
+}
+
 /// The raw record of one replication of one regime, before accounting.
 #[derive(Debug, Clone)]
 pub struct Outcome {
@@ -200,8 +210,8 @@ struct Simulation<'a> {
     outage_down_mw: Vec<f64>,
     /// Waiting needs in two queues, each in order of waiting: the providers' own work, served
     /// first when room frees (the lab gets what a provider's own needs leave), then the lab's.
-    /// Entries no longer waiting are dropped lazily.
-    waiting: [Vec<u32>; 2],
+    /// A need leaves its queue only when the queue is served (placed, or found past patience).
+    waiting: [Vec<Waiting>; 2],
     /// Per class, no waiting need is smaller than this (a lower bound: needs leaving only
     /// raise the true minimum), so a scan is skipped while no class has room for it.
     smallest_waiting_mw: Vec<f64>,
@@ -799,7 +809,13 @@ impl<'a> Simulation<'a> {
             return;
         }
         self.outcome.fates[i as usize] = Fate::Waiting;
-        self.waiting[self.queue_of(need.class.0 as usize)].push(i);
+        let entry = Waiting {
+            need: i,
+            class: need.class.0,
+            size_mw: need.size_mw,
+            give_up_day: self.give_up_day(i),
+        };
+        self.waiting[self.queue_of(need.class.0 as usize)].push(entry);
         let smallest = &mut self.smallest_waiting_mw[need.class.0 as usize];
         *smallest = smallest.min(need.size_mw);
         self.log(|s| {
@@ -849,20 +865,16 @@ impl<'a> Simulation<'a> {
         let mut kept = 0;
         let mut scanned = 0;
         while scanned < waiting.len() {
-            let i = waiting[scanned];
+            let entry = waiting[scanned];
             scanned += 1;
-            if self.outcome.fates[i as usize] != Fate::Waiting {
+            if entry.give_up_day <= now {
+                self.lose(entry.need);
                 continue;
             }
-            if self.give_up_day(i) <= now {
-                self.lose(i);
-                continue;
-            }
-            let need = &self.world.needs[i as usize];
-            let (class, size) = (need.class.0 as usize, need.size_mw);
+            let (class, size) = (entry.class as usize, entry.size_mw);
             // Cheap test first: most waiting needs find no room among the changed providers.
             if size <= self.room_by_class_mw[class]
-                && let Some(chosen) = self.try_place(now, i, self.eligible_by_class[class])
+                && let Some(chosen) = self.try_place(now, entry.need, self.eligible_by_class[class])
             {
                 // Only the chosen provider has less room now.
                 self.measure_room(1 << chosen.provider.0, changed);
@@ -871,7 +883,7 @@ impl<'a> Simulation<'a> {
                 }
                 continue;
             }
-            waiting[kept] = i;
+            waiting[kept] = entry;
             kept += 1;
             smallest_seen[class] = smallest_seen[class].min(size);
         }
