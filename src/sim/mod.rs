@@ -109,7 +109,7 @@ pub enum Fate {
     Pending,
     /// Offered to a first-refusal holder, answer pending.
     Offered,
-    /// In the first-come-first-served queue.
+    /// In a waiting queue (see `Simulation::waiting`).
     Waiting,
     /// Placed: the lease index.
     Served(u32),
@@ -240,8 +240,7 @@ impl<'a> Simulation<'a> {
     fn new(scenario: &'a Scenario, regime: &'a Regime, world: &'a World, traced: bool) -> Self {
         let providers = scenario.providers.len();
         let terms_of_kind = |wanted: fn(&TermKind) -> bool| -> Vec<TermId> {
-            let terms = regime.terms.iter().copied();
-            terms
+            (regime.terms.iter().copied())
                 .filter(|&term| wanted(&scenario.terms[term.0 as usize].kind))
                 .collect()
         };
@@ -803,7 +802,8 @@ impl<'a> Simulation<'a> {
 
     fn start_waiting(&mut self, now: f64, i: u32) {
         let need = &self.world.needs[i as usize];
-        if self.give_up_day(i) <= now {
+        let give_up_day = self.give_up_day(i);
+        if give_up_day <= now {
             self.outcome.fates[i as usize] = Fate::Lost;
             self.log(|s| s.need_record(now, "lost", i, "patience ran out before an answer".into()));
             return;
@@ -813,7 +813,7 @@ impl<'a> Simulation<'a> {
             need: i,
             class: need.class.0,
             size_mw: need.size_mw,
-            give_up_day: self.give_up_day(i),
+            give_up_day,
         };
         self.waiting[self.queue_of(need.class.0 as usize)].push(entry);
         let smallest = &mut self.smallest_waiting_mw[need.class.0 as usize];
