@@ -312,6 +312,20 @@ size_mw = 1
 term_days = 1
 "#;
 
+/// A block of Azure's own work (class `own` of `AZURE_OWN_WORK`), wanted on arrival, patient.
+fn own_work(arrival_day: f64, size_mw: f64, term_days: f64) -> Need {
+    Need {
+        class: ClassId(1),
+        arrival_day,
+        wanted_start_day: arrival_day,
+        size_mw,
+        term_days,
+        patience_days: f64::INFINITY,
+        existing: false,
+        seed: 12,
+    }
+}
+
 #[test]
 fn the_hosts_own_work_takes_room_so_the_holder_declines_and_is_not_the_labs() {
     // Azure's own 8 MW block arrives on day 0 for 200 days, leaving 2 of Azure's 10 MW. The
@@ -319,19 +333,7 @@ fn the_hosts_own_work_takes_room_so_the_holder_declines_and_is_not_the_labs() {
     // lab goes to the rival, 30 days late. The own work is reported apart, not as the lab's.
     let s = scenario(&format!("{ROFR}{AZURE_OWN_WORK}"), r#""rofr""#, "cheapest");
     let mut w = world(&s, 10.0, 10.0, f64::INFINITY);
-    w.needs.insert(
-        0,
-        Need {
-            class: ClassId(1),
-            arrival_day: 0.0,
-            wanted_start_day: 0.0,
-            size_mw: 8.0,
-            term_days: 200.0,
-            patience_days: f64::INFINITY,
-            existing: false,
-            seed: 12,
-        },
-    );
+    w.needs.insert(0, own_work(0.0, 8.0, 200.0));
     let (outcome, result) = run(&s, &w);
     assert_eq!(outcome.leases[0].provider, ProviderId(0));
     assert_eq!(outcome.leases[0].reason, Reason::HostWork);
@@ -364,18 +366,8 @@ fn freed_room_goes_to_the_hosts_waiting_work_before_the_labs() {
     // lab's need, which is still waiting at the horizon (day 365): unmet over its 100 days.
     let s = scenario(AZURE_OWN_WORK, "", "cheapest");
     let mut w = world(&s, 10.0, 0.0, f64::INFINITY);
-    let own = |arrival_day: f64, size_mw: f64, term_days: f64| Need {
-        class: ClassId(1),
-        arrival_day,
-        wanted_start_day: arrival_day,
-        size_mw,
-        term_days,
-        patience_days: f64::INFINITY,
-        existing: false,
-        seed: 12,
-    };
-    w.needs.insert(0, own(0.0, 10.0, 100.0));
-    w.needs.push(own(20.0, 8.0, 400.0));
+    w.needs.insert(0, own_work(0.0, 10.0, 100.0));
+    w.needs.push(own_work(20.0, 8.0, 400.0));
     let (outcome, result) = run(&s, &w);
     assert_eq!(outcome.leases.len(), 2);
     assert_eq!(
