@@ -154,6 +154,22 @@ impl<E> EventQueue<E> {
         Some((self.now_days, next.event))
     }
 
+    /// Moves the clock to `time_days` (not before now) for an event that was never queued,
+    /// one from a source already in time order (arrivals known in advance, say), and counts
+    /// it as processed. The caller takes queued events at or before that time first
+    /// (`pop_until`), so at one instant queued events come before it.
+    #[inline]
+    pub fn advance_to(&mut self, time_days: f64) -> f64 {
+        assert!(
+            time_days >= self.now_days,
+            "clock moved into the past: {time_days} < now {}",
+            self.now_days
+        );
+        self.now_days = time_days;
+        self.processed += 1;
+        time_days
+    }
+
     /// Pops the earliest event if it fires at or before `until_days`.
     #[inline]
     pub fn pop_until(&mut self, until_days: f64) -> Option<(f64, E)> {
@@ -218,6 +234,25 @@ mod tests {
         assert_eq!(queue.pop_until(5.0), Some((1.0, 1)));
         assert_eq!(queue.pop_until(5.0), None);
         assert_eq!(queue.len(), 1);
+    }
+
+    #[test]
+    fn an_event_from_outside_moves_the_clock_and_counts() {
+        let mut queue = EventQueue::new();
+        queue.schedule_at(4.0, 'q');
+        assert_eq!(queue.pop_until(3.0), None);
+        assert_eq!(queue.advance_to(3.0), 3.0);
+        assert_eq!(queue.now_days(), 3.0);
+        assert_eq!(queue.pop(), Some((4.0, 'q')));
+        assert_eq!(queue.processed(), 2);
+    }
+
+    #[test]
+    #[should_panic(expected = "into the past")]
+    fn the_clock_never_moves_back() {
+        let mut queue = EventQueue::<()>::new();
+        queue.advance_to(2.0);
+        queue.advance_to(1.0);
     }
 
     #[test]

@@ -23,9 +23,10 @@ const ROOM_TOLERANCE_MW: f64 = 1e-6;
 
 /// Something that happens at an instant.
 #[derive(Debug, Clone, Copy)]
+///
+/// Needs are not queued: they arrive in the world's order, and the loop takes each when no
+/// queued event comes first (at one instant, queued events go first).
 pub enum Event {
-    /// Need `i` of the world becomes known.
-    NeedArrives(u32),
     /// The holder of a first-refusal term answers the offer of a need.
     OfferAnswered { need: u32, term: TermId },
     /// Capacity arrival `i` of the world comes online.
@@ -342,13 +343,22 @@ impl<'a> Simulation<'a> {
                     .schedule_at(agi_day.max(t.start_day), Event::AgiDeclared(term));
             }
         }
-        if let Some(first) = self.world.needs.first() {
-            self.events
-                .schedule_at(first.arrival_day, Event::NeedArrives(0));
-        }
-
-        while let Some((now, event)) = self.events.pop_until(self.horizon_days) {
-            self.handle(now, event);
+        let mut next_need = 0;
+        loop {
+            let arrival_day = self
+                .world
+                .needs
+                .get(next_need as usize)
+                .map_or(f64::INFINITY, |need| need.arrival_day);
+            if let Some((now, event)) = self.events.pop_until(arrival_day.min(self.horizon_days)) {
+                self.handle(now, event);
+            } else if arrival_day <= self.horizon_days {
+                let now = self.events.advance_to(arrival_day);
+                self.on_need(now, next_need);
+                next_need += 1;
+            } else {
+                break;
+            }
         }
         self.outcome.events = self.events.processed();
         let horizon = self.horizon_days;
@@ -403,13 +413,6 @@ impl<'a> Simulation<'a> {
 
     fn handle(&mut self, now: f64, event: Event) {
         match event {
-            Event::NeedArrives(i) => {
-                if let Some(next) = self.world.needs.get(i as usize + 1) {
-                    self.events
-                        .schedule_at(next.arrival_day, Event::NeedArrives(i + 1));
-                }
-                self.on_need(now, i);
-            }
             Event::OfferAnswered { need, term } => self.on_answer(now, need, term),
             Event::CapacityOnline(i) => {
                 let arrival = self.world.capacity[i as usize];
