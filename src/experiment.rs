@@ -244,7 +244,8 @@ pub fn run_replication(
 /// `on_rows` in replication order (batch by batch), `on_progress(done)` after each batch with
 /// the number of this plan's replications done. Returns the aggregate, which is the same
 /// whatever the thread count, or the first batch's error: a number out of range (see
-/// `guard`) or `on_rows`'s. Memory holds one aggregate and one batch.
+/// `guard`) or `on_rows`'s. Memory holds one aggregate and two batches: one batch is
+/// aggregated while the next is simulated, so no thread waits for the other at the seam.
 pub fn run_study<E>(
     scenario: &Scenario,
     plan: &Plan,
@@ -264,8 +265,7 @@ where
         let batch = (BATCH_REPLICATIONS_PER_THREAD * rayon::current_num_threads() as u64)
             .max(MIN_BATCH_REPLICATIONS);
         let range = plan.replication_range();
-        let mut start = range.start;
-        while start < range.end {
+        let simulate = |start: u64| -> Result<Batch, OutOfRange> {
             let end = (start + batch).min(range.end);
             let replications = (start..end)
                 .into_par_iter()
@@ -276,12 +276,31 @@ where
                 })
                 .collect::<Result<Vec<_>, OutOfRange>>()?;
             let (rows, monthly) = replications.into_iter().unzip();
-            let batch = Batch { rows, monthly };
+            Ok(Batch { rows, monthly })
+        };
+        let mut aggregate = |batch: Batch| -> Result<(), E> {
             total.add_batch(&batch, scenario.baseline);
             on_rows(&batch.rows)?;
-            on_progress(end - range.start);
-            start = end;
+            if let Some(last) = batch.rows.last() {
+                on_progress(last.replication + 1 - range.start);
+            }
+            Ok(())
+        };
+        let mut pending: Option<Batch> = None;
+        let mut start = range.start;
+        while start < range.end {
+            let (simulated, aggregated) = rayon::join(
+                || simulate(start),
+                || pending.take().map_or(Ok(()), &mut aggregate),
+            );
+            aggregated?;
+            pending = Some(simulated?);
+            start = (start + batch).min(range.end);
         }
+        if let Some(last) = pending {
+            aggregate(last)?;
+        }
+        drop(aggregate);
         Ok(total)
     })
 }
