@@ -300,7 +300,6 @@ where
         if let Some(last) = pending {
             aggregate(last)?;
         }
-        drop(aggregate);
         Ok(total)
     })
 }
