@@ -14,7 +14,7 @@ use crate::results::{
 };
 use crate::shard::Shard;
 use crate::sim::replicate;
-use crate::stats::Summary;
+use crate::stats::{Distribution, Summary};
 
 /// Replications simulated per worker thread before their rows are handed on and aggregated.
 /// A batch holds every monthly value of its replications (≈106 kB each in the default
@@ -116,7 +116,7 @@ pub struct RegimeAggregate {
     /// Per provider: served MW-months, cost, share.
     pub providers: Vec<[Summary; 3]>,
     /// Per monthly series (see `results::series_labels`), then month.
-    pub monthly: Vec<Vec<Summary>>,
+    pub monthly: Vec<Vec<Distribution>>,
 }
 
 /// The aggregate of a whole study: one entry per regime, in scenario order.
@@ -137,7 +137,7 @@ impl StudyAggregate {
             totals: vec![Summary::default(); Metric::COUNT],
             deltas: vec![Summary::default(); Metric::COUNT],
             providers: vec![Default::default(); providers],
-            monthly: vec![vec![Summary::default(); months]; series],
+            monthly: vec![vec![Distribution::default(); months]; series],
         };
         Self {
             regimes: vec![regime; scenario.regimes.len()],

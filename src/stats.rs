@@ -18,17 +18,24 @@ const SKETCH_MIN_VALUE: f64 = 1e-4;
 pub const MAX_MAGNITUDE: f64 = 4.6e18;
 const SCALE: f64 = 4_294_967_296.0; // 2^32
 
-/// Count, exact sum and sum of squares, and a percentile sketch of a stream of values.
-/// Serializes losslessly (the integer sums as decimal strings), so a shard's summaries merge
-/// into exactly what one run computes.
+/// Count, exact sum and a percentile sketch of a stream of values: a mean and percentiles,
+/// which is all a monthly cell reports. Serializes losslessly (the integer sum as a decimal
+/// string), so a shard's distributions merge into exactly what one run computes.
 #[derive(Clone, Serialize, Deserialize)]
-pub struct Summary {
+pub struct Distribution {
     count: u64,
     #[serde(with = "decimal")]
     sum: i128,
+    sketch: DDSketch,
+}
+
+/// A `Distribution` with the exact sum of squares as well, for a standard deviation and a
+/// confidence interval. Serializes losslessly, like `Distribution`.
+#[derive(Clone, Default, Serialize, Deserialize)]
+pub struct Summary {
+    distribution: Distribution,
     #[serde(with = "decimal")]
     sum_of_squares: I256,
-    sketch: DDSketch,
 }
 
 /// Integers as decimal strings: JSON readers in other languages keep only 53 bits of numbers.
@@ -73,12 +80,11 @@ fn fixed_point(value: f64) -> i128 {
     }
 }
 
-impl Default for Summary {
+impl Default for Distribution {
     fn default() -> Self {
         Self {
             count: 0,
             sum: 0,
-            sum_of_squares: I256::ZERO,
             sketch: DDSketch::new(Config::new(
                 PERCENTILE_RELATIVE_ERROR,
                 2048,
@@ -88,18 +94,34 @@ impl Default for Summary {
     }
 }
 
-impl std::fmt::Debug for Summary {
+impl std::fmt::Debug for Distribution {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Summary")
+        f.debug_struct("Distribution")
             .field("count", &self.count)
             .field("mean", &self.mean())
             .finish()
     }
 }
 
-impl Summary {
+impl std::fmt::Debug for Summary {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Summary")
+            .field("count", &self.count())
+            .field("mean", &self.mean())
+            .field("sd", &self.sd())
+            .finish()
+    }
+}
+
+impl Distribution {
     /// Adds one value. Panics on NaN or a magnitude above 4.6e18: the model never makes them.
     pub fn add(&mut self, value: f64) {
+        self.add_fixed(value);
+    }
+
+    /// Adds one value and returns it in fixed point (see `fixed_point`).
+    #[inline]
+    fn add_fixed(&mut self, value: f64) -> i128 {
         assert!(
             value.is_finite() && value.abs() <= MAX_MAGNITUDE,
             "value out of range for statistics: {value}"
@@ -107,22 +129,17 @@ impl Summary {
         let q = fixed_point(value);
         self.count += 1;
         self.sum += q;
-        // Most values are small enough that their square fits in 128 bits: one multiply.
-        self.sum_of_squares += match i64::try_from(q) {
-            Ok(small) => I256::from(i128::from(small) * i128::from(small)),
-            Err(_) => I256::from(q) * I256::from(q),
-        };
         self.sketch.add(value);
+        q
     }
 
     /// Adds everything `other` has seen.
-    pub fn merge(&mut self, other: &Summary) {
+    pub fn merge(&mut self, other: &Distribution) {
         self.count += other.count;
         self.sum += other.sum;
-        self.sum_of_squares += other.sum_of_squares;
         self.sketch
             .merge(&other.sketch)
-            .expect("all summaries share one sketch configuration");
+            .expect("all distributions share one sketch configuration");
     }
 
     /// Returns how many values were added.
@@ -135,16 +152,52 @@ impl Summary {
         (self.count > 0).then(|| self.sum as f64 / SCALE / self.count as f64)
     }
 
+    /// Returns the `q` quantile (0..1), or `None` when empty.
+    pub fn quantile(&self, q: f64) -> Option<f64> {
+        let value = self.sketch.quantile(q).ok().flatten()?;
+        let (min, max) = (self.sketch.min()?, self.sketch.max()?);
+        Some(value.clamp(min, max))
+    }
+}
+
+impl Summary {
+    /// Adds one value. Panics on NaN or a magnitude above 4.6e18: the model never makes them.
+    pub fn add(&mut self, value: f64) {
+        let q = self.distribution.add_fixed(value);
+        // Most values are small enough that their square fits in 128 bits: one multiply.
+        self.sum_of_squares += match i64::try_from(q) {
+            Ok(small) => I256::from(i128::from(small) * i128::from(small)),
+            Err(_) => I256::from(q) * I256::from(q),
+        };
+    }
+
+    /// Adds everything `other` has seen.
+    pub fn merge(&mut self, other: &Summary) {
+        self.distribution.merge(&other.distribution);
+        self.sum_of_squares += other.sum_of_squares;
+    }
+
+    /// Returns how many values were added.
+    pub fn count(&self) -> u64 {
+        self.distribution.count()
+    }
+
+    /// Returns the mean, or `None` when empty.
+    pub fn mean(&self) -> Option<f64> {
+        self.distribution.mean()
+    }
+
     /// Returns the sample standard deviation, or `None` with fewer than two values.
     /// Computed as √((n·Σq² − (Σq)²) / (n(n−1))) in exact integers: no cancellation.
     pub fn sd(&self) -> Option<f64> {
-        if self.count < 2 {
+        let count = self.count();
+        if count < 2 {
             return None;
         }
-        let n = I256::from(self.count);
-        let sum = I256::from(self.sum);
+        let n = I256::from(count);
+        let sum = I256::from(self.distribution.sum);
         let numerator = (n * self.sum_of_squares - sum * sum).max(I256::ZERO);
-        let n = self.count as f64;
+        let n = count as f64;
         Some((numerator.as_f64() / (n * (n - 1.0))).sqrt() / SCALE)
     }
 
@@ -152,14 +205,12 @@ impl Summary {
     /// with fewer than two values.
     pub fn ci95_half_width(&self) -> Option<f64> {
         self.sd()
-            .map(|sd| 1.959_963_984_540_054 * sd / (self.count as f64).sqrt())
+            .map(|sd| 1.959_963_984_540_054 * sd / (self.count() as f64).sqrt())
     }
 
     /// Returns the `q` quantile (0..1), or `None` when empty.
     pub fn quantile(&self, q: f64) -> Option<f64> {
-        let value = self.sketch.quantile(q).ok().flatten()?;
-        let (min, max) = (self.sketch.min()?, self.sketch.max()?);
-        Some(value.clamp(min, max))
+        self.distribution.quantile(q)
     }
 }
 
