@@ -165,31 +165,27 @@ impl MonthlySeries {
     pub fn for_each_value(&self, mut visit: impl FnMut(usize, usize, f64)) {
         let providers = self.served_mw.len();
         let months = self.demand_mw.len();
+        let all = |per_provider: &[Vec<f64>]| -> Vec<f64> {
+            (0..months)
+                .map(|m| (0..providers).map(|p| per_provider[p][m]).sum())
+                .collect()
+        };
+        let (all_served, all_cost) = (all(&self.served_mw), all(&self.cost_usd));
         let mut series = 0;
-        let mut provider_series =
-            |served: &dyn Fn(usize) -> f64, cost: &dyn Fn(usize) -> f64, series: &mut usize| {
-                let mut cumulative = 0.0;
-                for m in 0..months {
-                    let c = cost(m);
-                    cumulative += c;
-                    visit(*series, m, served(m));
-                    visit(*series + 1, m, c);
-                    visit(*series + 2, m, cumulative);
-                }
-                *series += PROVIDER_SERIES.len();
-            };
-        for p in 0..providers {
-            provider_series(
-                &|m| self.served_mw[p][m],
-                &|m| self.cost_usd[p][m],
-                &mut series,
-            );
+        let mut provider_series = |served: &[f64], cost: &[f64]| {
+            let mut cumulative = 0.0;
+            for (m, (&served, &cost)) in served.iter().zip(cost).enumerate() {
+                cumulative += cost;
+                visit(series, m, served);
+                visit(series + 1, m, cost);
+                visit(series + 2, m, cumulative);
+            }
+            series += PROVIDER_SERIES.len();
+        };
+        for (served, cost) in self.served_mw.iter().zip(&self.cost_usd) {
+            provider_series(served, cost);
         }
-        provider_series(
-            &|m| (0..providers).map(|p| self.served_mw[p][m]).sum(),
-            &|m| (0..providers).map(|p| self.cost_usd[p][m]).sum(),
-            &mut series,
-        );
+        provider_series(&all_served, &all_cost);
         for m in 0..months {
             visit(series, m, self.demand_mw[m]);
             visit(series + 1, m, self.unmet_mw[m]);
