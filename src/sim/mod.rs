@@ -22,10 +22,10 @@ use crate::results::ReplicationResult;
 const ROOM_TOLERANCE_MW: f64 = 1e-6;
 
 /// Something that happens at an instant.
-#[derive(Debug, Clone, Copy)]
 ///
 /// Needs are not queued: they arrive in the world's order, and the loop takes each when no
 /// queued event comes first (at one instant, queued events go first).
+#[derive(Debug, Clone, Copy)]
 pub enum Event {
     /// The holder of a first-refusal term answers the offer of a need.
     OfferAnswered { need: u32, term: TermId },
