@@ -406,3 +406,37 @@ fn a_first_refusal_covering_no_share_of_needs_makes_no_offer() {
         (ProviderId(1), 10.0)
     );
 }
+
+#[test]
+fn room_that_frees_at_the_instant_a_need_arrives_is_there_for_it() {
+    // The rival's 5 MW comes online on day 10, the day the need arrives, and Azure's 5 MW is
+    // held by a first need until day 10: at one instant both go before the arrival, so the
+    // second need is placed at once (at the rival, the cheaper), not left waiting.
+    let s = scenario("", "", "cheapest");
+    let mut w = world(&s, 5.0, 0.0, 30.0);
+    w.capacity[1].day = 10.0;
+    w.capacity[1].mw = 5.0;
+    let mut first = w.needs[0].clone();
+    first.arrival_day = 0.0;
+    first.wanted_start_day = 0.0;
+    first.term_days = 10.0;
+    w.needs.insert(0, first.clone());
+    let (outcome, _) = run(&s, &w);
+    assert_eq!(outcome.fates[1], Fate::Served(1), "{:?}", outcome.fates);
+    let second = outcome.leases[1];
+    assert_eq!(
+        (second.provider, second.delivery_day),
+        (ProviderId(1), 10.0)
+    );
+    // With no rival, the room Azure's lease frees on day 10 serves the need as it arrives:
+    // it never waits.
+    let mut w = world(&s, 5.0, 0.0, 30.0);
+    w.needs.insert(0, first);
+    let (outcome, trace) = simulate_traced(&s, &s.regimes[0], &w);
+    assert!(trace.iter().all(|r| r.event != "waiting"), "{trace:#?}");
+    assert_eq!(outcome.fates[1], Fate::Served(1), "{:?}", outcome.fates);
+    assert_eq!(
+        (outcome.leases[1].provider, outcome.leases[1].delivery_day),
+        (ProviderId(0), 10.0)
+    );
+}
