@@ -230,6 +230,21 @@ mod tests {
     }
 
     #[test]
+    fn a_distribution_reports_what_a_summary_of_the_same_values_does() {
+        let (mut distribution, mut summary) = (Distribution::default(), Summary::default());
+        for i in 0..500 {
+            let v = ((i * 7919) % 500) as f64 * 3.1e8;
+            distribution.add(v);
+            summary.add(v);
+        }
+        assert_eq!(distribution.count(), summary.count());
+        assert_eq!(distribution.mean(), summary.mean());
+        for q in [0.05, 0.5, 0.95] {
+            assert_eq!(distribution.quantile(q), summary.quantile(q));
+        }
+    }
+
+    #[test]
     fn fixed_point_rounds_to_the_nearest_unit() {
         let unit = 1.0 / SCALE;
         assert_eq!(fixed_point(3.0), 3 << 32);
