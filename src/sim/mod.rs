@@ -118,6 +118,15 @@ pub enum Fate {
     Lost,
 }
 
+/// A commitment term of the regime, as every quote and placement with its holder reads it.
+#[derive(Debug, Clone, Copy)]
+struct Commitment {
+    term: usize,
+    start_day: f64,
+    deadline_day: f64,
+    amount_usd: f64,
+}
+
 /// A need in a waiting queue, with what a scan of the queue tests, so that the scan reads
 /// the queue alone.
 #[derive(Debug, Clone, Copy)]
@@ -221,8 +230,9 @@ struct Simulation<'a> {
     room_by_class_mw: Vec<f64>,
     /// Scratch for `serve_waiting`: the smallest waiting need per class seen in a scan.
     smallest_seen_mw: Vec<f64>,
-    /// The regime's commitment terms, which every quote and placement consults.
-    commitment_terms: Vec<TermId>,
+    /// The regime's commitment terms by holder, which every quote and placement with the
+    /// holder consults.
+    commitments_by_provider: Vec<Vec<Commitment>>,
     /// The regime's first-refusal terms, which every arriving need consults.
     first_refusal_terms: Vec<TermId>,
     /// Reused for each placement's candidates.
@@ -261,7 +271,7 @@ impl<'a> Simulation<'a> {
             smallest_waiting_mw: vec![f64::INFINITY; scenario.classes.len()],
             room_by_class_mw: vec![0.0; scenario.classes.len()],
             smallest_seen_mw: vec![f64::INFINITY; scenario.classes.len()],
-            commitment_terms: terms_of_kind(|kind| matches!(kind, TermKind::Commitment { .. })),
+            commitments_by_provider: commitments_by_provider(scenario, regime),
             first_refusal_terms: terms_of_kind(|kind| {
                 matches!(kind, TermKind::FirstRefusal { .. })
             }),
@@ -560,22 +570,12 @@ impl<'a> Simulation<'a> {
 
     fn candidate(&self, i: u32, p: ProviderId, now: f64) -> Candidate {
         // The spend rate each commitment to `p` needs to be met by its deadline.
-        let pace = self
-            .commitment_terms
+        let pace = self.commitments_by_provider[p.0 as usize]
             .iter()
-            .filter_map(|&term| {
-                let t = &self.scenario.terms[term.0 as usize];
-                match t.kind {
-                    TermKind::Commitment {
-                        amount_usd,
-                        deadline_day,
-                        ..
-                    } if t.holder == Some(p) && t.start_day <= now && now < deadline_day => {
-                        let owed = (amount_usd - self.contracted_usd[term.0 as usize]).max(0.0);
-                        Some(owed / (deadline_day - now).max(1.0))
-                    }
-                    _ => None,
-                }
+            .filter(|c| c.start_day <= now && now < c.deadline_day)
+            .map(|c| {
+                let owed = (c.amount_usd - self.contracted_usd[c.term]).max(0.0);
+                owed / (c.deadline_day - now).max(1.0)
             })
             .sum();
         Candidate {
@@ -758,16 +758,11 @@ impl<'a> Simulation<'a> {
         // Outages and commitments concern the lab's leases only.
         if lab {
             self.leases_by_provider[p].push(lease_index);
-            for &term in &self.commitment_terms {
-                let t = &self.scenario.terms[term.0 as usize];
-                if let TermKind::Commitment { deadline_day, .. } = t.kind
-                    && t.holder == Some(chosen.provider)
-                {
-                    let overlap = end_day.min(deadline_day) - delivery_day.max(t.start_day);
-                    if overlap > 0.0 {
-                        self.contracted_usd[term.0 as usize] +=
-                            chosen.price_usd_per_mw_month * need.size_mw * overlap / DAYS_PER_MONTH;
-                    }
+            for c in &self.commitments_by_provider[p] {
+                let overlap = end_day.min(c.deadline_day) - delivery_day.max(c.start_day);
+                if overlap > 0.0 {
+                    self.contracted_usd[c.term] +=
+                        chosen.price_usd_per_mw_month * need.size_mw * overlap / DAYS_PER_MONTH;
                 }
             }
         }
@@ -976,6 +971,29 @@ impl<'a> Simulation<'a> {
                 .schedule_at(outage.end_day, Event::OutageEnds(o));
         }
     }
+}
+
+/// The regime's commitment terms, listed under their holders in the regime's order.
+fn commitments_by_provider(scenario: &Scenario, regime: &Regime) -> Vec<Vec<Commitment>> {
+    let mut by_provider = vec![Vec::new(); scenario.providers.len()];
+    for &term in &regime.terms {
+        let t = &scenario.terms[term.0 as usize];
+        if let TermKind::Commitment {
+            amount_usd,
+            deadline_day,
+            ..
+        } = t.kind
+        {
+            let holder = t.holder.expect("validated: commitment has a holder");
+            by_provider[holder.0 as usize].push(Commitment {
+                term: term.0 as usize,
+                start_day: t.start_day,
+                deadline_day,
+                amount_usd,
+            });
+        }
+    }
+    by_provider
 }
 
 impl TraceRecord {
