@@ -100,31 +100,32 @@ impl Calendar {
     }
 }
 
-/// Per month, the integral of a sum of constant rates over intervals (MW over days gives
+/// Per month, the integrals of `N` sums of constant rates over intervals (MW over days gives
 /// MW-days): O(1) per interval, however many months it spans, because the months an interval
-/// covers whole go into a difference array that `per_month` sums once.
+/// covers whole go into a difference array that `per_month` sums once. Rates booked over the
+/// same intervals (MW and spend) share one integral, so an interval's months are found once.
 #[derive(Debug, Clone)]
-pub struct MonthlyIntegral<'a> {
+pub struct MonthlyIntegral<'a, const N: usize> {
     calendar: &'a Calendar,
     /// Rate × days in the months an interval covers in part.
-    partial: Vec<f64>,
+    partial: Vec<[f64; N]>,
     /// Change of the rate over whole months, at the first whole month and after the last.
-    whole_rate_steps: Vec<f64>,
+    whole_rate_steps: Vec<[f64; N]>,
 }
 
-impl<'a> MonthlyIntegral<'a> {
+impl<'a, const N: usize> MonthlyIntegral<'a, N> {
     /// Returns an empty integral over `calendar`'s months.
     pub fn new(calendar: &'a Calendar) -> Self {
         let months = calendar.months();
         Self {
             calendar,
-            partial: vec![0.0; months],
-            whole_rate_steps: vec![0.0; months + 1],
+            partial: vec![[0.0; N]; months],
+            whole_rate_steps: vec![[0.0; N]; months + 1],
         }
     }
 
-    /// Adds `rate` over `[from, to)`, clipped to the horizon.
-    pub fn add(&mut self, from: f64, to: f64, rate: f64) {
+    /// Adds `rates` over `[from, to)`, clipped to the horizon.
+    pub fn add(&mut self, from: f64, to: f64, rates: [f64; N]) {
         let calendar = self.calendar;
         let (from, to) = (from.max(0.0), to.min(calendar.horizon_days()));
         if to <= from {
@@ -133,25 +134,34 @@ impl<'a> MonthlyIntegral<'a> {
         let (first, last) = (calendar.month_of(from), calendar.month_of(to));
         let bounds = &calendar.boundaries_days;
         if first == last {
-            self.partial[first] += rate * (to - from);
+            for (partial, rate) in self.partial[first].iter_mut().zip(rates) {
+                *partial += rate * (to - from);
+            }
             return;
         }
-        self.partial[first] += rate * (bounds[first + 1] - from);
-        self.whole_rate_steps[first + 1] += rate;
-        self.whole_rate_steps[last] -= rate;
+        for k in 0..N {
+            self.partial[first][k] += rates[k] * (bounds[first + 1] - from);
+            self.whole_rate_steps[first + 1][k] += rates[k];
+            self.whole_rate_steps[last][k] -= rates[k];
+        }
         // `to` on a boundary (or the horizon end) leaves nothing in its month.
         if to > bounds[last] {
-            self.partial[last] += rate * (to - bounds[last]);
+            for (partial, rate) in self.partial[last].iter_mut().zip(rates) {
+                *partial += rate * (to - bounds[last]);
+            }
         }
     }
 
-    /// Returns rate × days summed in each month.
-    pub fn per_month(&self) -> Vec<f64> {
-        let mut rate = 0.0;
+    /// Returns rates × days summed in each month.
+    pub fn per_month(&self) -> Vec<[f64; N]> {
+        let mut rates = [0.0; N];
         (0..self.partial.len())
             .map(|month| {
-                rate += self.whole_rate_steps[month];
-                self.partial[month] + rate * self.calendar.month_days(month)
+                let days = self.calendar.month_days(month);
+                std::array::from_fn(|k| {
+                    rates[k] += self.whole_rate_steps[month][k];
+                    self.partial[month][k] + rates[k] * days
+                })
             })
             .collect()
     }
@@ -182,15 +192,18 @@ mod tests {
         let cal = Calendar::new(date(2025, 1, 1), date(2025, 4, 1));
         // 2 MW from day 20 to day 70: 11 days of January, all 28 of February, 11 of March.
         let mut integral = MonthlyIntegral::new(&cal);
-        integral.add(20.0, 70.0, 2.0);
-        assert_eq!(integral.per_month(), vec![22.0, 56.0, 22.0]);
+        integral.add(20.0, 70.0, [2.0]);
+        assert_eq!(integral.per_month(), vec![[22.0], [56.0], [22.0]]);
         // Within one month; up to a boundary; past the horizon; before day 0.
         let mut integral = MonthlyIntegral::new(&cal);
-        integral.add(3.0, 5.5, 1.0);
-        integral.add(10.0, 59.0, 1.0);
-        integral.add(80.0, 1e9, 1.0);
-        integral.add(-50.0, -1.0, 1.0);
-        assert_eq!(integral.per_month(), vec![23.5, 28.0, 10.0]);
+        integral.add(3.0, 5.5, [1.0, 2.0]);
+        integral.add(10.0, 59.0, [1.0, 0.0]);
+        integral.add(80.0, 1e9, [1.0, -1.0]);
+        integral.add(-50.0, -1.0, [1.0, 1.0]);
+        assert_eq!(
+            integral.per_month(),
+            vec![[23.5, 5.0], [28.0, 0.0], [10.0, -10.0]]
+        );
     }
 
     #[test]

@@ -22,9 +22,8 @@ pub fn account(
     let horizon = calendar.horizon_days();
     let providers = scenario.providers.len();
     // Per provider: MW and USD per MW-month over days; and MW unmet over days.
-    let mut served_mw_days = vec![MonthlyIntegral::new(calendar); providers];
-    let mut cost_mw_days_usd = vec![MonthlyIntegral::new(calendar); providers];
-    let mut unmet_mw_days = MonthlyIntegral::new(calendar);
+    let mut served_and_cost = vec![MonthlyIntegral::<2>::new(calendar); providers];
+    let mut unmet_mw_days = MonthlyIntegral::<1>::new(calendar);
     let mut provider_totals = vec![ProviderTotals::default(); providers];
     let mut totals = [0.0; Metric::COUNT];
     let mut add = |metric: Metric, value: f64| totals[metric as usize] += value;
@@ -90,8 +89,7 @@ pub fn account(
         add(Metric::RevenueUsd, revenue * months);
         provider_totals[p].served_mw_months += mw * months;
         provider_totals[p].cost_usd += cost * months;
-        served_mw_days[p].add(from, to, sign * mw);
-        cost_mw_days_usd[p].add(from, to, sign * cost);
+        served_and_cost[p].add(from, to, [sign * mw, sign * cost]);
         for (s, &(start, end, rate, _)) in shares.iter().enumerate() {
             share_due_usd[s] +=
                 sign * rate * revenue * overlap(from, to, start, end) / DAYS_PER_MONTH;
@@ -105,7 +103,7 @@ pub fn account(
         if lost {
             add(Metric::UnmetMwMonths, -mw * months);
             add(Metric::RevenueLostUsd, -revenue * months);
-            unmet_mw_days.add(from, to, mw);
+            unmet_mw_days.add(from, to, [mw]);
         }
     };
     let mut wait_days_sum = 0.0;
@@ -167,27 +165,32 @@ pub fn account(
             Metric::RevenueLostUsd,
             world.revenue_usd_per_mw_month[need.class.0 as usize] * unmet_mw_months,
         );
-        unmet_mw_days.add(need.wanted_start_day, wanted_end, need.size_mw);
+        unmet_mw_days.add(need.wanted_start_day, wanted_end, [need.size_mw]);
     }
 
     // Mean MW in a month is its MW-days over its days; spend is USD per MW-month × MW-months.
-    let mean_mw = |integral: &MonthlyIntegral| -> Vec<f64> {
-        let per_month = integral.per_month();
-        (0..per_month.len())
-            .map(|m| per_month[m] / calendar.month_days(m))
-            .collect()
-    };
+    let provider_months: Vec<Vec<[f64; 2]>> = served_and_cost
+        .iter()
+        .map(MonthlyIntegral::per_month)
+        .collect();
+    let mean_mw = |mw_days: &[f64], month: usize| mw_days[0] / calendar.month_days(month);
     let mut monthly = MonthlySeries {
-        served_mw: served_mw_days.iter().map(mean_mw).collect(),
-        cost_usd: cost_mw_days_usd
-            .iter()
-            .map(|integral| {
-                let per_month = integral.per_month();
-                per_month.iter().map(|v| v / DAYS_PER_MONTH).collect()
+        served_mw: (provider_months.iter())
+            .map(|months| {
+                months
+                    .iter()
+                    .enumerate()
+                    .map(|(m, v)| mean_mw(v, m))
+                    .collect()
             })
             .collect(),
+        cost_usd: (provider_months.iter())
+            .map(|months| months.iter().map(|v| v[1] / DAYS_PER_MONTH).collect())
+            .collect(),
         demand_mw: Vec::new(),
-        unmet_mw: mean_mw(&unmet_mw_days),
+        unmet_mw: (unmet_mw_days.per_month().iter().enumerate())
+            .map(|(m, v)| mean_mw(v, m))
+            .collect(),
     };
 
     // Commitments: what counted, what is short, and take-or-pay payments at the deadline.
