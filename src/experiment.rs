@@ -226,7 +226,7 @@ pub fn run_replication(
     let variant_worlds: Vec<World> = scenario
         .variants
         .iter()
-        .map(|v| World::sample(v, seed))
+        .map(|v| World::sample_variant(v, (scenario, &world)))
         .collect();
     let results = scenario
         .regimes

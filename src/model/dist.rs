@@ -32,7 +32,7 @@ pub enum NamedDist {
 }
 
 /// A validated distribution, ready to sample.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Dist {
     /// Always the same value.
     Constant(f64),

@@ -66,7 +66,7 @@ pub struct Scenario {
 }
 
 /// The price level for large multi-year blocks; drawn once per replication.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Market {
     /// Price at the scenario start, USD per MW-month.
     pub price_usd_per_mw_month: Dist,
@@ -79,7 +79,7 @@ pub struct Market {
 }
 
 /// One cloud or site.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Provider {
     /// Identifier used in files and tables (`azure`).
     pub id: String,
@@ -103,7 +103,7 @@ pub struct Provider {
 }
 
 /// A block of capacity that comes online on a date, possibly late.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Tranche {
     /// Planned online day.
     pub online_day: f64,
@@ -116,7 +116,7 @@ pub struct Tranche {
 }
 
 /// Random outages: a Poisson process taking part of a provider's capacity offline.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Outages {
     /// Mean number of outages a year.
     pub per_year: f64,
@@ -127,7 +127,7 @@ pub struct Outages {
 }
 
 /// A kind of compute need (training, api, consumer, national security, ...).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct WorkloadClass {
     /// Identifier (`training`).
     pub id: String,

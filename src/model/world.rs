@@ -118,201 +118,50 @@ pub struct World {
 impl World {
     /// Draws the world of one replication.
     pub fn sample(scenario: &Scenario, seed: u64) -> Self {
-        let horizon = scenario.calendar.horizon_days();
-
-        let mut price_rng = SmallRng::seed_from_u64(stream_seed(seed, PURPOSE_PRICES, 0));
-        let market_price = scenario
-            .market
-            .price_usd_per_mw_month
-            .sample_non_negative(&mut price_rng);
-        // A trend of −100% or less makes prices vanish (ln of the smallest positive number,
-        // not of 0, so the price at the phase's first day is still finite).
-        let log_growth = |trend: f64| (1.0 + trend).max(f64::MIN_POSITIVE).ln() / DAYS_PER_YEAR;
-        let market_growth = log_growth(scenario.market.price_trend_per_year.sample(&mut price_rng));
-        // Its own stream, so adding a shortage leaves every other draw as it was.
-        let mut shortage_rng = SmallRng::seed_from_u64(stream_seed(seed, PURPOSE_PRICES, 1));
-        let shortage_growth = log_growth(
-            scenario
-                .market
-                .shortage_trend_per_year
-                .sample(&mut shortage_rng),
-        );
-        let (price0_usd_per_mw_month, price_log_growth_per_day) = scenario
-            .providers
-            .iter()
-            .map(|p| {
-                // Both draws are made for every provider, so streams stay aligned across variants.
-                let premium = p.price_premium.sample(&mut price_rng);
-                let contract = p
-                    .contract_price_usd_per_mw_month
-                    .map(|d| d.sample_non_negative(&mut price_rng));
-                match contract {
-                    Some(price) => (price, [0.0, 0.0]),
-                    None => (
-                        market_price * (1.0 + premium).max(0.0),
-                        [shortage_growth, market_growth],
-                    ),
-                }
-            })
-            .unzip();
-
-        let mut capacity = Vec::new();
-        for (index, provider) in scenario.providers.iter().enumerate() {
-            let mut rng =
-                SmallRng::seed_from_u64(stream_seed(seed, PURPOSE_CAPACITY, index as u64));
-            let share = provider.share_available.sample(&mut rng).clamp(0.0, 1.0);
-            let build_delay = provider.build_delay_days.sample_non_negative(&mut rng);
-            for tranche in &provider.tranches {
-                let late = rand::RngExt::random_bool(&mut rng, tranche.slip_probability);
-                let slip = tranche.slip_days.sample_non_negative(&mut rng);
-                // Capacity already online at the start is not delayed; later tranches are.
-                let delay = if tranche.online_day > 0.0 {
-                    build_delay
-                } else {
-                    0.0
-                };
-                let day = tranche.online_day.max(0.0) + delay + if late { slip } else { 0.0 };
-                if day < horizon {
-                    capacity.push(CapacityArrival {
-                        provider: ProviderId(index as u16),
-                        day,
-                        mw: tranche.size_mw * share,
-                    });
-                }
-            }
+        let (needs, revenue_usd_per_mw_month) = draw_needs(scenario, seed);
+        let (price0_usd_per_mw_month, price_log_growth_per_day) = draw_prices(scenario, seed);
+        Self {
+            seed,
+            needs,
+            capacity: draw_capacity(scenario, seed),
+            outages: draw_outages(scenario, seed),
+            price0_usd_per_mw_month,
+            price_log_growth_per_day,
+            shortage_until_day: scenario.market.shortage_until_day,
+            revenue_usd_per_mw_month,
+            agi_effective_day: draw_agi_days(scenario, seed),
+            lead_time_dists: lead_time_dists(scenario),
+            lead_times_days: OnceCell::new(),
         }
-        capacity.sort_by(|a, b| a.day.total_cmp(&b.day).then(a.provider.cmp(&b.provider)));
+    }
 
-        let mut outages = Vec::new();
-        for (index, provider) in scenario.providers.iter().enumerate() {
-            let Some(process) = &provider.outages else {
-                continue;
+    /// Draws the world of `variant`, a regime's variant of `base`'s scenario, with the same
+    /// seed: the parts whose inputs the variant leaves as they are would be drawn the same
+    /// (each part has its own streams), so they are copied from `base` rather than drawn.
+    pub fn sample_variant(variant: &Scenario, (scenario, base): (&Scenario, &World)) -> Self {
+        let seed = base.seed;
+        let same_calendar = variant.calendar == scenario.calendar;
+        let same_providers = same_calendar && variant.providers == scenario.providers;
+        let (needs, revenue_usd_per_mw_month) =
+            if same_calendar && variant.classes == scenario.classes {
+                (base.needs.clone(), base.revenue_usd_per_mw_month.clone())
+            } else {
+                draw_needs(variant, seed)
             };
-            if process.per_year <= 0.0 {
-                continue;
-            }
-            let mut rng = SmallRng::seed_from_u64(stream_seed(seed, PURPOSE_OUTAGES, index as u64));
-            let mut day = 0.0;
-            loop {
-                let gap: f64 = Exp1.sample(&mut rng);
-                day += gap * DAYS_PER_YEAR / process.per_year;
-                if day >= horizon {
-                    break;
-                }
-                let duration = process.duration_days.sample_non_negative(&mut rng);
-                let fraction = process.fraction.sample(&mut rng).clamp(0.0, 1.0);
-                outages.push(Outage {
-                    provider: ProviderId(index as u16),
-                    start_day: day,
-                    end_day: day + duration,
-                    fraction,
-                });
-            }
-        }
-        outages.sort_by(|a, b| {
-            a.start_day
-                .total_cmp(&b.start_day)
-                .then(a.provider.cmp(&b.provider))
-        });
-
-        let mut needs = Vec::new();
-        let mut revenue_usd_per_mw_month = Vec::with_capacity(scenario.classes.len());
-        for (index, class) in scenario.classes.iter().enumerate() {
-            let class_id = ClassId(index as u16);
-            let mut rng = SmallRng::seed_from_u64(stream_seed(seed, PURPOSE_DEMAND, index as u64));
-            let arrival_growth = class.arrivals_growth_per_year.sample(&mut rng).max(1e-9);
-            let size_growth = class.size_growth_per_year.sample(&mut rng).max(1e-9);
-            revenue_usd_per_mw_month
-                .push(class.revenue_usd_per_mw_month.sample_non_negative(&mut rng));
-            let draw_need = |rng: &mut SmallRng, arrival_day: f64, existing: bool| {
-                let years = arrival_day / DAYS_PER_YEAR;
-                let size_mw = class.size_mw.sample_non_negative(rng) * size_growth.powf(years);
-                let term_days = class.term_days.sample_non_negative(rng);
-                let notice = if existing {
-                    0.0
-                } else {
-                    class.notice_days.sample_non_negative(rng)
-                };
-                let patience_days = class.patience_days.sample_non_negative(rng);
-                let seed = stream_seed(seed, PURPOSE_NEED, rand::Rng::next_u64(rng));
-                Need {
-                    class: class_id,
-                    arrival_day,
-                    wanted_start_day: arrival_day + notice,
-                    size_mw,
-                    term_days,
-                    patience_days,
-                    existing,
-                    seed,
-                }
+        let (capacity, outages) = if same_providers {
+            (base.capacity.clone(), base.outages.clone())
+        } else {
+            (draw_capacity(variant, seed), draw_outages(variant, seed))
+        };
+        let (price0_usd_per_mw_month, price_log_growth_per_day) =
+            if same_providers && variant.market == scenario.market {
+                (
+                    base.price0_usd_per_mw_month.clone(),
+                    base.price_log_growth_per_day.clone(),
+                )
+            } else {
+                draw_prices(variant, seed)
             };
-            // The capacity in service at the start: needs already running, whose remaining
-            // terms are spread uniformly over a full term.
-            let mut existing_mw = 0.0;
-            while class.initial_mw - existing_mw > class.initial_mw * 1e-9 {
-                let mut need = draw_need(&mut rng, 0.0, true);
-                if need.size_mw <= 0.0 {
-                    break; // a size distribution stuck at zero cannot fill it
-                }
-                need.size_mw = need.size_mw.min(class.initial_mw - existing_mw);
-                need.term_days *= rand::RngExt::random::<f64>(&mut rng);
-                existing_mw += need.size_mw;
-                if need.size_mw > 0.0 && need.term_days > 0.0 {
-                    needs.push(need);
-                }
-            }
-            // New needs: a Poisson process whose rate grows by `arrival_growth` a year,
-            // drawn by inverting its cumulative intensity Λ(y) = r (g^y − 1) / ln g.
-            if class.arrivals_per_year > 0.0 {
-                let ln_g = arrival_growth.ln();
-                let mut cumulative = 0.0;
-                loop {
-                    let step: f64 = Exp1.sample(&mut rng);
-                    cumulative += step;
-                    let years = if ln_g.abs() < 1e-12 {
-                        cumulative / class.arrivals_per_year
-                    } else {
-                        let inner = 1.0 + cumulative * ln_g / class.arrivals_per_year;
-                        if inner <= 0.0 {
-                            break; // a shrinking rate whose total intensity is exhausted
-                        }
-                        inner.ln() / ln_g
-                    };
-                    let day = years * DAYS_PER_YEAR;
-                    if day >= horizon {
-                        break;
-                    }
-                    let need = draw_need(&mut rng, day, false);
-                    if need.wanted_start_day < horizon && need.size_mw > 0.0 && need.term_days > 0.0
-                    {
-                        needs.push(need);
-                    }
-                }
-            }
-        }
-        needs.sort_by(|a, b| {
-            a.arrival_day
-                .total_cmp(&b.arrival_day)
-                .then(a.class.0.cmp(&b.class.0))
-        });
-
-        let mut agi_rng = SmallRng::seed_from_u64(stream_seed(seed, PURPOSE_AGI, 0));
-        let agi_effective_day = scenario
-            .terms
-            .iter()
-            .map(|term| match &term.kind {
-                TermKind::AgiClause {
-                    declared_day,
-                    verification_days,
-                    ..
-                } => {
-                    declared_day.sample_non_negative(&mut agi_rng)
-                        + verification_days.sample_non_negative(&mut agi_rng)
-                }
-                _ => f64::INFINITY,
-            })
-            .collect();
-
         Self {
             seed,
             needs,
@@ -320,14 +169,10 @@ impl World {
             outages,
             price0_usd_per_mw_month,
             price_log_growth_per_day,
-            shortage_until_day: scenario.market.shortage_until_day,
+            shortage_until_day: variant.market.shortage_until_day,
             revenue_usd_per_mw_month,
-            agi_effective_day,
-            lead_time_dists: scenario
-                .providers
-                .iter()
-                .map(|p| p.lead_time_days)
-                .collect(),
+            agi_effective_day: draw_agi_days(variant, seed),
+            lead_time_dists: lead_time_dists(variant),
             lead_times_days: OnceCell::new(),
         }
     }
@@ -364,6 +209,227 @@ impl World {
         self.price0_usd_per_mw_month[p]
             * (during * shortage_days + after * (day - shortage_days)).exp()
     }
+}
+
+/// Each provider's lead-time distribution.
+fn lead_time_dists(scenario: &Scenario) -> Vec<Dist> {
+    scenario
+        .providers
+        .iter()
+        .map(|p| p.lead_time_days)
+        .collect()
+}
+
+/// Each provider's price at the start and its log growth per day (see
+/// `World::price_log_growth_per_day`).
+fn draw_prices(scenario: &Scenario, seed: u64) -> (Vec<f64>, Vec<[f64; 2]>) {
+    let mut price_rng = SmallRng::seed_from_u64(stream_seed(seed, PURPOSE_PRICES, 0));
+    let market_price = scenario
+        .market
+        .price_usd_per_mw_month
+        .sample_non_negative(&mut price_rng);
+    // A trend of −100% or less makes prices vanish (ln of the smallest positive number,
+    // not of 0, so the price at the phase's first day is still finite).
+    let log_growth = |trend: f64| (1.0 + trend).max(f64::MIN_POSITIVE).ln() / DAYS_PER_YEAR;
+    let market_growth = log_growth(scenario.market.price_trend_per_year.sample(&mut price_rng));
+    // Its own stream, so adding a shortage leaves every other draw as it was.
+    let mut shortage_rng = SmallRng::seed_from_u64(stream_seed(seed, PURPOSE_PRICES, 1));
+    let shortage_growth = log_growth(
+        scenario
+            .market
+            .shortage_trend_per_year
+            .sample(&mut shortage_rng),
+    );
+    scenario
+        .providers
+        .iter()
+        .map(|p| {
+            // Both draws are made for every provider, so streams stay aligned across variants.
+            let premium = p.price_premium.sample(&mut price_rng);
+            let contract = p
+                .contract_price_usd_per_mw_month
+                .map(|d| d.sample_non_negative(&mut price_rng));
+            match contract {
+                Some(price) => (price, [0.0, 0.0]),
+                None => (
+                    market_price * (1.0 + premium).max(0.0),
+                    [shortage_growth, market_growth],
+                ),
+            }
+        })
+        .unzip()
+}
+
+/// Capacity arrivals in day order.
+fn draw_capacity(scenario: &Scenario, seed: u64) -> Vec<CapacityArrival> {
+    let horizon = scenario.calendar.horizon_days();
+    let mut capacity = Vec::new();
+    for (index, provider) in scenario.providers.iter().enumerate() {
+        let mut rng = SmallRng::seed_from_u64(stream_seed(seed, PURPOSE_CAPACITY, index as u64));
+        let share = provider.share_available.sample(&mut rng).clamp(0.0, 1.0);
+        let build_delay = provider.build_delay_days.sample_non_negative(&mut rng);
+        for tranche in &provider.tranches {
+            let late = rand::RngExt::random_bool(&mut rng, tranche.slip_probability);
+            let slip = tranche.slip_days.sample_non_negative(&mut rng);
+            // Capacity already online at the start is not delayed; later tranches are.
+            let delay = if tranche.online_day > 0.0 {
+                build_delay
+            } else {
+                0.0
+            };
+            let day = tranche.online_day.max(0.0) + delay + if late { slip } else { 0.0 };
+            if day < horizon {
+                capacity.push(CapacityArrival {
+                    provider: ProviderId(index as u16),
+                    day,
+                    mw: tranche.size_mw * share,
+                });
+            }
+        }
+    }
+    capacity.sort_by(|a, b| a.day.total_cmp(&b.day).then(a.provider.cmp(&b.provider)));
+    capacity
+}
+
+/// Outages in start order.
+fn draw_outages(scenario: &Scenario, seed: u64) -> Vec<Outage> {
+    let horizon = scenario.calendar.horizon_days();
+    let mut outages = Vec::new();
+    for (index, provider) in scenario.providers.iter().enumerate() {
+        let Some(process) = &provider.outages else {
+            continue;
+        };
+        if process.per_year <= 0.0 {
+            continue;
+        }
+        let mut rng = SmallRng::seed_from_u64(stream_seed(seed, PURPOSE_OUTAGES, index as u64));
+        let mut day = 0.0;
+        loop {
+            let gap: f64 = Exp1.sample(&mut rng);
+            day += gap * DAYS_PER_YEAR / process.per_year;
+            if day >= horizon {
+                break;
+            }
+            let duration = process.duration_days.sample_non_negative(&mut rng);
+            let fraction = process.fraction.sample(&mut rng).clamp(0.0, 1.0);
+            outages.push(Outage {
+                provider: ProviderId(index as u16),
+                start_day: day,
+                end_day: day + duration,
+                fraction,
+            });
+        }
+    }
+    outages.sort_by(|a, b| {
+        a.start_day
+            .total_cmp(&b.start_day)
+            .then(a.provider.cmp(&b.provider))
+    });
+    outages
+}
+
+/// Needs in arrival order, and each class's revenue per MW-month.
+fn draw_needs(scenario: &Scenario, seed: u64) -> (Vec<Need>, Vec<f64>) {
+    let horizon = scenario.calendar.horizon_days();
+    let mut needs = Vec::new();
+    let mut revenue_usd_per_mw_month = Vec::with_capacity(scenario.classes.len());
+    for (index, class) in scenario.classes.iter().enumerate() {
+        let class_id = ClassId(index as u16);
+        let mut rng = SmallRng::seed_from_u64(stream_seed(seed, PURPOSE_DEMAND, index as u64));
+        let arrival_growth = class.arrivals_growth_per_year.sample(&mut rng).max(1e-9);
+        let size_growth = class.size_growth_per_year.sample(&mut rng).max(1e-9);
+        revenue_usd_per_mw_month.push(class.revenue_usd_per_mw_month.sample_non_negative(&mut rng));
+        let draw_need = |rng: &mut SmallRng, arrival_day: f64, existing: bool| {
+            let years = arrival_day / DAYS_PER_YEAR;
+            let size_mw = class.size_mw.sample_non_negative(rng) * size_growth.powf(years);
+            let term_days = class.term_days.sample_non_negative(rng);
+            let notice = if existing {
+                0.0
+            } else {
+                class.notice_days.sample_non_negative(rng)
+            };
+            let patience_days = class.patience_days.sample_non_negative(rng);
+            let seed = stream_seed(seed, PURPOSE_NEED, rand::Rng::next_u64(rng));
+            Need {
+                class: class_id,
+                arrival_day,
+                wanted_start_day: arrival_day + notice,
+                size_mw,
+                term_days,
+                patience_days,
+                existing,
+                seed,
+            }
+        };
+        // The capacity in service at the start: needs already running, whose remaining
+        // terms are spread uniformly over a full term.
+        let mut existing_mw = 0.0;
+        while class.initial_mw - existing_mw > class.initial_mw * 1e-9 {
+            let mut need = draw_need(&mut rng, 0.0, true);
+            if need.size_mw <= 0.0 {
+                break; // a size distribution stuck at zero cannot fill it
+            }
+            need.size_mw = need.size_mw.min(class.initial_mw - existing_mw);
+            need.term_days *= rand::RngExt::random::<f64>(&mut rng);
+            existing_mw += need.size_mw;
+            if need.size_mw > 0.0 && need.term_days > 0.0 {
+                needs.push(need);
+            }
+        }
+        // New needs: a Poisson process whose rate grows by `arrival_growth` a year,
+        // drawn by inverting its cumulative intensity Λ(y) = r (g^y − 1) / ln g.
+        if class.arrivals_per_year > 0.0 {
+            let ln_g = arrival_growth.ln();
+            let mut cumulative = 0.0;
+            loop {
+                let step: f64 = Exp1.sample(&mut rng);
+                cumulative += step;
+                let years = if ln_g.abs() < 1e-12 {
+                    cumulative / class.arrivals_per_year
+                } else {
+                    let inner = 1.0 + cumulative * ln_g / class.arrivals_per_year;
+                    if inner <= 0.0 {
+                        break; // a shrinking rate whose total intensity is exhausted
+                    }
+                    inner.ln() / ln_g
+                };
+                let day = years * DAYS_PER_YEAR;
+                if day >= horizon {
+                    break;
+                }
+                let need = draw_need(&mut rng, day, false);
+                if need.wanted_start_day < horizon && need.size_mw > 0.0 && need.term_days > 0.0 {
+                    needs.push(need);
+                }
+            }
+        }
+    }
+    needs.sort_by(|a, b| {
+        a.arrival_day
+            .total_cmp(&b.arrival_day)
+            .then(a.class.0.cmp(&b.class.0))
+    });
+    (needs, revenue_usd_per_mw_month)
+}
+
+/// For each term, the day an AGI clause takes effect; infinite for other terms.
+fn draw_agi_days(scenario: &Scenario, seed: u64) -> Vec<f64> {
+    let mut agi_rng = SmallRng::seed_from_u64(stream_seed(seed, PURPOSE_AGI, 0));
+    scenario
+        .terms
+        .iter()
+        .map(|term| match &term.kind {
+            TermKind::AgiClause {
+                declared_day,
+                verification_days,
+                ..
+            } => {
+                declared_day.sample_non_negative(&mut agi_rng)
+                    + verification_days.sample_non_negative(&mut agi_rng)
+            }
+            _ => f64::INFINITY,
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -417,5 +483,22 @@ policy = "cheapest"
         ));
         // A signed deal's price does not move.
         assert_eq!(world.price_usd_per_mw_month(ProviderId(1), 900.0), 1.1e6);
+    }
+
+    #[test]
+    fn a_variant_world_copies_only_what_its_fields_leave_as_drawn() {
+        // The default scenario's variants change Azure's build-out (needs copied, capacity
+        // drawn) and demand growth (capacity, outages and prices copied, needs drawn).
+        let scenario = load_str(crate::scenario::DEFAULT_SCENARIO, "default", &[])
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(scenario.variants.len() >= 2);
+        for seed in [1, 2, 3] {
+            let base = World::sample(&scenario, seed);
+            for variant in &scenario.variants {
+                let shared = World::sample_variant(variant, (&scenario, &base));
+                let drawn = World::sample(variant, seed);
+                assert_eq!(format!("{shared:?}"), format!("{drawn:?}"));
+            }
+        }
     }
 }
