@@ -84,13 +84,16 @@ fn split(
     seed: u64,
     results: Vec<ReplicationResult>,
 ) -> (ReplicationRow, Vec<f64>) {
-    let mut monthly = Vec::new();
-    for result in &results {
-        let months = result.monthly.demand_mw.len();
+    let series_values = |result: &ReplicationResult| {
         let providers = result.monthly.served_mw.len();
         let series = (providers + 1) * PROVIDER_SERIES.len() + ALL_ONLY_SERIES.len();
+        series * result.monthly.demand_mw.len()
+    };
+    let mut monthly = Vec::with_capacity(results.iter().map(series_values).sum());
+    for result in &results {
+        let months = result.monthly.demand_mw.len();
         let first = monthly.len();
-        monthly.resize(first + series * months, 0.0);
+        monthly.resize(first + series_values(result), 0.0);
         result.monthly.for_each_value(|series, month, value| {
             monthly[first + series * months + month] = value;
         });

@@ -279,7 +279,8 @@ impl<'a> Simulation<'a> {
             leases_by_provider: vec![Vec::new(); providers],
             contracted_usd: vec![0.0; scenario.terms.len()],
             outcome: Outcome {
-                leases: Vec::new(),
+                // A need is placed at most once: the leases never outgrow this.
+                leases: Vec::with_capacity(world.needs.len()),
                 losses: Vec::new(),
                 fates: vec![Fate::Pending; world.needs.len()],
                 rofr_offers: 0,
