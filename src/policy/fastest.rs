@@ -16,8 +16,9 @@ impl AllocationPolicy for Fastest {
         (0..candidates.len())
             .min_by(|&a, &b| {
                 let (x, y) = (&candidates[a], &candidates[b]);
-                x.lead_time_days
-                    .total_cmp(&y.lead_time_days)
+                let lead = |c: &Candidate| c.lead_time_days.expect("quoted: reads_lead_times");
+                lead(x)
+                    .total_cmp(&lead(y))
                     .then(
                         x.price_usd_per_mw_month
                             .total_cmp(&y.price_usd_per_mw_month),
@@ -25,6 +26,10 @@ impl AllocationPolicy for Fastest {
                     .then(x.provider.cmp(&y.provider))
             })
             .map(|i| (i, Reason::Fastest))
+    }
+
+    fn reads_lead_times(&self) -> bool {
+        true
     }
 }
 

@@ -20,8 +20,9 @@ pub struct Candidate {
     pub provider: ProviderId,
     /// Price the lab would lock in, USD per MW-month.
     pub price_usd_per_mw_month: f64,
-    /// Days until delivery if ordered now.
-    pub lead_time_days: f64,
+    /// Days until delivery if ordered now; quoted only to a policy that reads lead times
+    /// (`AllocationPolicy::reads_lead_times`), because drawing them is most of a quote's cost.
+    pub lead_time_days: Option<f64>,
     /// MW the lab currently holds with this provider.
     pub used_mw: f64,
     /// Spend rate needed to meet this provider's active commitments by their deadlines:
@@ -70,6 +71,11 @@ pub trait AllocationPolicy: Sync {
         total_used_mw: f64,
         candidates: &[Candidate],
     ) -> Option<(usize, Reason)>;
+
+    /// Whether `choose` reads the candidates' lead times (otherwise they are `None`).
+    fn reads_lead_times(&self) -> bool {
+        false
+    }
 }
 
 /// Returns the policy a regime names.
@@ -97,7 +103,7 @@ pub(crate) fn candidate(provider: u16, price: f64, lead: f64, used: f64, owed: f
     Candidate {
         provider: ProviderId(provider),
         price_usd_per_mw_month: price,
-        lead_time_days: lead,
+        lead_time_days: Some(lead),
         used_mw: used,
         commitment_pace_usd_per_day: owed,
     }

@@ -569,7 +569,9 @@ impl<'a> Simulation<'a> {
         self.free_mw(p) + ROOM_TOLERANCE_MW >= size_mw
     }
 
-    fn candidate(&self, i: u32, p: ProviderId, now: f64) -> Candidate {
+    /// Provider `p`'s quote for need `i` now, with its lead time if `lead_time` (else it is
+    /// drawn only if `p` is chosen: see `place`).
+    fn candidate(&self, i: u32, p: ProviderId, now: f64, lead_time: bool) -> Candidate {
         // The spend rate each commitment to `p` needs to be met by its deadline.
         let pace = self.commitments_by_provider[p.0 as usize]
             .iter()
@@ -582,7 +584,7 @@ impl<'a> Simulation<'a> {
         Candidate {
             provider: p,
             price_usd_per_mw_month: self.world.price_usd_per_mw_month(p, now),
-            lead_time_days: self.world.lead_time_days(i, p),
+            lead_time_days: lead_time.then(|| self.world.lead_time_days(i, p)),
             used_mw: self.used_mw[p.0 as usize],
             commitment_pace_usd_per_day: pace,
         }
@@ -591,11 +593,12 @@ impl<'a> Simulation<'a> {
     /// Puts the candidates with room among `mask` into `into` (emptied first).
     fn candidates(&self, i: u32, now: f64, mask: u64, into: &mut Vec<Candidate>) {
         let size = self.world.needs[i as usize].size_mw;
+        let lead_times = self.policy.reads_lead_times();
         into.clear();
         into.extend(
             (0..self.scenario.providers.len())
                 .filter(|&p| mask & (1 << p) != 0 && self.has_room(p, size))
-                .map(|p| self.candidate(i, ProviderId(p as u16), now)),
+                .map(|p| self.candidate(i, ProviderId(p as u16), now, lead_times)),
         );
     }
 
@@ -664,7 +667,7 @@ impl<'a> Simulation<'a> {
         let mask = self.eligible(i);
         let holder_bit = 1u64 << holder.0;
         let placed = if mask & holder_bit != 0 && self.has_room(holder.0 as usize, need.size_mw) {
-            let mut offer = self.candidate(i, holder, now);
+            let mut offer = self.candidate(i, holder, now, false);
             if price_match {
                 let mut rivals = std::mem::take(&mut self.candidates);
                 self.candidates(i, now, mask & !holder_bit, &mut rivals);
@@ -675,8 +678,7 @@ impl<'a> Simulation<'a> {
                 self.candidates = rivals;
                 offer.price_usd_per_mw_month = offer.price_usd_per_mw_month.min(best_rival);
             }
-            self.place(now, i, offer, Reason::FirstRefusal);
-            Some(offer)
+            Some(self.place(now, i, offer, Reason::FirstRefusal))
         } else {
             self.outcome.rofr_declines += 1;
             self.log(|s| {
@@ -702,10 +704,9 @@ impl<'a> Simulation<'a> {
         if let Some(chosen) = placed {
             // The delay the offer added: delivery now, against ordering from the same
             // provider when the need arrived.
-            let delivery = need.wanted_start_day.max(now + chosen.lead_time_days);
-            let unhindered = need
-                .wanted_start_day
-                .max(need.arrival_day + chosen.lead_time_days);
+            let lead_time_days = chosen.lead_time_days.expect("placed: lead time drawn");
+            let delivery = need.wanted_start_day.max(now + lead_time_days);
+            let unhindered = need.wanted_start_day.max(need.arrival_day + lead_time_days);
             self.outcome.rofr_delay_days += delivery - unhindered;
         }
     }
@@ -720,9 +721,8 @@ impl<'a> Simulation<'a> {
             {
                 return None;
             }
-            let chosen = self.candidate(i, host, now);
-            self.place(now, i, chosen, Reason::HostWork);
-            return Some(chosen);
+            let chosen = self.candidate(i, host, now, false);
+            return Some(self.place(now, i, chosen, Reason::HostWork));
         }
         let mut candidates = std::mem::take(&mut self.candidates);
         self.candidates(i, now, mask, &mut candidates);
@@ -734,13 +734,15 @@ impl<'a> Simulation<'a> {
             .map(|(chosen, reason)| (candidates[chosen], reason));
         self.candidates = candidates;
         let (chosen, reason) = choice?;
-        self.place(now, i, chosen, reason);
-        Some(chosen)
+        Some(self.place(now, i, chosen, reason))
     }
 
-    fn place(&mut self, now: f64, i: u32, chosen: Candidate, reason: Reason) {
+    /// Places need `i` with `chosen` and returns it with its lead time.
+    fn place(&mut self, now: f64, i: u32, chosen: Candidate, reason: Reason) -> Candidate {
+        let lead_time_days = (chosen.lead_time_days)
+            .unwrap_or_else(|| self.world.lead_time_days(i, chosen.provider));
         let need = &self.world.needs[i as usize];
-        let delivery_day = need.wanted_start_day.max(now + chosen.lead_time_days);
+        let delivery_day = need.wanted_start_day.max(now + lead_time_days);
         let end_day = delivery_day + need.term_days;
         self.log(|s| TraceRecord {
             need: Some(i),
@@ -781,6 +783,10 @@ impl<'a> Simulation<'a> {
         if end_day < self.horizon_days {
             self.events
                 .schedule_at(end_day, Event::LeaseEnds(lease_index));
+        }
+        Candidate {
+            lead_time_days: Some(lead_time_days),
+            ..chosen
         }
     }
 
