@@ -113,6 +113,9 @@ pub struct World {
     /// until then) and kept for every regime run on this world: a need is quoted by only a
     /// few providers, often many times. Made at the first quote, when the needs are final.
     lead_times_days: OnceCell<Vec<Cell<f64>>>,
+    /// The last price growth factor computed, as (day, log growth, factor): quotes come in runs
+    /// at one instant and the providers at the market price share its growth, so most reuse it.
+    price_factor_memo: Cell<(f64, [f64; 2], f64)>,
 }
 
 impl World {
@@ -132,6 +135,7 @@ impl World {
             agi_effective_day: draw_agi_days(scenario, seed),
             lead_time_dists: lead_time_dists(scenario),
             lead_times_days: OnceCell::new(),
+            price_factor_memo: Cell::new((f64::NAN, [0.0; 2], 1.0)),
         }
     }
 
@@ -174,6 +178,7 @@ impl World {
             agi_effective_day: draw_agi_days(variant, seed),
             lead_time_dists: lead_time_dists(variant),
             lead_times_days: OnceCell::new(),
+            price_factor_memo: Cell::new((f64::NAN, [0.0; 2], 1.0)),
         }
     }
 
@@ -204,10 +209,21 @@ impl World {
     #[inline]
     pub fn price_usd_per_mw_month(&self, provider: ProviderId, day: f64) -> f64 {
         let p = provider.0 as usize;
-        let [during, after] = self.price_log_growth_per_day[p];
-        let shortage_days = day.min(self.shortage_until_day);
-        self.price0_usd_per_mw_month[p]
-            * (during * shortage_days + after * (day - shortage_days)).exp()
+        let growth = self.price_log_growth_per_day[p];
+        if growth == [0.0, 0.0] {
+            return self.price0_usd_per_mw_month[p]; // a contract price does not move
+        }
+        let (memo_day, memo_growth, memo_factor) = self.price_factor_memo.get();
+        let factor = if (memo_day, memo_growth) == (day, growth) {
+            memo_factor
+        } else {
+            let [during, after] = growth;
+            let shortage_days = day.min(self.shortage_until_day);
+            let factor = (during * shortage_days + after * (day - shortage_days)).exp();
+            self.price_factor_memo.set((day, growth, factor));
+            factor
+        };
+        self.price0_usd_per_mw_month[p] * factor
     }
 }
 
