@@ -274,8 +274,9 @@ where
                 .into_par_iter()
                 .map(|replication| {
                     let (seed, results) = run_replication(scenario, plan.master_seed, replication);
-                    guard::check(scenario, replication, &results)?;
-                    Ok(split(replication, seed, results))
+                    let (row, monthly) = split(replication, seed, results);
+                    guard::check(scenario, &row, &monthly)?;
+                    Ok((row, monthly))
                 })
                 .collect::<Result<Vec<_>, OutOfRange>>()?;
             let (rows, monthly) = replications.into_iter().unzip();

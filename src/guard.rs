@@ -3,8 +3,9 @@
 //! for a century, capacities of 1e12 MW at extreme prices) gets a clear error, never a NaN in
 //! a table or a panic in the statistics.
 
+use crate::experiment::ReplicationRow;
 use crate::model::Scenario;
-use crate::results::{Metric, ReplicationResult, series_labels};
+use crate::results::{Metric, series_labels};
 use crate::stats::MAX_MAGNITUDE;
 
 /// A replication produced a number the statistics cannot hold.
@@ -25,48 +26,88 @@ pub struct OutOfRange {
     pub value: f64,
 }
 
-/// Returns an error naming the first number of `results` (one per regime, in scenario order)
-/// that is not finite or exceeds the statistics' range.
-pub fn check(
-    scenario: &Scenario,
-    replication: u64,
-    results: &[ReplicationResult],
-) -> Result<(), OutOfRange> {
+/// Returns an error naming a number of one replication's row or monthly values (laid out as
+/// `experiment::Batch` holds them) that is not finite or exceeds the statistics' range: the
+/// first of the totals if any, else the first monthly value.
+pub fn check(scenario: &Scenario, row: &ReplicationRow, monthly: &[f64]) -> Result<(), OutOfRange> {
     let bad = |v: f64| !(v.is_finite() && v.abs() <= MAX_MAGNITUDE);
-    for (regime, result) in scenario.regimes.iter().zip(results) {
-        let error = |quantity: String, value: f64| OutOfRange {
-            regime: regime.name.clone(),
-            replication,
-            quantity,
-            value,
-        };
-        if let Some(metric) = Metric::ALL.into_iter().find(|&m| bad(result.total(m))) {
-            return Err(error(metric.name().to_string(), result.total(metric)));
+    let error = |regime: usize, quantity: String, value: f64| OutOfRange {
+        regime: scenario.regimes[regime].name.clone(),
+        replication: row.replication,
+        quantity,
+        value,
+    };
+    for (regime, (totals, providers)) in row.regimes.iter().enumerate() {
+        if let Some(metric) = Metric::ALL.into_iter().find(|&m| bad(totals[m as usize])) {
+            return Err(error(
+                regime,
+                metric.name().to_string(),
+                totals[metric as usize],
+            ));
         }
-        for (provider, totals) in scenario.providers.iter().zip(&result.providers) {
+        for (provider, totals) in scenario.providers.iter().zip(providers) {
             for (name, value) in [
                 ("served_mw_months", totals.served_mw_months),
                 ("cost_usd", totals.cost_usd),
                 ("share", totals.share),
             ] {
                 if bad(value) {
-                    return Err(error(format!("{} {name}", provider.id), value));
+                    return Err(error(regime, format!("{} {name}", provider.id), value));
                 }
             }
         }
-        let mut first: Option<(usize, usize, f64)> = None;
-        result.monthly.for_each_value(|series, month, value| {
-            if first.is_none() && bad(value) {
-                first = Some((series, month, value));
-            }
-        });
-        if let Some((series, month, value)) = first {
-            let ids: Vec<String> = scenario.providers.iter().map(|p| p.id.clone()).collect();
-            let labels = series_labels(&ids);
-            let (who, what) = &labels[series];
-            let label = format!("{who} {what} in {}", scenario.calendar.label(month));
-            return Err(error(label, value));
-        }
+    }
+    // One pass over the flat values; the labels are made only for an error.
+    if let Some(at) = monthly.iter().position(|&v| bad(v)) {
+        let ids: Vec<String> = scenario.providers.iter().map(|p| p.id.clone()).collect();
+        let labels = series_labels(&ids);
+        let months = scenario.calendar.months();
+        let (regime, series, month) = (
+            at / (labels.len() * months),
+            at / months % labels.len(),
+            at % months,
+        );
+        let (who, what) = &labels[series];
+        let label = format!("{who} {what} in {}", scenario.calendar.label(month));
+        return Err(error(regime, label, monthly[at]));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::results::ProviderTotals;
+    use crate::scenario::{DEFAULT_SCENARIO, load_str};
+
+    #[test]
+    fn a_monthly_value_out_of_range_is_named_by_regime_series_and_month() {
+        let scenario = load_str(DEFAULT_SCENARIO, "default", &[]).unwrap_or_else(|e| panic!("{e}"));
+        let providers = scenario.providers.len();
+        let row = ReplicationRow {
+            replication: 7,
+            seed: 1,
+            regimes: vec![
+                (
+                    [0.0; Metric::COUNT],
+                    vec![ProviderTotals::default(); providers]
+                );
+                scenario.regimes.len()
+            ],
+        };
+        let ids: Vec<String> = scenario.providers.iter().map(|p| p.id.clone()).collect();
+        let labels = series_labels(&ids);
+        let months = scenario.calendar.months();
+        let mut monthly = vec![0.0; scenario.regimes.len() * labels.len() * months];
+        assert_eq!(check(&scenario, &row, &monthly), Ok(()));
+        // Azure's spend in the sixth month (2025-06) of the third regime.
+        let series = (labels.iter())
+            .position(|(who, what)| who == "azure" && *what == "cost_usd")
+            .expect("a series of Azure's spend");
+        monthly[(2 * labels.len() + series) * months + 5] = f64::INFINITY;
+        let error = check(&scenario, &row, &monthly).expect_err("infinity is out of range");
+        assert_eq!(error.regime, scenario.regimes[2].name);
+        assert_eq!(error.replication, 7);
+        assert_eq!(error.quantity, "azure cost_usd in 2025-06");
+    }
 }
