@@ -139,10 +139,10 @@ impl<'a, const N: usize> MonthlyIntegral<'a, N> {
             }
             return;
         }
-        for k in 0..N {
-            self.partial[first][k] += rates[k] * (bounds[first + 1] - from);
-            self.whole_rate_steps[first + 1][k] += rates[k];
-            self.whole_rate_steps[last][k] -= rates[k];
+        for (k, &rate) in rates.iter().enumerate() {
+            self.partial[first][k] += rate * (bounds[first + 1] - from);
+            self.whole_rate_steps[first + 1][k] += rate;
+            self.whole_rate_steps[last][k] -= rate;
         }
         // `to` on a boundary (or the horizon end) leaves nothing in its month.
         if to > bounds[last] {
