@@ -247,7 +247,7 @@ pub fn run_replication(
 /// `on_rows` in replication order (batch by batch), `on_progress(done)` after each batch with
 /// the number of this plan's replications done. Returns the aggregate, which is the same
 /// whatever the thread count, or the first batch's error: a number out of range (see
-/// `guard`) or `on_rows`'s. Memory holds one aggregate and two batches: one batch is
+/// `guard`) or `on_rows`'s. Memory holds one aggregate and up to two batches: one batch is
 /// aggregated while the next is simulated, so no thread waits for the other at the seam.
 pub fn run_study<E>(
     scenario: &Scenario,
@@ -293,9 +293,11 @@ where
         let mut pending: Option<Batch> = None;
         let mut start = range.start;
         while start < range.end {
-            let (simulated, aggregated) = rayon::join(
-                || simulate(start),
+            // The aggregation first: on one thread it then ends, freeing its batch, before the
+            // next batch is made, so only one batch is in memory at a time.
+            let (aggregated, simulated) = rayon::join(
                 || pending.take().map_or(Ok(()), &mut aggregate),
+                || simulate(start),
             );
             aggregated?;
             pending = Some(simulated?);
