@@ -669,13 +669,12 @@ impl<'a> Simulation<'a> {
         let placed = if mask & holder_bit != 0 && self.has_room(holder.0 as usize, need.size_mw) {
             let mut offer = self.candidate(i, holder, now, false);
             if price_match {
-                let mut rivals = std::mem::take(&mut self.candidates);
-                self.candidates(i, now, mask & !holder_bit, &mut rivals);
-                let best_rival = rivals
-                    .iter()
-                    .map(|c| c.price_usd_per_mw_month)
+                // The best price among the rivals allowed that have room.
+                let rivals = mask & !holder_bit;
+                let best_rival = (0..self.scenario.providers.len())
+                    .filter(|&p| rivals & (1 << p) != 0 && self.has_room(p, need.size_mw))
+                    .map(|p| self.world.price_usd_per_mw_month(ProviderId(p as u16), now))
                     .fold(f64::INFINITY, f64::min);
-                self.candidates = rivals;
                 offer.price_usd_per_mw_month = offer.price_usd_per_mw_month.min(best_rival);
             }
             Some(self.place(now, i, offer, Reason::FirstRefusal))
