@@ -212,6 +212,24 @@ pub struct Term {
     pub classes: ClassSet,
 }
 
+/// A commitment term of a regime with its fields unpacked, as the simulation, the accounting
+/// and the reports read it.
+#[derive(Debug, Clone, Copy)]
+pub struct Commitment {
+    /// The term.
+    pub term: TermId,
+    /// The provider the spend is owed to.
+    pub holder: ProviderId,
+    /// First day spend counts.
+    pub start_day: f64,
+    /// Day by which `amount_usd` must be spent.
+    pub deadline_day: f64,
+    /// USD to spend.
+    pub amount_usd: f64,
+    /// Whether a shortfall is paid at the deadline.
+    pub take_or_pay: bool,
+}
+
 /// The rule that chooses among eligible providers with room.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum PolicyKind {
@@ -246,6 +264,28 @@ impl Scenario {
         self.regimes[regime]
             .variant
             .map_or(self, |v| &self.variants[v])
+    }
+
+    /// Returns the commitment terms of `regime`, in its order.
+    pub fn commitments<'s>(&'s self, regime: &'s Regime) -> impl Iterator<Item = Commitment> + 's {
+        regime.terms.iter().filter_map(|&term| {
+            let t = &self.terms[term.0 as usize];
+            match t.kind {
+                TermKind::Commitment {
+                    amount_usd,
+                    deadline_day,
+                    take_or_pay,
+                } => Some(Commitment {
+                    term,
+                    holder: t.holder.expect("validated: a commitment has a holder"),
+                    start_day: t.start_day,
+                    deadline_day,
+                    amount_usd,
+                    take_or_pay,
+                }),
+                _ => None,
+            }
+        })
     }
 
     /// Returns the provider with the given identifier.

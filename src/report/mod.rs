@@ -15,7 +15,7 @@ use std::path::Path;
 use anyhow::{Context, Result};
 
 use crate::experiment::{Plan, ReplicationRow, StudyAggregate};
-use crate::model::{Scenario, TermKind};
+use crate::model::Scenario;
 use crate::results::{Metric, series_labels};
 use crate::stats::Summary;
 pub use staging::{KEPT, MANIFEST, OutputError, Staging, abandon_all};
@@ -246,27 +246,18 @@ fn write_commitments(dir: &Path, scenario: &Scenario) -> Result<()> {
         "deadline",
     ])?;
     for regime in &scenario.regimes {
-        for &id in &regime.terms {
-            let term = &scenario.terms[id.0 as usize];
-            if let TermKind::Commitment {
-                amount_usd,
-                deadline_day,
-                ..
-            } = term.kind
-            {
-                let holder = term
-                    .holder
-                    .map(|h| scenario.providers[h.0 as usize].id.as_str())
-                    .unwrap_or_default();
-                w.write_record([
-                    regime.name.as_str(),
-                    &term.id,
-                    holder,
-                    &amount_usd.to_string(),
-                    &scenario.calendar.date_of(term.start_day).to_string(),
-                    &scenario.calendar.date_of(deadline_day).to_string(),
-                ])?;
-            }
+        for commitment in scenario.commitments(regime) {
+            w.write_record([
+                regime.name.as_str(),
+                &scenario.terms[commitment.term.0 as usize].id,
+                &scenario.providers[commitment.holder.0 as usize].id,
+                &commitment.amount_usd.to_string(),
+                &scenario.calendar.date_of(commitment.start_day).to_string(),
+                &scenario
+                    .calendar
+                    .date_of(commitment.deadline_day)
+                    .to_string(),
+            ])?;
         }
     }
     w.flush()?;

@@ -6,7 +6,7 @@
 
 use crate::model::calendar::MonthlyIntegral;
 use crate::model::world::World;
-use crate::model::{DAYS_PER_MONTH, ProviderId, Regime, Scenario, TermKind};
+use crate::model::{Commitment, DAYS_PER_MONTH, ProviderId, Regime, Scenario, TermKind};
 use crate::results::{Metric, MonthlySeries, ProviderTotals, ReplicationResult};
 
 use super::{Fate, Outcome};
@@ -46,27 +46,7 @@ pub fn account(
         })
         .collect();
     let mut share_due_usd = vec![0.0; shares.len()];
-    let commitments: Vec<_> = regime
-        .terms
-        .iter()
-        .filter_map(|&id| {
-            let t = &scenario.terms[id.0 as usize];
-            match t.kind {
-                TermKind::Commitment {
-                    amount_usd,
-                    deadline_day,
-                    take_or_pay,
-                } => Some((
-                    t.holder.expect("validated: commitment has a holder"),
-                    t.start_day,
-                    deadline_day,
-                    amount_usd,
-                    take_or_pay,
-                )),
-                _ => None,
-            }
-        })
-        .collect();
+    let commitments: Vec<Commitment> = scenario.commitments(regime).collect();
     let mut commitment_spent_usd = vec![0.0; commitments.len()];
 
     // Days of an interval [from, to) clipped to the horizon and to a window.
@@ -94,10 +74,11 @@ pub fn account(
             share_due_usd[s] +=
                 sign * rate * revenue * overlap(from, to, start, end) / DAYS_PER_MONTH;
         }
-        for (c, &(holder, start, deadline, _, _)) in commitments.iter().enumerate() {
-            if holder == provider {
+        for (c, commitment) in commitments.iter().enumerate() {
+            if commitment.holder == provider {
                 commitment_spent_usd[c] +=
-                    sign * cost * overlap(from, to, start, deadline) / DAYS_PER_MONTH;
+                    sign * cost * overlap(from, to, commitment.start_day, commitment.deadline_day)
+                        / DAYS_PER_MONTH;
             }
         }
         if lost {
@@ -194,7 +175,14 @@ pub fn account(
     };
 
     // Commitments: what counted, what is short, and take-or-pay payments at the deadline.
-    for (c, &(holder, _, deadline, amount, take_or_pay)) in commitments.iter().enumerate() {
+    for (c, &commitment) in commitments.iter().enumerate() {
+        let Commitment {
+            holder,
+            deadline_day: deadline,
+            amount_usd: amount,
+            take_or_pay,
+            ..
+        } = commitment;
         let shortfall = (amount - commitment_spent_usd[c]).max(0.0);
         if holder == scenario.incumbent {
             add(Metric::CommitmentSpentUsd, commitment_spent_usd[c]);

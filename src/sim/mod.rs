@@ -14,7 +14,7 @@ use rand::rngs::SmallRng;
 
 use crate::engine::EventQueue;
 use crate::model::world::{DRAW_ANSWER_WINDOW, DRAW_COVERED, World, stream_seed};
-use crate::model::{DAYS_PER_MONTH, ProviderId, Regime, Scenario, TermId, TermKind};
+use crate::model::{Commitment, DAYS_PER_MONTH, ProviderId, Regime, Scenario, TermId, TermKind};
 use crate::policy::{self, AllocationPolicy, Candidate, Reason};
 use crate::results::ReplicationResult;
 
@@ -116,15 +116,6 @@ pub enum Fate {
     Served(u32),
     /// Given up after its patience ran out.
     Lost,
-}
-
-/// A commitment term of the regime, as every quote and placement with its holder reads it.
-#[derive(Debug, Clone, Copy)]
-struct Commitment {
-    term: usize,
-    start_day: f64,
-    deadline_day: f64,
-    amount_usd: f64,
 }
 
 /// A need in a waiting queue, with what a scan of the queue tests, so that the scan reads
@@ -577,7 +568,7 @@ impl<'a> Simulation<'a> {
             .iter()
             .filter(|c| c.start_day <= now && now < c.deadline_day)
             .map(|c| {
-                let owed = (c.amount_usd - self.contracted_usd[c.term]).max(0.0);
+                let owed = (c.amount_usd - self.contracted_usd[c.term.0 as usize]).max(0.0);
                 owed / (c.deadline_day - now).max(1.0)
             })
             .sum();
@@ -763,7 +754,7 @@ impl<'a> Simulation<'a> {
             for c in &self.commitments_by_provider[p] {
                 let overlap = end_day.min(c.deadline_day) - delivery_day.max(c.start_day);
                 if overlap > 0.0 {
-                    self.contracted_usd[c.term] +=
+                    self.contracted_usd[c.term.0 as usize] +=
                         chosen.price_usd_per_mw_month * need.size_mw * overlap / DAYS_PER_MONTH;
                 }
             }
@@ -982,22 +973,8 @@ impl<'a> Simulation<'a> {
 /// The regime's commitment terms, listed under their holders in the regime's order.
 fn commitments_by_provider(scenario: &Scenario, regime: &Regime) -> Vec<Vec<Commitment>> {
     let mut by_provider = vec![Vec::new(); scenario.providers.len()];
-    for &term in &regime.terms {
-        let t = &scenario.terms[term.0 as usize];
-        if let TermKind::Commitment {
-            amount_usd,
-            deadline_day,
-            ..
-        } = t.kind
-        {
-            let holder = t.holder.expect("validated: commitment has a holder");
-            by_provider[holder.0 as usize].push(Commitment {
-                term: term.0 as usize,
-                start_day: t.start_day,
-                deadline_day,
-                amount_usd,
-            });
-        }
+    for commitment in scenario.commitments(regime) {
+        by_provider[commitment.holder.0 as usize].push(commitment);
     }
     by_provider
 }
