@@ -385,6 +385,25 @@ where
     Ok(())
 }
 
+/// Draws a note in the top-left corner of the plotting area, one line per entry: where a
+/// curve runs off the top it does so on the right (series grow), so the corner stays clear.
+pub fn corner_note<DB: DrawingBackend>(
+    chart: &mut ChartContext<'_, DB, TimeCoord>,
+    lines: &[&str],
+) -> DrawResult
+where
+    DB::ErrorType: 'static,
+{
+    let (x0, x1) = (chart.x_range().start, chart.x_range().end);
+    let (y0, y1) = (chart.y_range().start, chart.y_range().end);
+    let style = anchored(font(15).color(&MUTED), HPos::Left, VPos::Center);
+    chart.draw_series(lines.iter().enumerate().map(|(i, line)| {
+        let y = y0 + (y1 - y0) * (0.93 - 0.08 * i as f64);
+        Text::new(line.to_string(), (x0 + (x1 - x0) * 0.03, y), style.clone())
+    }))?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

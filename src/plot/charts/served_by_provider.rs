@@ -56,11 +56,8 @@ where
             ))?;
         }
         if let Some(peak) = panel.demand_peak {
-            let text = format!(
-                "demand runs off the scale: up to {peak:.0} {}",
-                chart.unit.label()
-            );
-            common::note(&mut ctx, &text, 0.93)?;
+            let peak = format!("up to {peak:.0} {}", chart.unit.label());
+            common::corner_note(&mut ctx, &["demand off the scale,", &peak])?;
         }
         if panel
             .tops

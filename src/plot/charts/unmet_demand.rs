@@ -49,8 +49,8 @@ where
             colour.stroke_width(2),
         ))?;
         if let Some(peak) = panel.peak {
-            let text = format!("runs off the scale: up to {peak:.0} {}", chart.unit.label());
-            common::note(&mut ctx, &text, 0.93)?;
+            let peak = format!("up to {peak:.0} {}", chart.unit.label());
+            common::corner_note(&mut ctx, &["off the scale,", &peak])?;
         }
         if panel.all_zero {
             common::note(&mut ctx, "no unmet demand in any replication", 0.5)?;
