@@ -229,7 +229,7 @@ pub fn run_replication(
     let variant_worlds: Vec<World> = scenario
         .variants
         .iter()
-        .map(|v| World::sample_variant(v, (scenario, &world)))
+        .map(|v| World::sample_variant(v, scenario, &world))
         .collect();
     let results = scenario
         .regimes

@@ -139,10 +139,10 @@ impl World {
         }
     }
 
-    /// Draws the world of `variant`, a regime's variant of `base`'s scenario, with the same
-    /// seed: the parts whose inputs the variant leaves as they are would be drawn the same
-    /// (each part has its own streams), so they are copied from `base` rather than drawn.
-    pub fn sample_variant(variant: &Scenario, (scenario, base): (&Scenario, &World)) -> Self {
+    /// Draws the world of `variant`, a regime's variant of `scenario`, with the seed of `base`,
+    /// `scenario`'s world: the parts whose inputs the variant leaves as they are would be drawn
+    /// the same (each part has its own streams), so they are copied from `base`.
+    pub fn sample_variant(variant: &Scenario, scenario: &Scenario, base: &World) -> Self {
         let seed = base.seed;
         let same_calendar = variant.calendar == scenario.calendar;
         let same_providers = same_calendar && variant.providers == scenario.providers;
@@ -511,7 +511,7 @@ policy = "cheapest"
         for seed in [1, 2, 3] {
             let base = World::sample(&scenario, seed);
             for variant in &scenario.variants {
-                let shared = World::sample_variant(variant, (&scenario, &base));
+                let shared = World::sample_variant(variant, &scenario, &base);
                 let drawn = World::sample(variant, seed);
                 assert_eq!(format!("{shared:?}"), format!("{drawn:?}"));
             }
