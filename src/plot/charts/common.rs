@@ -365,41 +365,39 @@ pub fn between(upper: &[(f64, f64)], lower: &[(f64, f64)]) -> Vec<(f64, f64)> {
         .collect()
 }
 
-/// Draws a note centred in the plotting area (e.g. "no unmet demand").
-pub fn note<DB: DrawingBackend>(
-    chart: &mut ChartContext<'_, DB, TimeCoord>,
-    text: &str,
-    y_frac: f64,
-) -> DrawResult
-where
-    DB::ErrorType: 'static,
-{
-    let (x0, x1) = (chart.x_range().start, chart.x_range().end);
-    let (y0, y1) = (chart.y_range().start, chart.y_range().end);
-    let style = anchored(font(15).color(&MUTED), HPos::Center, VPos::Center);
-    chart.draw_series(std::iter::once(Text::new(
-        text.to_string(),
-        ((x0 + x1) / 2.0, y0 + (y1 - y0) * y_frac),
-        style,
-    )))?;
-    Ok(())
+/// Where a note goes in a panel's plotting area.
+#[derive(Debug, Clone, Copy)]
+pub enum NotePlace {
+    /// In the middle (e.g. "no unmet demand").
+    Centre,
+    /// In the top-left corner, for a curve that runs off the top: it does so on the right
+    /// (series grow), so the corner stays clear.
+    TopLeft,
 }
 
-/// Draws a note in the top-left corner of the plotting area, one line per entry: where a
-/// curve runs off the top it does so on the right (series grow), so the corner stays clear.
-pub fn corner_note<DB: DrawingBackend>(
+/// Draws a note in the plotting area, one line per entry, downwards from `place`.
+pub fn note<DB: DrawingBackend>(
     chart: &mut ChartContext<'_, DB, TimeCoord>,
     lines: &[&str],
+    place: NotePlace,
 ) -> DrawResult
 where
     DB::ErrorType: 'static,
 {
     let (x0, x1) = (chart.x_range().start, chart.x_range().end);
     let (y0, y1) = (chart.y_range().start, chart.y_range().end);
-    let style = anchored(font(15).color(&MUTED), HPos::Left, VPos::Center);
+    let (h, x_frac, y_frac) = match place {
+        NotePlace::Centre => (HPos::Center, 0.5, 0.5),
+        NotePlace::TopLeft => (HPos::Left, 0.03, 0.93),
+    };
+    let style = anchored(font(15).color(&MUTED), h, VPos::Center);
     chart.draw_series(lines.iter().enumerate().map(|(i, line)| {
-        let y = y0 + (y1 - y0) * (0.93 - 0.08 * i as f64);
-        Text::new(line.to_string(), (x0 + (x1 - x0) * 0.03, y), style.clone())
+        let y = y0 + (y1 - y0) * (y_frac - 0.08 * i as f64);
+        Text::new(
+            line.to_string(),
+            (x0 + (x1 - x0) * x_frac, y),
+            style.clone(),
+        )
     }))?;
     Ok(())
 }

@@ -4,7 +4,7 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::common::{self, DrawResult, LegendItem, REFERENCE, Swatch};
+use super::common::{self, DrawResult, LegendItem, NotePlace, REFERENCE, Swatch};
 use crate::plot::prepare::ServedChart;
 use crate::plot::provider_colour;
 
@@ -57,14 +57,18 @@ where
         }
         if let Some(peak) = panel.demand_peak {
             let peak = format!("up to {peak:.0} {}", chart.unit.label());
-            common::corner_note(&mut ctx, &["demand off the scale,", &peak])?;
+            common::note(
+                &mut ctx,
+                &["demand off the scale,", &peak],
+                NotePlace::TopLeft,
+            )?;
         }
         if panel
             .tops
             .last()
             .is_none_or(|t| t.iter().all(|v| *v <= 0.0))
         {
-            common::note(&mut ctx, "no compute served", 0.5)?;
+            common::note(&mut ctx, &["no compute served"], NotePlace::Centre)?;
         }
     }
     Ok(())

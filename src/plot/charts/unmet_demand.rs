@@ -4,7 +4,7 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::common::{self, DrawResult, LegendItem, Swatch, band};
+use super::common::{self, DrawResult, LegendItem, NotePlace, Swatch, band};
 use crate::plot::prepare::FanChart;
 use crate::plot::regime_colour;
 
@@ -50,10 +50,14 @@ where
         ))?;
         if let Some(peak) = panel.peak {
             let peak = format!("up to {peak:.0} {}", chart.unit.label());
-            common::corner_note(&mut ctx, &["off the scale,", &peak])?;
+            common::note(&mut ctx, &["off the scale,", &peak], NotePlace::TopLeft)?;
         }
         if panel.all_zero {
-            common::note(&mut ctx, "no unmet demand in any replication", 0.5)?;
+            common::note(
+                &mut ctx,
+                &["no unmet demand in any replication"],
+                NotePlace::Centre,
+            )?;
         }
     }
     Ok(())
