@@ -121,22 +121,13 @@ pub struct World {
 impl World {
     /// Draws the world of one replication.
     pub fn sample(scenario: &Scenario, seed: u64) -> Self {
-        let (needs, revenue_usd_per_mw_month) = draw_needs(scenario, seed);
-        let (price0_usd_per_mw_month, price_log_growth_per_day) = draw_prices(scenario, seed);
-        Self {
+        Self::from_parts(
+            scenario,
             seed,
-            needs,
-            capacity: draw_capacity(scenario, seed),
-            outages: draw_outages(scenario, seed),
-            price0_usd_per_mw_month,
-            price_log_growth_per_day,
-            shortage_until_day: scenario.market.shortage_until_day,
-            revenue_usd_per_mw_month,
-            agi_effective_day: draw_agi_days(scenario, seed),
-            lead_time_dists: lead_time_dists(scenario),
-            lead_times_days: OnceCell::new(),
-            price_factor_memo: Cell::new((f64::NAN, [0.0; 2], 1.0)),
-        }
+            draw_needs(scenario, seed),
+            (draw_capacity(scenario, seed), draw_outages(scenario, seed)),
+            draw_prices(scenario, seed),
+        )
     }
 
     /// Draws the world of `variant`, a regime's variant of `scenario`, with the seed of `base`,
@@ -146,26 +137,36 @@ impl World {
         let seed = base.seed;
         let same_calendar = variant.calendar == scenario.calendar;
         let same_providers = same_calendar && variant.providers == scenario.providers;
-        let (needs, revenue_usd_per_mw_month) =
-            if same_calendar && variant.classes == scenario.classes {
-                (base.needs.clone(), base.revenue_usd_per_mw_month.clone())
-            } else {
-                draw_needs(variant, seed)
-            };
-        let (capacity, outages) = if same_providers {
+        let needs = if same_calendar && variant.classes == scenario.classes {
+            (base.needs.clone(), base.revenue_usd_per_mw_month.clone())
+        } else {
+            draw_needs(variant, seed)
+        };
+        let supply = if same_providers {
             (base.capacity.clone(), base.outages.clone())
         } else {
             (draw_capacity(variant, seed), draw_outages(variant, seed))
         };
-        let (price0_usd_per_mw_month, price_log_growth_per_day) =
-            if same_providers && variant.market == scenario.market {
-                (
-                    base.price0_usd_per_mw_month.clone(),
-                    base.price_log_growth_per_day.clone(),
-                )
-            } else {
-                draw_prices(variant, seed)
-            };
+        let prices = if same_providers && variant.market == scenario.market {
+            (
+                base.price0_usd_per_mw_month.clone(),
+                base.price_log_growth_per_day.clone(),
+            )
+        } else {
+            draw_prices(variant, seed)
+        };
+        Self::from_parts(variant, seed, needs, supply, prices)
+    }
+
+    /// The world of `scenario` from its larger parts, drawn or copied: needs with each class's
+    /// revenue rate, capacity with outages, and prices; the rest is drawn or read here.
+    fn from_parts(
+        scenario: &Scenario,
+        seed: u64,
+        (needs, revenue_usd_per_mw_month): (Vec<Need>, Vec<f64>),
+        (capacity, outages): (Vec<CapacityArrival>, Vec<Outage>),
+        (price0_usd_per_mw_month, price_log_growth_per_day): (Vec<f64>, Vec<[f64; 2]>),
+    ) -> Self {
         Self {
             seed,
             needs,
@@ -173,10 +174,10 @@ impl World {
             outages,
             price0_usd_per_mw_month,
             price_log_growth_per_day,
-            shortage_until_day: variant.market.shortage_until_day,
+            shortage_until_day: scenario.market.shortage_until_day,
             revenue_usd_per_mw_month,
-            agi_effective_day: draw_agi_days(variant, seed),
-            lead_time_dists: lead_time_dists(variant),
+            agi_effective_day: draw_agi_days(scenario, seed),
+            lead_time_dists: lead_time_dists(scenario),
             lead_times_days: OnceCell::new(),
             price_factor_memo: Cell::new((f64::NAN, [0.0; 2], 1.0)),
         }
