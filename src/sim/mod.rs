@@ -581,14 +581,19 @@ impl<'a> Simulation<'a> {
         }
     }
 
+    /// The providers among `mask` with room for `size_mw`, in file order.
+    fn with_room(&self, mask: u64, size_mw: f64) -> impl Iterator<Item = usize> + '_ {
+        (0..self.scenario.providers.len())
+            .filter(move |&p| mask & (1 << p) != 0 && self.has_room(p, size_mw))
+    }
+
     /// Puts the candidates with room among `mask` into `into` (emptied first).
     fn candidates(&self, i: u32, now: f64, mask: u64, into: &mut Vec<Candidate>) {
         let size = self.world.needs[i as usize].size_mw;
         let lead_times = self.policy.reads_lead_times();
         into.clear();
         into.extend(
-            (0..self.scenario.providers.len())
-                .filter(|&p| mask & (1 << p) != 0 && self.has_room(p, size))
+            (self.with_room(mask, size))
                 .map(|p| self.candidate(i, ProviderId(p as u16), now, lead_times)),
         );
     }
@@ -662,8 +667,7 @@ impl<'a> Simulation<'a> {
             if price_match {
                 // The best price among the rivals allowed that have room.
                 let rivals = mask & !holder_bit;
-                let best_rival = (0..self.scenario.providers.len())
-                    .filter(|&p| rivals & (1 << p) != 0 && self.has_room(p, need.size_mw))
+                let best_rival = (self.with_room(rivals, need.size_mw))
                     .map(|p| self.world.price_usd_per_mw_month(ProviderId(p as u16), now))
                     .fold(f64::INFINITY, f64::min);
                 offer.price_usd_per_mw_month = offer.price_usd_per_mw_month.min(best_rival);
