@@ -23,7 +23,7 @@ pub struct CalibrateArgs {
     #[arg(long, default_value = "open")]
     pub regime: String,
     /// Replications.
-    #[arg(long, default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long, default_value_t = 300, value_parser = super::replications_parser())]
     pub replications: u64,
     /// Master seed.
     #[arg(long, default_value_t = 1)]

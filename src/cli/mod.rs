@@ -59,7 +59,7 @@ pub struct RunArgs {
     #[arg(long, default_value = "output")]
     pub out: PathBuf,
     /// Replications per regime.
-    #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long, default_value_t = 1000, value_parser = replications_parser())]
     pub replications: u64,
     /// Master seed: the same seed gives byte-identical CSVs, whatever the thread count.
     #[arg(long, default_value_t = 1)]
@@ -106,6 +106,11 @@ pub struct ValidateArgs {
     /// Override a scenario field before checking it (repeatable).
     #[arg(long = "set", value_name = "KEY=VALUE", value_parser = parse_override)]
     pub overrides: Vec<Override>,
+}
+
+/// Parses a replication count: at least one, and at most what a percentile bucket counts.
+fn replications_parser() -> clap::builder::RangedU64ValueParser<u64> {
+    clap::value_parser!(u64).range(1..=crate::stats::MAX_VALUES)
 }
 
 /// Bad input the user must fix (exit status 2), as opposed to a failure of the tool (1).

@@ -26,7 +26,7 @@ pub struct SensitivityArgs {
     #[arg(long, default_value = "output")]
     pub out: PathBuf,
     /// Replications per regime of each run (the base, and each input low and high).
-    #[arg(long, default_value_t = 200, value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long, default_value_t = 200, value_parser = super::replications_parser())]
     pub replications: u64,
     /// Master seed, the same for every run (common random numbers).
     #[arg(long, default_value_t = 1)]

@@ -28,7 +28,7 @@ pub struct SweepArgs {
     #[arg(long, default_value = "output")]
     pub out: PathBuf,
     /// Replications per regime at each point.
-    #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long, default_value_t = 1000, value_parser = super::replications_parser())]
     pub replications: u64,
     /// Master seed, the same at every point (common random numbers across points).
     #[arg(long, default_value_t = 1)]

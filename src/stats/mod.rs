@@ -3,17 +3,21 @@
 //!
 //! Sums are exact: each value is rounded to a multiple of 2⁻³² (an absolute error below
 //! 2.4e-10, far under any printed digit) and summed as integers, so addition is associative.
-//! Percentiles come from a DDSketch with 1% relative accuracy: a reported percentile is within
-//! 1% of a value whose rank is the requested one; it is clamped to the exact min and max.
+//! Percentiles come from a log-linear sketch (see `sketch`): a reported percentile is within
+//! 0.78% of a value whose rank is the requested one; it is clamped to the exact min and max.
+
+mod sketch;
 
 use ethnum::I256;
 use serde::{Deserialize, Serialize};
-use sketches_ddsketch::{Config, DDSketch};
+
+use sketch::Sketch;
 
 /// Relative accuracy of percentiles.
-pub const PERCENTILE_RELATIVE_ERROR: f64 = 0.01;
-/// Values closer to zero than this are counted as zero by the percentile sketch.
-const SKETCH_MIN_VALUE: f64 = 1e-4;
+pub const PERCENTILE_RELATIVE_ERROR: f64 = sketch::RELATIVE_ERROR;
+/// Most values a distribution may take: its percentile buckets count in 32 bits. A study adds
+/// one value per replication to each, so this bounds the replications of a study.
+pub const MAX_VALUES: u64 = u32::MAX as u64;
 /// Largest magnitude a summed value may have (2⁶² ≈ 4.6e18) so integer sums cannot overflow.
 pub const MAX_MAGNITUDE: f64 = 4.6e18;
 const SCALE: f64 = 4_294_967_296.0; // 2^32
@@ -21,12 +25,12 @@ const SCALE: f64 = 4_294_967_296.0; // 2^32
 /// Count, exact sum and a percentile sketch of a stream of values: a mean and percentiles,
 /// which is all a monthly cell reports. Serializes losslessly (the integer sum as a decimal
 /// string), so a shard's distributions merge into exactly what one run computes.
-#[derive(Clone, Serialize, Deserialize)]
+#[derive(Clone, Default, Serialize, Deserialize)]
 pub struct Distribution {
     count: u64,
     #[serde(with = "decimal")]
     sum: i128,
-    sketch: DDSketch,
+    sketch: Sketch,
 }
 
 /// A `Distribution` with the exact sum of squares as well, for a standard deviation and a
@@ -68,29 +72,20 @@ mod decimal {
 /// study passes through here.
 #[inline]
 fn fixed_point(value: f64) -> i128 {
-    /// Above 2⁵² every float is an integer; below it, adding and taking away 1.5 · 2⁵² rounds.
-    const ROUNDING: f64 = 6_755_399_441_055_744.0;
+    /// From 2⁵² on every float is an integer, and from 2⁵² to 2⁵³ the integers are exactly
+    /// the floats: adding 2⁵² to a smaller magnitude and taking it away rounds it.
+    const INTEGERS_FROM: f64 = 4_503_599_627_370_496.0;
     let scaled = value * SCALE;
-    if scaled.abs() < 4_503_599_627_370_496.0 {
-        ((scaled + ROUNDING) - ROUNDING) as i64 as i128
-    } else if scaled.abs() < 9.2e18 {
-        scaled as i64 as i128
+    if scaled.abs() < INTEGERS_FROM {
+        ((scaled.abs() + INTEGERS_FROM) - INTEGERS_FROM).copysign(scaled) as i64 as i128
     } else {
-        scaled as i128
-    }
-}
-
-impl Default for Distribution {
-    fn default() -> Self {
-        Self {
-            count: 0,
-            sum: 0,
-            sketch: DDSketch::new(Config::new(
-                PERCENTILE_RELATIVE_ERROR,
-                2048,
-                SKETCH_MIN_VALUE,
-            )),
-        }
+        // Already an integer: the 53-bit significand shifted left by the exponent (≥ 0 here,
+        // at most 42 for magnitudes up to `MAX_MAGNITUDE`, so it fits).
+        let bits = scaled.to_bits();
+        let shift = ((bits >> 52) & 0x7ff) as u32 - 1075;
+        let significand = ((bits & ((1 << 52) - 1)) | (1 << 52)) as i128;
+        let magnitude = significand << shift;
+        if scaled < 0.0 { -magnitude } else { magnitude }
     }
 }
 
@@ -120,7 +115,7 @@ impl Distribution {
     }
 
     /// Adds one value and returns it in fixed point (see `fixed_point`).
-    #[inline]
+    #[inline(always)]
     fn add_fixed(&mut self, value: f64) -> i128 {
         assert!(
             value.is_finite() && value.abs() <= MAX_MAGNITUDE,
@@ -137,9 +132,7 @@ impl Distribution {
     pub fn merge(&mut self, other: &Distribution) {
         self.count += other.count;
         self.sum += other.sum;
-        self.sketch
-            .merge(&other.sketch)
-            .expect("all distributions share one sketch configuration");
+        self.sketch.merge(&other.sketch);
     }
 
     /// Returns how many values were added.
@@ -154,9 +147,7 @@ impl Distribution {
 
     /// Returns the `q` quantile (0..1), or `None` when empty.
     pub fn quantile(&self, q: f64) -> Option<f64> {
-        let value = self.sketch.quantile(q).ok().flatten()?;
-        let (min, max) = (self.sketch.min()?, self.sketch.max()?);
-        Some(value.clamp(min, max))
+        self.sketch.quantile(q)
     }
 }
 
@@ -253,7 +244,29 @@ mod tests {
         assert_eq!(fixed_point(0.6 * unit), 1);
         assert_eq!(fixed_point(-0.6 * unit), -1);
         assert_eq!(fixed_point(1e12), 1_000_000_000_000i128 << 32);
+        assert_eq!(fixed_point(-1e12), -(1_000_000_000_000i128 << 32));
+        assert_eq!(fixed_point(2.5e9), 2_500_000_000i128 << 32);
+        assert_eq!(fixed_point(1048576.0), 1 << 52); // the first scaled value past the rounding path
+        // A negative tie between 2⁵¹ and 2⁵² units (an earlier version truncated it).
+        assert_eq!(
+            fixed_point(-2_732_758_704_606_401.5 / SCALE),
+            -2_732_758_704_606_402
+        );
         assert_eq!(fixed_point(4.6e18), (4.6e18f64 * SCALE) as i128);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn fixed_point_equals_the_library_rounding(
+            magnitude in 0.0f64..4.6e18,
+            exponent in -12i32..0,
+            negative: bool,
+        ) {
+            // Small and large values alike: scale some down by up to 12 powers of ten.
+            let value = magnitude * 10f64.powi(exponent) * if negative { -1.0 } else { 1.0 };
+            let library = (value * SCALE).round_ties_even() as i128;
+            proptest::prop_assert_eq!(fixed_point(value), library);
+        }
     }
 
     #[test]

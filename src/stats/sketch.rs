@@ -1,0 +1,232 @@
+//! A mergeable percentile sketch with log-linear buckets: each power of two is cut into 64
+//! equal buckets, so a value's bucket is the top bits of its float representation (exponent
+//! and six bits of mantissa), found without a logarithm.
+//!
+//! Why not the DDSketch crate this replaced: its logarithm per value was 9% of a whole study's
+//! instructions (22,000 monthly cells a replication). The buckets here are as mergeable
+//! (integer counts, merged bucket by bucket) and their error bound is tighter: a bucket
+//! `[a, b)` reports `2ab / (a + b)`, within `(b − a) / (b + a)` of any value in it, at most
+//! 1/129 ≈ 0.78% (at the bottom of each power of two, where buckets are widest relative to
+//! their values).
+
+use serde::{Deserialize, Serialize};
+
+/// Bits of mantissa kept in a bucket key: 2⁶ = 64 buckets per power of two.
+const MANTISSA_BITS: u32 = 6;
+/// Mantissa bits dropped to form a key.
+const DROPPED_BITS: u32 = f64::MANTISSA_DIGITS - 1 - MANTISSA_BITS;
+/// Largest relative error of a reported bucket value: (b − a) / (b + a) with b = a · (1 + 1/64).
+pub const RELATIVE_ERROR: f64 = 1.0 / 129.0;
+/// Magnitudes below this are counted as zero (no monthly value of interest is this small).
+const ZERO_BELOW: f64 = 1e-4;
+
+/// Counts of values by bucket, over a contiguous range of keys: the whole powers of two from
+/// the smallest key seen to the largest, so the range, like the counts, does not depend on the
+/// order values or merges arrive in.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+struct Buckets {
+    /// Key of `counts[0]`.
+    first_key: u32,
+    /// 32-bit, which halves a study's memory: see `stats::MAX_VALUES`.
+    counts: Vec<u32>,
+}
+
+impl Buckets {
+    #[inline]
+    fn add(&mut self, key: u32, count: u32) {
+        let index = key.wrapping_sub(self.first_key) as usize;
+        match self.counts.get_mut(index) {
+            Some(slot) => *slot += count,
+            None => {
+                self.cover(key);
+                self.counts[(key - self.first_key) as usize] += count;
+            }
+        }
+    }
+
+    /// Widens the range to take in `key`, a whole power of two at a time (each power of two's
+    /// buckets share a key prefix), so that a range grows a few times, not at every new key.
+    #[cold]
+    fn cover(&mut self, key: u32) {
+        const BLOCK: u32 = 1 << MANTISSA_BITS;
+        let block_start = key & !(BLOCK - 1);
+        if self.counts.is_empty() {
+            self.first_key = block_start;
+            self.counts.resize(BLOCK as usize, 0);
+        } else if key < self.first_key {
+            let added = (self.first_key - block_start) as usize;
+            self.counts.splice(0..0, std::iter::repeat_n(0, added));
+            self.first_key = block_start;
+        } else {
+            self.counts
+                .resize((block_start + BLOCK - self.first_key) as usize, 0);
+        }
+    }
+
+    fn merge(&mut self, other: &Buckets) {
+        for (offset, &count) in other.counts.iter().enumerate() {
+            if count > 0 {
+                self.add(other.first_key + offset as u32, count);
+            }
+        }
+    }
+
+    /// Keys and counts from the smallest key up.
+    fn ascending(&self) -> impl DoubleEndedIterator<Item = (u32, u64)> + '_ {
+        (self.counts.iter().enumerate())
+            .filter(|&(_, &count)| count > 0)
+            .map(|(offset, &count)| (self.first_key + offset as u32, u64::from(count)))
+    }
+}
+
+/// The bucket key of a magnitude: its float bits without the sign and the dropped mantissa
+/// bits. Positive floats order as their bits do, so keys order as the magnitudes.
+#[inline]
+fn key(magnitude: f64) -> u32 {
+    (magnitude.to_bits() >> DROPPED_BITS) as u32
+}
+
+/// The value a bucket reports: the harmonic mean of its bounds, equally far in relative terms
+/// from both ends.
+fn bucket_value(key: u32) -> f64 {
+    let low = f64::from_bits(u64::from(key) << DROPPED_BITS);
+    let high = f64::from_bits(u64::from(key + 1) << DROPPED_BITS);
+    2.0 * low * high / (low + high)
+}
+
+/// Percentiles of a stream of values to within `RELATIVE_ERROR`, clamped to the exact min and
+/// max. Negative values are kept apart by magnitude.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Sketch {
+    positive: Buckets,
+    negative: Buckets,
+    zeros: u64,
+    min: f64,
+    max: f64,
+}
+
+impl Default for Sketch {
+    fn default() -> Self {
+        Self {
+            positive: Buckets::default(),
+            negative: Buckets::default(),
+            zeros: 0,
+            min: f64::INFINITY,
+            max: f64::NEG_INFINITY,
+        }
+    }
+}
+
+impl Sketch {
+    /// Adds one finite value.
+    #[inline]
+    pub fn add(&mut self, value: f64) {
+        let magnitude = value.abs();
+        if magnitude < ZERO_BELOW {
+            self.zeros += 1;
+        } else if value > 0.0 {
+            self.positive.add(key(magnitude), 1);
+        } else {
+            self.negative.add(key(magnitude), 1);
+        }
+        self.min = self.min.min(value);
+        self.max = self.max.max(value);
+    }
+
+    /// Adds everything `other` has seen.
+    pub fn merge(&mut self, other: &Sketch) {
+        self.positive.merge(&other.positive);
+        self.negative.merge(&other.negative);
+        self.zeros += other.zeros;
+        self.min = self.min.min(other.min);
+        self.max = self.max.max(other.max);
+    }
+
+    /// Returns the value of rank `q · (n − 1)` (0-based, rounded down) to within
+    /// `RELATIVE_ERROR`, or `None` when empty.
+    pub fn quantile(&self, q: f64) -> Option<f64> {
+        let counts = self.positive.counts.iter().chain(&self.negative.counts);
+        let total = self.zeros + counts.map(|&n| u64::from(n)).sum::<u64>();
+        if total == 0 {
+            return None;
+        }
+        let rank = (q.clamp(0.0, 1.0) * (total - 1) as f64) as u64;
+        // Values in ascending order: negatives from the largest magnitude, zeros, positives.
+        let negatives = self
+            .negative
+            .ascending()
+            .rev()
+            .map(|(k, n)| (-bucket_value(k), n));
+        let zeros = std::iter::once((0.0, self.zeros));
+        let positives = self.positive.ascending().map(|(k, n)| (bucket_value(k), n));
+        let mut below = 0;
+        for (value, count) in negatives.chain(zeros).chain(positives) {
+            below += count;
+            if below > rank {
+                return Some(value.clamp(self.min, self.max));
+            }
+        }
+        unreachable!("the rank is below the total count")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_value_reports_within_the_bound() {
+        // Values across many powers of two, including each bucket's edges.
+        let mut worst: f64 = 0.0;
+        for i in 0..20_000 {
+            let value = 1e-3 * 1.0007f64.powi(i);
+            let reported = bucket_value(key(value));
+            worst = worst.max((reported - value).abs() / value);
+        }
+        assert!(
+            worst <= RELATIVE_ERROR * (1.0 + 1e-12),
+            "worst relative error {worst}"
+        );
+        assert!(worst > 0.9 * RELATIVE_ERROR, "the bound is tight: {worst}");
+    }
+
+    #[test]
+    fn ranks_follow_the_values_across_signs() {
+        let mut sketch = Sketch::default();
+        for value in [-300.0, -2.0, 0.0, 0.0, 5.0, 7.0, 1e9] {
+            sketch.add(value);
+        }
+        // Ranks 0..=6 of seven values: q · 6 rounded down.
+        let close = |got: Option<f64>, want: f64| {
+            let got = got.unwrap();
+            // At the bound exactly for -2, a power of two: allow for rounding.
+            let error = (got - want).abs() / want.abs();
+            assert!(error <= RELATIVE_ERROR * (1.0 + 1e-12), "{got} vs {want}");
+        };
+        assert_eq!(sketch.quantile(0.0), Some(-300.0)); // clamped to the exact min
+        close(sketch.quantile(0.17), -2.0);
+        assert_eq!(sketch.quantile(0.34), Some(0.0));
+        close(sketch.quantile(0.67), 5.0);
+        close(sketch.quantile(0.84), 7.0);
+        assert_eq!(sketch.quantile(1.0), Some(1e9)); // clamped to the exact max
+        assert_eq!(Sketch::default().quantile(0.5), None);
+    }
+
+    #[test]
+    fn merging_gives_the_same_sketch_whatever_the_order() {
+        let values: Vec<f64> = (0..3000)
+            .map(|i| ((i * 7919) % 3000) as f64 * 1.37e6 - 1e8)
+            .collect();
+        let mut whole = Sketch::default();
+        values.iter().for_each(|&v| whole.add(v));
+        let mut parts = [Sketch::default(), Sketch::default(), Sketch::default()];
+        for (i, &v) in values.iter().enumerate() {
+            parts[i % 3].add(v);
+        }
+        let mut merged = Sketch::default();
+        for part in parts.iter().rev() {
+            merged.merge(part);
+        }
+        assert_eq!(merged, whole);
+    }
+}
