@@ -211,22 +211,4 @@ mod tests {
         assert_eq!(sketch.quantile(1.0), Some(1e9)); // clamped to the exact max
         assert_eq!(Sketch::default().quantile(0.5), None);
     }
-
-    #[test]
-    fn merging_gives_the_same_sketch_whatever_the_order() {
-        let values: Vec<f64> = (0..3000)
-            .map(|i| ((i * 7919) % 3000) as f64 * 1.37e6 - 1e8)
-            .collect();
-        let mut whole = Sketch::default();
-        values.iter().for_each(|&v| whole.add(v));
-        let mut parts = [Sketch::default(), Sketch::default(), Sketch::default()];
-        for (i, &v) in values.iter().enumerate() {
-            parts[i % 3].add(v);
-        }
-        let mut merged = Sketch::default();
-        for part in parts.iter().rev() {
-            merged.merge(part);
-        }
-        assert_eq!(merged, whole);
-    }
 }
