@@ -245,6 +245,23 @@ fn bad_shard_specs_exit_2_and_write_nothing() {
 }
 
 #[test]
+fn replication_counts_outside_what_the_percentile_buckets_count_exit_2_and_write_nothing() {
+    let dir = TempDir::new().unwrap();
+    let out = dir.path().join("out");
+    let out_arg = out.display().to_string();
+    for count in ["0", "4294967296"] {
+        for command in ["run", "sweep", "sensitivity", "calibrate"] {
+            let mut args = vec![command];
+            if command == "sweep" {
+                args.extend(["--vary", "market.price_trend_per_year=0,0.1"]);
+            }
+            args.extend(["--replications", count, "--out", &out_arg]);
+            refused(&args, &out, "1..=4294967295");
+        }
+    }
+}
+
+#[test]
 fn no_replications_skips_the_row_tables_only() {
     let dir = TempDir::new().unwrap();
     let (rows, no_rows) = (dir.path().join("rows"), dir.path().join("no_rows"));
