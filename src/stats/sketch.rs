@@ -23,11 +23,11 @@ const ZERO_BELOW: f64 = 1e-4;
 /// Counts of values by bucket, over a contiguous range of keys: the whole powers of two from
 /// the smallest key seen to the largest, so the range, like the counts, does not depend on the
 /// order values or merges arrive in.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 struct Buckets {
     /// Key of `counts[0]`.
     first_key: u32,
-    /// 32-bit, which halves a study's memory: see `stats::MAX_VALUES`.
+    /// 32-bit, half the memory of 64-bit counts; `stats::MAX_VALUES` keeps them from overflowing.
     counts: Vec<u32>,
 }
 
@@ -96,7 +96,7 @@ fn bucket_value(key: u32) -> f64 {
 
 /// Percentiles of a stream of values to within `RELATIVE_ERROR`, clamped to the exact min and
 /// max. Negative values are kept apart by magnitude.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Sketch {
     positive: Buckets,
     negative: Buckets,
