@@ -114,7 +114,8 @@ impl Distribution {
         self.add_fixed(value);
     }
 
-    /// Adds one value and returns it in fixed point (see `fixed_point`).
+    /// Adds one value and returns it in fixed point (see `fixed_point`). Always inlined: the
+    /// aggregation calls it for every monthly value, and the call alone cost 1% of a study.
     #[inline(always)]
     fn add_fixed(&mut self, value: f64) -> i128 {
         assert!(

@@ -15,8 +15,9 @@ use serde::{Deserialize, Serialize};
 const MANTISSA_BITS: u32 = 6;
 /// Mantissa bits dropped to form a key.
 const DROPPED_BITS: u32 = f64::MANTISSA_DIGITS - 1 - MANTISSA_BITS;
-/// Largest relative error of a reported bucket value: (b − a) / (b + a) with b = a · (1 + 1/64).
-pub const RELATIVE_ERROR: f64 = 1.0 / 129.0;
+/// Largest relative error of a reported bucket value: (b − a) / (b + a) with b = a · (1 + 1/64),
+/// i.e. 1/129.
+pub const RELATIVE_ERROR: f64 = 1.0 / ((2u32 << MANTISSA_BITS) + 1) as f64;
 /// Magnitudes below this are counted as zero (no monthly value of interest is this small).
 const ZERO_BELOW: f64 = 1e-4;
 
