@@ -583,8 +583,7 @@ impl<'a> Simulation<'a> {
 
     /// The providers among `mask` with room for `size_mw`, in file order.
     fn with_room(&self, mask: u64, size_mw: f64) -> impl Iterator<Item = usize> + '_ {
-        (0..self.scenario.providers.len())
-            .filter(move |&p| mask & (1 << p) != 0 && self.has_room(p, size_mw))
+        providers_in(mask).filter(move |&p| self.has_room(p, size_mw))
     }
 
     /// Puts the candidates with room among `mask` into `into` (emptied first).
@@ -908,14 +907,12 @@ impl<'a> Simulation<'a> {
             if eligible & touched == 0 {
                 continue;
             }
-            let mut mask = eligible & gained;
             let mut most = f64::NEG_INFINITY;
-            while mask != 0 {
-                let free = self.free_mw(mask.trailing_zeros() as usize);
+            for p in providers_in(eligible & gained) {
+                let free = self.free_mw(p);
                 if free > most {
                     most = free;
                 }
-                mask &= mask - 1;
             }
             self.room_by_class_mw[class] = most + ROOM_TOLERANCE_MW;
         }
@@ -972,6 +969,17 @@ impl<'a> Simulation<'a> {
                 .schedule_at(outage.end_day, Event::OutageEnds(o));
         }
     }
+}
+
+/// The providers in a bit mask, in file order (masks only hold bits of existing providers).
+fn providers_in(mut mask: u64) -> impl Iterator<Item = usize> {
+    std::iter::from_fn(move || {
+        (mask != 0).then(|| {
+            let p = mask.trailing_zeros() as usize;
+            mask &= mask - 1;
+            p
+        })
+    })
 }
 
 /// The regime's commitment terms, listed under their holders in the regime's order.
