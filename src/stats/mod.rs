@@ -10,6 +10,7 @@ mod sketch;
 
 use ethnum::I256;
 use serde::{Deserialize, Serialize};
+use statrs::distribution::{ContinuousCDF, StudentsT};
 
 use sketch::Sketch;
 
@@ -193,11 +194,15 @@ impl Summary {
         Some((numerator.as_f64() / (n * (n - 1.0))).sqrt() / SCALE)
     }
 
-    /// Returns the half-width of the normal 95% confidence interval of the mean, or `None`
-    /// with fewer than two values.
+    /// Returns the half-width of the 95% confidence interval of the mean, or `None` with fewer
+    /// than two values: Student's t with n − 1 degrees of freedom, because the sd is estimated
+    /// from the same values (the normal 1.96 would be 20% too narrow at n = 7).
     pub fn ci95_half_width(&self) -> Option<f64> {
-        self.sd()
-            .map(|sd| 1.959_963_984_540_054 * sd / (self.count() as f64).sqrt())
+        let n = self.count() as f64;
+        self.sd().map(|sd| {
+            let t = StudentsT::new(0.0, 1.0, n - 1.0).expect("n ≥ 2: positive degrees of freedom");
+            t.inverse_cdf(0.975) * sd / n.sqrt()
+        })
     }
 
     /// Returns the `q` quantile (0..1), or `None` when empty.
@@ -311,6 +316,18 @@ mod tests {
                 "q{q}: {got} vs {exact}"
             );
         }
+    }
+
+    #[test]
+    fn the_interval_of_the_mean_uses_students_t() {
+        // Two values 0 and 2: mean 1, sd √2, so the half-width is t(0.975, 1 df) = 12.7062.
+        let mut two = Summary::default();
+        [0.0, 2.0].into_iter().for_each(|v| two.add(v));
+        assert!((two.ci95_half_width().unwrap() - 12.706_204_736).abs() < 1e-6);
+        // 1..=7: sd √(28/6); t(0.975, 6 df) = 2.446912 (tables), half-width 1.997895.
+        let mut seven = Summary::default();
+        (1..=7).for_each(|v| seven.add(v as f64));
+        assert!((seven.ci95_half_width().unwrap() - 1.997_895).abs() < 1e-6);
     }
 
     #[test]
