@@ -202,6 +202,47 @@ fn the_manifest_lists_what_a_run_wrote_and_the_readme_survives() {
 }
 
 #[test]
+fn a_study_replaces_an_earlier_study_and_keeps_traces_and_calibration() {
+    let tmp = tempfile::tempdir().expect("a temporary folder");
+    let dir = tmp.path();
+    let file = write(
+        dir,
+        "s.toml",
+        &scenario("2027-01-01", PROVIDERS, DEMAND, REGIMES),
+    );
+    let run = |extra: &[&str]| {
+        let mut args = vec!["run", file.as_str(), "--out", "out", "-q"];
+        args.extend_from_slice(extra);
+        ok(dir, &args);
+    };
+    run(&["--replications", "3"]);
+    ok(dir, &["trace", &file, "--regime", "open", "--out", "out"]);
+    // A shard of another study, then a study without per-replication rows: neither may leave
+    // files of the study before it, which would be read as part of the new one.
+    run(&["--replications", "3", "--shard", "1/2"]);
+    assert!(!dir.join("out/compare.csv").exists());
+    run(&["--replications", "2", "--no-replications"]);
+    let files = snapshot(&dir.join("out"));
+    for gone in [
+        "replications.csv",
+        "providers.csv",
+        "shard.json",
+        "aggregate.json",
+    ] {
+        assert!(!files.contains_key(Path::new(gone)), "{gone} left behind");
+    }
+    assert!(files.contains_key(Path::new("compare.csv")));
+    // The trace stands beside every study, and stays capsim's: a later run is not refused.
+    assert!(files.contains_key(Path::new("trace-open-0.csv")));
+    let manifest = String::from_utf8(files[Path::new(MANIFEST)].clone()).expect("UTF-8");
+    assert!(
+        manifest.lines().any(|l| l == "trace-open-0.csv"),
+        "{manifest}"
+    );
+    assert_eq!(leftovers(dir), Vec::<String>::new());
+}
+
+#[test]
 fn a_folder_with_foreign_files_is_refused_unless_forced() {
     let tmp = tempfile::tempdir().expect("a temporary folder");
     let dir = tmp.path();

@@ -7,7 +7,7 @@ use clap::Args;
 use super::UsageError;
 use super::source::{ScenarioSource, regime_named};
 use crate::experiment::{Plan, run_study};
-use crate::report::{Staging, calibrate, write_calibration};
+use crate::report::{Replaces, Staging, calibrate, write_calibration};
 use crate::scenario::calibration::{DEFAULT_TARGETS, load_targets};
 
 /// Arguments of `capsim calibrate`.
@@ -58,7 +58,7 @@ pub fn run(args: CalibrateArgs) -> anyhow::Result<()> {
     };
     let aggregate = run_study(&scenario, &plan, |_| Ok::<(), anyhow::Error>(()), |_| {})?;
     let rows = calibrate(&scenario, &aggregate, regime, &targets);
-    let staging = Staging::new(&args.out)?;
+    let staging = Staging::new(&args.out, Replaces::Written)?;
     write_calibration(staging.path(), &args.regime, &rows)?;
     staging.publish()?;
 

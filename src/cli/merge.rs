@@ -8,7 +8,7 @@ use clap::Args;
 
 use super::UsageError;
 use super::run::{print_summary, write_results};
-use crate::report::Staging;
+use crate::report::{Replaces, Staging};
 use crate::shard::{ROW_FILES, ShardSet};
 
 /// Arguments of `capsim merge`.
@@ -42,7 +42,7 @@ pub fn run(args: MergeArgs) -> anyhow::Result<()> {
     }
     let shards = ShardSet::open(&args.dirs)?;
     let aggregate = shards.merged_aggregate()?;
-    let staging = Staging::new(&args.out)?;
+    let staging = Staging::new(&args.out, Replaces::Study)?;
     if shards.replication_tables {
         for name in ROW_FILES {
             shards.concatenate(name, staging.path())?;

@@ -11,7 +11,7 @@ use super::source::ScenarioSource;
 use super::{RunArgs, UsageError};
 use crate::experiment::{Plan, StudyAggregate, run_study};
 use crate::model::Scenario;
-use crate::report::{ReplicationTables, Staging, write_summaries};
+use crate::report::{Replaces, ReplicationTables, Staging, write_summaries};
 use crate::results::Metric;
 use crate::shard::{self, Manifest};
 
@@ -35,7 +35,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<()> {
     }
     let started = Instant::now();
     on_interrupt_abandon_output(&args.out);
-    let staging = Staging::with_force(&args.out, args.force)?;
+    let staging = Staging::with_force(&args.out, args.force, Replaces::Study)?;
     let aggregate = simulate(
         &scenario,
         &plan,

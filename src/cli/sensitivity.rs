@@ -12,7 +12,7 @@ use super::run::{progress_bar, simulate_with_bar};
 use super::source::ScenarioSource;
 use crate::experiment::Plan;
 use crate::model::Scenario;
-use crate::report::{Staging, write_inputs, write_study, write_tornado};
+use crate::report::{Replaces, Staging, write_inputs, write_study, write_tornado};
 use crate::scenario::{Override, uncertain_inputs};
 use crate::sensitivity::{Means, tornado};
 
@@ -78,7 +78,7 @@ pub fn run(args: SensitivityArgs) -> anyhow::Result<()> {
         threads: args.threads.map(|t| t as usize),
         shard: None,
     };
-    let staging = Staging::new(&args.out)?;
+    let staging = Staging::new(&args.out, Replaces::Study)?;
     let runs = 1 + 2 * inputs.len() as u64;
     let progress = progress_bar(runs * plan.replications, args.quiet);
     let mut done = 0;

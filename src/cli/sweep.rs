@@ -10,7 +10,7 @@ use super::UsageError;
 use super::run::{progress_bar, simulate_with_bar};
 use super::source::ScenarioSource;
 use crate::experiment::Plan;
-use crate::report::{Staging, SweepTables, write_summaries};
+use crate::report::{Replaces, Staging, SweepTables, write_summaries};
 use crate::scenario::Override;
 use crate::sweep::{Vary, grid, parse_vary};
 
@@ -83,7 +83,7 @@ pub fn run(args: SweepArgs) -> anyhow::Result<()> {
         threads: args.threads.map(|t| t as usize),
         shard: None,
     };
-    let staging = Staging::new(&args.out)?;
+    let staging = Staging::new(&args.out, Replaces::Study)?;
     let keys: Vec<String> = args.vary.iter().map(|v| v.key.clone()).collect();
     let mut tables = SweepTables::new(staging.path(), &keys);
     let progress = progress_bar(points.len() as u64 * plan.replications, args.quiet);

@@ -2,12 +2,11 @@
 
 use std::path::PathBuf;
 
-use anyhow::Context;
 use clap::Args;
 
 use super::source::{ScenarioSource, regime_named};
 use crate::model::world::{World, replication_seed};
-use crate::report::write_trace;
+use crate::report::{Replaces, Staging, TRACE_CSV_PREFIX, write_trace};
 use crate::results::Metric;
 use crate::sim::{account, simulate_traced};
 
@@ -42,15 +41,11 @@ pub fn run(args: TraceArgs) -> anyhow::Result<()> {
     let (outcome, records) = simulate_traced(variant, regime, &world);
     let result = account(variant, regime, &world, &outcome);
 
-    std::fs::create_dir_all(&args.out)
-        .with_context(|| format!("cannot create {}", args.out.display()))?;
-    let path = args
-        .out
-        .join(format!("trace-{}-{}.csv", regime.name, args.replication));
-    let staging = args.out.join(format!(".trace-{}.tmp", std::process::id()));
-    write_trace(&staging, variant, &world, &records)?;
-    std::fs::rename(&staging, &path)
-        .with_context(|| format!("cannot move {} into place", path.display()))?;
+    let name = format!("{TRACE_CSV_PREFIX}{}-{}.csv", regime.name, args.replication);
+    let staging = Staging::new(&args.out, Replaces::Written)?;
+    write_trace(&staging.path().join(&name), variant, &world, &records)?;
+    staging.publish()?;
+    let path = args.out.join(name);
 
     println!(
         "{}: {} events, {} log lines → {}",

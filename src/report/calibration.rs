@@ -52,9 +52,9 @@ pub fn calibrate(
         .collect()
 }
 
-/// Writes calibration.csv into `dir`.
+/// Writes `CALIBRATION_CSV` into `dir`.
 pub fn write_calibration(dir: &Path, regime: &str, rows: &[Calibrated]) -> Result<()> {
-    let mut w = super::writer(dir, "calibration.csv")?;
+    let mut w = super::writer(dir, super::CALIBRATION_CSV)?;
     w.write_record([
         "figure",
         "regime",

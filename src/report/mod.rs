@@ -18,12 +18,17 @@ use crate::experiment::{Plan, ReplicationRow, StudyAggregate};
 use crate::model::Scenario;
 use crate::results::{Metric, series_labels};
 use crate::stats::Summary;
-pub use staging::{KEPT, MANIFEST, OutputError, Staging, abandon_all};
+pub use staging::{KEPT, MANIFEST, OutputError, Replaces, Staging, abandon_all};
 
 mod calibration;
 mod trace;
 pub use calibration::{Calibrated, calibrate, write_calibration};
 pub use trace::write_trace;
+
+/// The file `capsim calibrate` writes.
+pub const CALIBRATION_CSV: &str = "calibration.csv";
+/// How the event logs `capsim trace` writes are named: `trace-REGIME-REPLICATION.csv`.
+pub const TRACE_CSV_PREFIX: &str = "trace-";
 
 /// Files a study writes, in the output folder.
 pub const STUDY_FILES: [&str; 6] = [

@@ -2,8 +2,10 @@
 //! swapped in one rename only when every file is written. A failure, a panic or Ctrl-C before
 //! that leaves the previous output exactly as it was, and no staging folder behind.
 //!
-//! A run replaces the files it writes and keeps every other entry of the folder (another
-//! command's output such as calibration.csv, the repository's README.md). A manifest
+//! A study (run, merge, sweep, sensitivity) replaces every file an earlier study wrote there,
+//! because its tables, charts and shard files describe one study and a file left from another
+//! would be read as part of it; `calibrate` and `trace` replace only what they write. Every
+//! other entry is kept: those two commands' outputs, the repository's README.md. A manifest
 //! (`.capsim-manifest`) lists the files capsim wrote there, so that a later run knows which
 //! files are capsim's: it refuses a folder holding anything else (beyond `README.md`, `.gitkeep`
 //! and `.gitignore`) unless forced.
@@ -31,6 +33,23 @@ fn active() -> MutexGuard<'static, Vec<PathBuf>> {
     ACTIVE
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// What a publish replaces of the files earlier capsim commands wrote in the output folder.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Replaces {
+    /// The whole earlier study: its files that this run does not write again are removed.
+    /// What `calibrate` and `trace` wrote stays.
+    Study,
+    /// Only the files this command writes (`calibrate`, `trace`).
+    Written,
+}
+
+/// Whether a top-level entry is the output of a command that stands beside a study
+/// (`calibrate`, `trace`), which a new study keeps.
+fn stands_beside_a_study(name: &str) -> bool {
+    name == super::CALIBRATION_CSV
+        || (name.starts_with(super::TRACE_CSV_PREFIX) && name.ends_with(".csv"))
 }
 
 /// Why an output folder cannot be used; the user must pick another or say `--force`.
@@ -71,18 +90,19 @@ pub enum OutputError {
 pub struct Staging {
     dir: PathBuf,
     target: PathBuf,
+    replaces: Replaces,
 }
 
 impl Staging {
     /// Prepares to write `target`, refusing a folder that holds files capsim did not write.
-    pub fn new(target: &Path) -> Result<Self> {
-        Self::with_force(target, false)
+    pub fn new(target: &Path, replaces: Replaces) -> Result<Self> {
+        Self::with_force(target, false, replaces)
     }
 
     /// Prepares to write `target`; with `force`, writes even where foreign files are (and
     /// keeps them). Creates `target` (empty) if needed and removes staging folders that
     /// killed runs left beside it.
-    pub fn with_force(target: &Path, force: bool) -> Result<Self> {
+    pub fn with_force(target: &Path, force: bool, replaces: Replaces) -> Result<Self> {
         let target = resolve(target)?;
         let foreign = foreign_entries(&target)?;
         if !foreign.is_empty() && !force {
@@ -100,7 +120,11 @@ impl Staging {
         }
         fs::create_dir(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
         active().push(dir.clone());
-        Ok(Self { dir, target })
+        Ok(Self {
+            dir,
+            target,
+            replaces,
+        })
     }
 
     /// Returns the staging folder, where files are written.
@@ -108,9 +132,10 @@ impl Staging {
         &self.dir
     }
 
-    /// Brings over every entry of the output folder that this run does not write, writes the
-    /// manifest, and swaps the staging folder with the output folder in one rename; then
-    /// removes the previous output.
+    /// Brings over every entry of the output folder that this run does not write (less an
+    /// earlier study's files when this is a study: see `Replaces`), writes the manifest, and
+    /// swaps the staging folder with the output folder in one rename; then removes the
+    /// previous output.
     pub fn publish(self) -> Result<()> {
         let mut active = active();
         let mut files = Vec::new();
@@ -125,6 +150,12 @@ impl Staging {
             let name_text = name.to_string_lossy();
             if name_text == MANIFEST || self.dir.join(&name).exists() {
                 continue;
+            }
+            let capsims = previous
+                .iter()
+                .any(|line| top_name(line) == Some(name_text.as_ref()));
+            if capsims && self.replaces == Replaces::Study && !stands_beside_a_study(&name_text) {
+                continue; // part of an earlier study: it goes with the previous output
             }
             // Hard links: the kept files stay in the old folder until the swap succeeds.
             link_tree(&entry.path(), &self.dir.join(&name)).with_context(|| {
