@@ -436,6 +436,7 @@ fn alive(_pid: u32) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::report::CALIBRATION_CSV;
 
     fn write(path: &Path, text: &str) {
         fs::create_dir_all(path.parent().unwrap()).unwrap();
@@ -443,7 +444,16 @@ mod tests {
     }
 
     fn publish(target: &Path, files: &[(&str, &str)], force: bool) -> Result<()> {
-        let staging = Staging::with_force(target, force)?;
+        publish_as(target, files, force, Replaces::Written)
+    }
+
+    fn publish_as(
+        target: &Path,
+        files: &[(&str, &str)],
+        force: bool,
+        replaces: Replaces,
+    ) -> Result<()> {
+        let staging = Staging::with_force(target, force, replaces)?;
         for (name, text) in files {
             write(&staging.path().join(name), text);
         }
@@ -451,7 +461,27 @@ mod tests {
     }
 
     #[test]
-    fn a_run_replaces_what_it_writes_and_keeps_the_rest() {
+    fn a_study_drops_an_earlier_studys_files_but_not_a_calibration_or_trace() {
+        let tmp = tempfile::tempdir().unwrap();
+        let out = tmp.path().join("output");
+        let earlier = [
+            ("a.csv", "1"),
+            ("charts/x.svg", "x"),
+            (CALIBRATION_CSV, "c"),
+        ];
+        publish_as(&out, &earlier, false, Replaces::Study).unwrap();
+        publish_as(&out, &[("trace-r-0.csv", "t")], false, Replaces::Written).unwrap();
+        publish_as(&out, &[("b.csv", "2")], false, Replaces::Study).unwrap();
+        let mut names: Vec<String> = fs::read_dir(&out)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        assert_eq!(names, [MANIFEST, "b.csv", CALIBRATION_CSV, "trace-r-0.csv"]);
+    }
+
+    #[test]
+    fn a_command_replaces_what_it_writes_and_keeps_the_rest() {
         let tmp = tempfile::tempdir().unwrap();
         let out = tmp.path().join("output");
         write(&out.join("README.md"), "kept");
@@ -499,7 +529,7 @@ mod tests {
         let out = tmp.path().join("output");
         publish(&out, &[("a.csv", "old")], false).unwrap();
         {
-            let staging = Staging::new(&out).unwrap();
+            let staging = Staging::new(&out, Replaces::Study).unwrap();
             write(&staging.path().join("a.csv"), "half");
         }
         assert_eq!(fs::read_to_string(out.join("a.csv")).unwrap(), "old");
@@ -525,7 +555,7 @@ mod tests {
         let tmp = tempfile::tempdir().unwrap();
         let out = tmp.path().join("output");
         write(&out, "a file");
-        let error = Staging::new(&out).unwrap_err();
+        let error = Staging::new(&out, Replaces::Study).unwrap_err();
         assert!(error.downcast_ref::<OutputError>().is_some());
     }
 }
