@@ -11,7 +11,7 @@
 use std::collections::BTreeMap;
 use std::fmt;
 use std::fs;
-use std::io::{BufRead, BufReader, BufWriter, Write};
+use std::io::{BufRead, BufReader, BufWriter, Read, Write};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
@@ -30,7 +30,7 @@ pub const AGGREGATE_FILE: &str = "aggregate.json";
 /// The per-replication tables a shard may hold, concatenated by a merge.
 pub const ROW_FILES: [&str; 2] = ["replications.csv", "providers.csv"];
 /// Version of the shard folder format; merge refuses others.
-const FORMAT: u32 = 2;
+const FORMAT: u32 = 3;
 
 /// One of `count` equal slices of a study's replications; written `K/N` with `K = index + 1`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -122,6 +122,10 @@ pub struct Manifest {
     pub replication_tables: bool,
     /// Hex FNV-1a-64 of aggregate.json's bytes, to detect a truncated or edited file.
     pub aggregate_fnv1a64: String,
+    /// Hex FNV-1a-64 of each of `ROW_FILES` (empty without replication tables), so that a
+    /// merge never passes on rows that are not this shard's, cut short or rewritten by
+    /// another run.
+    pub row_files_fnv1a64: Vec<String>,
 }
 
 impl Manifest {
@@ -163,6 +167,7 @@ impl Manifest {
             end_replication: range.end,
             replication_tables,
             aggregate_fnv1a64: String::new(),
+            row_files_fnv1a64: Vec::new(),
         }
     }
 
@@ -211,6 +216,23 @@ impl Fnv1a64 {
             self.0 = (self.0 ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
         }
     }
+
+    fn hex(&self) -> String {
+        format!("{:016x}", self.0)
+    }
+
+    /// Copies what is left of `reader` into `writer`, hashing it.
+    fn copy(&mut self, reader: &mut impl Read, writer: &mut impl Write) -> std::io::Result<()> {
+        let mut buffer = vec![0; 1 << 16];
+        loop {
+            let n = reader.read(&mut buffer)?;
+            if n == 0 {
+                return Ok(());
+            }
+            self.write(&buffer[..n]);
+            writer.write_all(&buffer[..n])?;
+        }
+    }
 }
 
 /// Writes aggregate.json and shard.json into `dir` (a staging folder).
@@ -218,7 +240,18 @@ pub fn write(dir: &Path, mut manifest: Manifest, aggregate: &StudyAggregate) -> 
     let bytes = serde_json::to_vec(aggregate).context("serializing the aggregate")?;
     let mut hash = Fnv1a64::default();
     hash.write(&bytes);
-    manifest.aggregate_fnv1a64 = format!("{:016x}", hash.0);
+    manifest.aggregate_fnv1a64 = hash.hex();
+    if manifest.replication_tables {
+        for name in ROW_FILES {
+            let path = dir.join(name);
+            let mut file =
+                fs::File::open(&path).with_context(|| format!("cannot read {}", path.display()))?;
+            let mut hash = Fnv1a64::default();
+            hash.copy(&mut file, &mut std::io::sink())
+                .with_context(|| format!("cannot read {}", path.display()))?;
+            manifest.row_files_fnv1a64.push(hash.hex());
+        }
+    }
     let path = dir.join(AGGREGATE_FILE);
     fs::write(&path, &bytes).with_context(|| format!("cannot write {}", path.display()))?;
     let path = dir.join(MANIFEST_FILE);
@@ -366,7 +399,11 @@ impl ShardSet {
             .with_context(|| format!("cannot create {}", target.display()))?;
         let mut writer = BufWriter::new(file);
         let mut header: Option<String> = None;
-        for (dir, _) in &self.shards {
+        let file_index = ROW_FILES
+            .iter()
+            .position(|&f| f == name)
+            .expect("only row files are concatenated");
+        for (dir, manifest) in &self.shards {
             let path = dir.join(name);
             let file = fs::File::open(&path)
                 .map_err(|e| ShardError(format!("cannot read {}: {e}", path.display())))?;
@@ -375,6 +412,8 @@ impl ShardSet {
             reader
                 .read_line(&mut line)
                 .with_context(|| format!("cannot read {}", path.display()))?;
+            let mut hash = Fnv1a64::default();
+            hash.write(line.as_bytes());
             match &header {
                 None => {
                     writer.write_all(line.as_bytes())?;
@@ -389,8 +428,16 @@ impl ShardSet {
                 }
                 Some(_) => {}
             }
-            std::io::copy(&mut reader, &mut writer)
+            hash.copy(&mut reader, &mut writer)
                 .with_context(|| format!("cannot copy {}", path.display()))?;
+            if manifest.row_files_fnv1a64.get(file_index) != Some(&hash.hex()) {
+                return Err(ShardError(format!(
+                    "{}: its checksum does not match {MANIFEST_FILE} (truncated, edited, or \
+                     written by another run?)",
+                    path.display()
+                ))
+                .into());
+            }
         }
         writer
             .flush()
@@ -496,7 +543,7 @@ fn read_aggregate(
         fs::read(&path).map_err(|e| ShardError(format!("cannot read {}: {e}", path.display())))?;
     let mut hash = Fnv1a64::default();
     hash.write(&bytes);
-    if format!("{:016x}", hash.0) != manifest.aggregate_fnv1a64 {
+    if hash.hex() != manifest.aggregate_fnv1a64 {
         return Err(ShardError(format!(
             "{}: its checksum does not match {MANIFEST_FILE} (truncated or edited?)",
             path.display()

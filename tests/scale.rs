@@ -210,13 +210,31 @@ fn merge_refuses_shards_that_do_not_make_one_study() {
 
     // An aggregate edited after the shard wrote it is caught by its checksum.
     let aggregate = Path::new(&a2).join("aggregate.json");
-    let mut bytes = fs::read(&aggregate).unwrap();
+    let original = fs::read(&aggregate).unwrap();
+    let mut bytes = original.clone();
     let at = bytes.iter().position(|b| b.is_ascii_digit()).unwrap();
     bytes[at] = if bytes[at] == b'9' { b'8' } else { b'9' };
     fs::write(&aggregate, bytes).unwrap();
     let args = merge(&[&a0, &a1, &a2]);
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    refused(&args, &out, "checksum");
+    refused(&args, &out, "aggregate.json: its checksum");
+    fs::write(&aggregate, original).unwrap();
+
+    // So are a shard's rows cut short, or replaced by another run's rows.
+    for (file, truncate) in [("replications.csv", true), ("providers.csv", false)] {
+        let path = Path::new(&a0).join(file);
+        let good = fs::read(&path).unwrap();
+        let bad = if truncate {
+            good[..good.len() / 2].to_vec()
+        } else {
+            fs::read(Path::new(&other_seed).join(file)).unwrap()
+        };
+        fs::write(&path, bad).unwrap();
+        refused(&args, &out, &format!("{file}: its checksum"));
+        fs::write(&path, good).unwrap();
+    }
+    // Mended, the same shards merge.
+    capsim().args(&args).assert().success();
 }
 
 #[test]

@@ -91,6 +91,9 @@ pub struct Staging {
     dir: PathBuf,
     target: PathBuf,
     replaces: Replaces,
+    /// The outermost folder of `target` that this run created, removed again (if still empty)
+    /// when the run fails, so that bad input leaves no empty output folder behind.
+    created: Option<PathBuf>,
 }
 
 impl Staging {
@@ -103,7 +106,9 @@ impl Staging {
     /// keeps them). Creates `target` (empty) if needed and removes staging folders that
     /// killed runs left beside it.
     pub fn with_force(target: &Path, force: bool, replaces: Replaces) -> Result<Self> {
+        let created = outermost_missing(target);
         let target = resolve(target)?;
+        let created = created.and_then(|folder| fs::canonicalize(folder).ok());
         let foreign = foreign_entries(&target)?;
         if !foreign.is_empty() && !force {
             let mut names: Vec<String> = foreign.iter().take(NAMED_FOREIGN).cloned().collect();
@@ -124,6 +129,7 @@ impl Staging {
             dir,
             target,
             replaces,
+            created,
         })
     }
 
@@ -136,7 +142,7 @@ impl Staging {
     /// earlier study's files when this is a study: see `Replaces`), writes the manifest, and
     /// swaps the staging folder with the output folder in one rename; then removes the
     /// previous output.
-    pub fn publish(self) -> Result<()> {
+    pub fn publish(mut self) -> Result<()> {
         let mut active = active();
         let mut files = Vec::new();
         list_files(&self.dir, "", &mut files)
@@ -174,6 +180,7 @@ impl Staging {
             .with_context(|| format!("cannot move the output into {}", self.target.display()))?;
         active.retain(|d| d != &self.dir);
         drop(active);
+        self.created = None;
         // The previous output (dropping `self` removes it too when the swap exchanged the two);
         // if it cannot be removed now, a later run removes it as stale.
         let _ = fs::remove_dir_all(&old);
@@ -186,6 +193,14 @@ impl Drop for Staging {
     fn drop(&mut self) {
         let _ = fs::remove_dir_all(&self.dir);
         active().retain(|d| d != &self.dir);
+        if let Some(outermost) = &self.created {
+            // Empty folders only (`remove_dir`), from the output folder up.
+            for folder in (self.target.ancestors()).take_while(|f| f.starts_with(outermost)) {
+                if fs::remove_dir(folder).is_err() {
+                    break;
+                }
+            }
+        }
     }
 }
 
@@ -197,6 +212,16 @@ pub fn abandon_all() {
         let _ = fs::remove_dir_all(&dir);
     }
     std::mem::forget(active);
+}
+
+/// Returns the outermost of `target` and its parents that does not exist yet (absolute), if any.
+fn outermost_missing(target: &Path) -> Option<PathBuf> {
+    let absolute = std::path::absolute(target).ok()?;
+    absolute
+        .ancestors()
+        .take_while(|folder| !folder.exists())
+        .last()
+        .map(Path::to_path_buf)
 }
 
 /// Returns the absolute, symlink-free path of the output folder, creating it if needed.
