@@ -281,6 +281,16 @@ fn out_of_range_numbers_say_what_is_allowed() {
 }
 
 #[test]
+fn an_infinite_constant_is_refused_where_the_field_is_bounded() {
+    for (set, field) in [
+        ("providers.station.share_available=inf", "share_available"),
+        ("demand.jobs.size_mw=-inf", "size_mw"),
+    ] {
+        rejects(&mmc_text(), &["--set", set], &[field, "found", "inf"]);
+    }
+}
+
+#[test]
 fn a_term_naming_a_missing_provider_is_rejected() {
     let text = format!(
         "{}\n[terms.bad]\nkind = \"exclusivity\"\nholder = \"stationn\"\n",

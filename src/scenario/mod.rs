@@ -155,9 +155,13 @@ impl Checker {
         match spec.build() {
             Ok(dist) => {
                 // Unbounded tails (normal, lognormal, exponential) are clamped when sampled;
-                // a bounded support must lie inside the allowed range.
+                // a bounded support must lie inside the allowed range, and so must a constant,
+                // infinite or not (only fields that allow infinity take one).
                 let (low, high) = spec.support();
-                if (low.is_finite() && low < min) || (high.is_finite() && high > max) {
+                let constant = low == high;
+                if ((constant || low.is_finite()) && low < min)
+                    || ((constant || high.is_finite()) && high > max)
+                {
                     let found = if low == high {
                         low.to_string()
                     } else {
