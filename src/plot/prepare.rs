@@ -149,8 +149,11 @@ pub struct CommitmentMark {
     pub deadline: NaiveDate,
     /// Deadline as a fractional year (end of that day).
     pub deadline_x: f64,
-    /// Mean cumulative spend at the deadline, USD, when the deadline is inside the period.
-    pub mean_at_deadline_usd: Option<f64>,
+    /// Mean spend that counted towards the commitment (its window only, take-or-pay left
+    /// out), USD, from compare.csv; `None` when the deadline is outside the period.
+    pub counted_usd: Option<f64>,
+    /// Mean shortfall at the deadline, USD, from compare.csv.
+    pub shortfall_usd: Option<f64>,
 }
 
 /// Chart 3: a fan chart of unmet demand, one panel per regime.
@@ -327,21 +330,6 @@ fn single_note(inputs: &Inputs) -> &'static str {
     }
 }
 
-/// Returns the piecewise-linear value of `points` (ascending x) at `x`, if `x` is inside them.
-fn interpolate(points: &[(f64, f64)], x: f64) -> Option<f64> {
-    points
-        .windows(2)
-        .find(|w| w[0].0 <= x && x <= w[1].0)
-        .map(|w| {
-            let ((x0, y0), (x1, y1)) = (w[0], w[1]);
-            if x1 > x0 {
-                y0 + (y1 - y0) * (x - x0) / (x1 - x0)
-            } else {
-                y1
-            }
-        })
-}
-
 /// Rounds up to a "nice" axis end (1, 2, 2.5, 5 times a power of ten); 1 for zero or less.
 pub fn nice_ceiling(v: f64) -> f64 {
     if !v.is_finite() || v <= 0.0 {
@@ -494,13 +482,19 @@ fn commitment(inputs: &Inputs) -> CommitmentChart {
             commitments: azure_commitments(inputs, &ts.regimes[r])
                 .map(|c| {
                     let deadline_x = super::data::date_year_frac(c.deadline);
-                    let means: Vec<f64> = s.iter().map(|x| x.mean).collect();
+                    let mean_of = |metric| {
+                        (inputs.compare.get(&ts.regimes[r], metric)).and_then(|row| row.mean)
+                    };
                     CommitmentMark {
                         amount: unit.apply(c.amount_usd),
                         amount_usd: c.amount_usd,
                         deadline: c.deadline,
                         deadline_x,
-                        mean_at_deadline_usd: interpolate(&axis.running_points(&means), deadline_x),
+                        counted_usd: (axis.start..=axis.end)
+                            .contains(&deadline_x)
+                            .then(|| mean_of("commitment_spent_usd"))
+                            .flatten(),
+                        shortfall_usd: mean_of("commitment_shortfall_usd"),
                     }
                 })
                 .collect(),
@@ -520,7 +514,8 @@ fn commitment(inputs: &Inputs) -> CommitmentChart {
                     .iter()
                     .any(|p: &CommitmentPanel| !p.commitments.is_empty())
                 {
-                    "dashed = commitment amount and deadline; dot = mean spent by the deadline"
+                    "line: all Azure spend from the start, take-or-pay included; dashed = commitment amount and \
+                     deadline; dot = mean spend that counted towards it (its window, no take-or-pay)"
                 } else {
                     "no regime has an Azure commitment"
                 }
@@ -891,13 +886,5 @@ x,{m},all,unmet_mw,0,0,0,0
         assert_eq!(peaks, [None, None, Some(50.0)]);
         assert_eq!(chart.panels[2].p95, [5.0, 5.0]);
         assert_eq!(chart.panels[1].p95, [2.0, 2.0]);
-    }
-
-    #[test]
-    fn interpolates_inside_and_refuses_outside() {
-        let points = [(2025.0, 0.0), (2026.0, 10.0), (2027.0, 30.0)];
-        assert_eq!(interpolate(&points, 2026.5), Some(20.0));
-        assert_eq!(interpolate(&points, 2025.0), Some(0.0));
-        assert_eq!(interpolate(&points, 2028.0), None);
     }
 }

@@ -92,31 +92,47 @@ where
                     (mark.deadline_x + dx, y_max * 0.97),
                     anchored(label_style.clone(), h, VPos::Top),
                 )))?;
-                if let Some(spent_usd) = mark.mean_at_deadline_usd {
+                if let Some(spent_usd) = mark.counted_usd {
                     let spent = chart.unit.apply(spent_usd);
                     ctx.draw_series([
                         Circle::new((mark.deadline_x, spent), 6, colour.filled()),
                         Circle::new((mark.deadline_x, spent), 6, REFERENCE.stroke_width(1)),
                     ])?;
-                    // Beside the dot, on a side the rising line leaves free: upper left, or
-                    // lower right when the deadline is near the left edge.
-                    let (x, y, h, v) = if mark.deadline_x > axis.start + span * 0.25 {
-                        (
-                            mark.deadline_x - span * 0.012,
-                            spent + y_max * 0.02,
-                            HPos::Right,
-                            VPos::Bottom,
-                        )
-                    } else {
-                        (
-                            mark.deadline_x + span * 0.012,
-                            spent - y_max * 0.02,
-                            HPos::Left,
-                            VPos::Top,
-                        )
-                    };
+                    // Beside the dot, on a side the rising line leaves free: upper left (lower
+                    // left below the amount line, clear of its label), or lower right when the
+                    // deadline is near the left edge.
+                    let (x, y, h, v) =
+                        if mark.deadline_x > axis.start + span * 0.25 && spent < mark.amount {
+                            (
+                                mark.deadline_x - span * 0.012,
+                                spent - y_max * 0.02,
+                                HPos::Right,
+                                VPos::Top,
+                            )
+                        } else if mark.deadline_x > axis.start + span * 0.25 {
+                            (
+                                mark.deadline_x - span * 0.012,
+                                spent + y_max * 0.02,
+                                HPos::Right,
+                                VPos::Bottom,
+                            )
+                        } else {
+                            (
+                                mark.deadline_x + span * 0.012,
+                                spent - y_max * 0.02,
+                                HPos::Left,
+                                VPos::Top,
+                            )
+                        };
                     ctx.draw_series(std::iter::once(Text::new(
-                        format!("{} spent (mean)", chart.unit.format(spent_usd)),
+                        match mark.shortfall_usd {
+                            Some(short) if short > 0.0 => format!(
+                                "{} counted, {} short (means)",
+                                chart.unit.format(spent_usd),
+                                chart.unit.format(short)
+                            ),
+                            _ => format!("{} counted (mean)", chart.unit.format(spent_usd)),
+                        },
                         (x, y),
                         anchored(font(13).color(&REFERENCE), h, v),
                     )))?;
