@@ -202,7 +202,7 @@ fn the_manifest_lists_what_a_run_wrote_and_the_readme_survives() {
 }
 
 #[test]
-fn a_study_replaces_an_earlier_study_and_keeps_traces_and_calibration() {
+fn a_study_replaces_an_earlier_study_and_keeps_a_trace() {
     let tmp = tempfile::tempdir().expect("a temporary folder");
     let dir = tmp.path();
     let file = write(
