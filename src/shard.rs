@@ -197,7 +197,7 @@ fn fingerprint(
     for number in [overrides.len() as u64, seed, replications, shards] {
         hash.write(&number.to_le_bytes());
     }
-    format!("{:016x}", hash.0)
+    hash.hex()
 }
 
 /// FNV-1a, 64 bits: a stable, dependency-free hash for fingerprints and corruption checks

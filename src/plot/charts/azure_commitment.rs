@@ -101,29 +101,18 @@ where
                     // Beside the dot, on a side the rising line leaves free: upper left (lower
                     // left below the amount line, clear of its label), or lower right when the
                     // deadline is near the left edge.
-                    let (x, y, h, v) =
-                        if mark.deadline_x > axis.start + span * 0.25 && spent < mark.amount {
-                            (
-                                mark.deadline_x - span * 0.012,
-                                spent - y_max * 0.02,
-                                HPos::Right,
-                                VPos::Top,
-                            )
-                        } else if mark.deadline_x > axis.start + span * 0.25 {
-                            (
-                                mark.deadline_x - span * 0.012,
-                                spent + y_max * 0.02,
-                                HPos::Right,
-                                VPos::Bottom,
-                            )
-                        } else {
-                            (
-                                mark.deadline_x + span * 0.012,
-                                spent - y_max * 0.02,
-                                HPos::Left,
-                                VPos::Top,
-                            )
-                        };
+                    let left = mark.deadline_x > axis.start + span * 0.25;
+                    let below = !left || spent < mark.amount;
+                    let (x, h) = if left {
+                        (mark.deadline_x - span * 0.012, HPos::Right)
+                    } else {
+                        (mark.deadline_x + span * 0.012, HPos::Left)
+                    };
+                    let (y, v) = if below {
+                        (spent - y_max * 0.02, VPos::Top)
+                    } else {
+                        (spent + y_max * 0.02, VPos::Bottom)
+                    };
                     ctx.draw_series(std::iter::once(Text::new(
                         match mark.shortfall_usd {
                             Some(short) if short > 0.0 => format!(
