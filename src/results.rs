@@ -9,7 +9,8 @@ pub enum Metric {
     DemandMwMonths,
     /// MW-months delivered (outage losses excluded).
     ServedMwMonths,
-    /// MW-months never served: needs given up or still waiting at the end, and outage losses.
+    /// MW-months wanted and not served: days waited for delivery, needs given up or still
+    /// waiting at the end, and outage losses.
     UnmetMwMonths,
     /// Needs that arrived (including capacity in service at the start).
     Needs,

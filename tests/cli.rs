@@ -358,6 +358,17 @@ fn a_trace_replays_to_its_replication_row() {
         .chain(rows("unserved_at_end"))
         .map(mw_months)
         .sum();
+    // A placed need is unmet from the day it was wanted (its arrival row) to its delivery.
+    let wanted_start_day: HashMap<&str, f64> = rows("need_arrives")
+        .map(|r| (r["need"].as_str(), num(r, "start_day")))
+        .collect();
+    let waited: f64 = rows("placed")
+        .map(|r| {
+            let wanted = wanted_start_day[r["need"].as_str()].max(0.0);
+            num(r, "mw") * (num(r, "start_day").min(horizon) - wanted).max(0.0) / days_per_month
+        })
+        .sum();
+    assert!(waited > 0.0, "the ROFR's answer window makes needs wait");
     let cost = rows("placed")
         .map(|r| num(r, "price_usd_per_mw_month") * mw_months(r))
         .sum::<f64>()
@@ -378,8 +389,8 @@ fn a_trace_replays_to_its_replication_row() {
         );
     };
     close(served, "served_mw_months");
-    close(never_served + lost, "unmet_mw_months");
-    close(served + never_served + lost, "demand_mw_months");
+    close(never_served + waited + lost, "unmet_mw_months");
+    close(served + never_served + waited + lost, "demand_mw_months");
     close(cost, "compute_cost_usd");
     close(rows("need_arrives").count() as f64, "needs");
     close(

@@ -1,8 +1,8 @@
 //! Turns a replication's leases and losses into totals and monthly series.
 //!
-//! Conservation holds by construction: a served need's demand is its delivered term within the
-//! horizon, split into served MW-months and what outages took (unmet); a need never served is
-//! unmet over its wanted term. Spend is Σ price × MW × time over what was served.
+//! Conservation holds by construction: a need's demand runs from the day it is wanted to the end
+//! of its lease, within the horizon; it is unmet while the need waits for delivery and while
+//! outages take its MW, and served otherwise; a need never served is unmet over its wanted term. Spend is Σ price × MW × time over what was served.
 
 use crate::model::calendar::MonthlyIntegral;
 use crate::model::world::World;
@@ -125,7 +125,7 @@ pub fn account(
         );
     }
 
-    // Needs never served are unmet over their wanted term.
+    // A need is unmet while it waits: until its delivery if served, else over its wanted term.
     add(Metric::HostWorkMwMonths, host_work_mw_months);
     for (i, fate) in outcome.fates.iter().enumerate() {
         if !is_lab(i as u32) {
@@ -133,20 +133,25 @@ pub fn account(
         }
         let need = &world.needs[i];
         add(Metric::Needs, 1.0);
-        if matches!(fate, Fate::Served(_)) {
+        let unmet_until_day = match *fate {
+            Fate::Served(lease) => outcome.leases[lease as usize].delivery_day,
+            _ => {
+                add(Metric::NeedsUnmet, 1.0);
+                need.wanted_start_day + need.term_days
+            }
+        };
+        let unmet_mw_months = need.size_mw
+            * overlap(need.wanted_start_day, unmet_until_day, 0.0, horizon)
+            / DAYS_PER_MONTH;
+        if unmet_mw_months <= 0.0 {
             continue;
         }
-        add(Metric::NeedsUnmet, 1.0);
-        let wanted_end = need.wanted_start_day + need.term_days;
-        let unmet_mw_months = need.size_mw
-            * overlap(need.wanted_start_day, wanted_end, 0.0, horizon)
-            / DAYS_PER_MONTH;
         add(Metric::UnmetMwMonths, unmet_mw_months);
         add(
             Metric::RevenueLostUsd,
             world.revenue_usd_per_mw_month[need.class.0 as usize] * unmet_mw_months,
         );
-        unmet_mw_days.add(need.wanted_start_day, wanted_end, [need.size_mw]);
+        unmet_mw_days.add(need.wanted_start_day, unmet_until_day, [need.size_mw]);
     }
 
     // Mean MW in a month is its MW-days over its days; spend is USD per MW-month × MW-months.

@@ -118,6 +118,18 @@ fn rofr_with_room_azure_serves_after_the_answer_window() {
         result.total(Metric::ServedMwMonths),
         SERVED_MW_MONTHS
     ));
+    // The 30 days waited are demand unmet: 5 MW × 30 days, and the revenue they would earn.
+    let waited_mw_months = 5.0 * 30.0 / DAYS_PER_MONTH;
+    assert!(close(result.total(Metric::UnmetMwMonths), waited_mw_months));
+    assert!(close(
+        result.total(Metric::DemandMwMonths),
+        SERVED_MW_MONTHS + waited_mw_months
+    ));
+    assert!(close(
+        result.total(Metric::RevenueLostUsd),
+        2.0e6 * waited_mw_months
+    ));
+    assert_eq!(result.total(Metric::NeedsUnmet), 0.0);
     assert!(close(
         result.total(Metric::ComputeCostUsd),
         1.2e6 * SERVED_MW_MONTHS
@@ -297,6 +309,12 @@ fn monthly_series_add_up_to_the_totals() {
         })
         .sum();
     assert!(close(served, result.total(Metric::ServedMwMonths)));
+    // The ROFR's answer window makes the need wait 30 days: unmet in January and February.
+    let unmet: f64 = (0..months)
+        .map(|m| result.monthly.unmet_mw[m] * s.calendar.month_days(m) / DAYS_PER_MONTH)
+        .sum();
+    assert!(result.total(Metric::UnmetMwMonths) > 0.0);
+    assert!(close(unmet, result.total(Metric::UnmetMwMonths)));
     let cost: f64 = (0..months)
         .map(|m| result.monthly.cost_usd[0][m] + result.monthly.cost_usd[1][m])
         .sum();
