@@ -429,20 +429,21 @@ fn draw_needs(scenario: &Scenario, seed: u64) -> (Vec<Need>, Vec<f64>) {
     (needs, revenue_usd_per_mw_month)
 }
 
-/// For each term, the day an AGI clause takes effect; infinite for other terms.
+/// For each term, the day an AGI clause takes effect; infinite for other terms. Every clause
+/// draws its declaration from the same random stream, so that in a replication the board's and
+/// the panel's clauses see AGI at the same moment (where their distributions agree) and regimes
+/// compare paired; each verification has a stream of its own.
 fn draw_agi_days(scenario: &Scenario, seed: u64) -> Vec<f64> {
-    let mut agi_rng = SmallRng::seed_from_u64(stream_seed(seed, PURPOSE_AGI, 0));
-    scenario
-        .terms
-        .iter()
-        .map(|term| match &term.kind {
+    let rng = |stream: u64| SmallRng::seed_from_u64(stream_seed(seed, PURPOSE_AGI, stream));
+    (scenario.terms.iter().enumerate())
+        .map(|(t, term)| match &term.kind {
             TermKind::AgiClause {
                 declared_day,
                 verification_days,
                 ..
             } => {
-                declared_day.sample_non_negative(&mut agi_rng)
-                    + verification_days.sample_non_negative(&mut agi_rng)
+                declared_day.sample_non_negative(&mut rng(0))
+                    + verification_days.sample_non_negative(&mut rng(1 + t as u64))
             }
             _ => f64::INFINITY,
         })
@@ -500,6 +501,26 @@ policy = "cheapest"
         ));
         // A signed deal's price does not move.
         assert_eq!(world.price_usd_per_mw_month(ProviderId(1), 900.0), 1.1e6);
+    }
+
+    #[test]
+    fn the_board_and_the_panel_see_agi_on_the_same_day() {
+        // Same declaration distribution in the default data: the panel's clause takes effect
+        // its verification (90–365 days) after the board's, in every replication.
+        let scenario = load_str(crate::scenario::DEFAULT_SCENARIO, "default", &[])
+            .unwrap_or_else(|e| panic!("{e}"));
+        let term = |id: &str| scenario.terms.iter().position(|t| t.id == id).unwrap();
+        let (board, panel) = (term("agi_board"), term("agi_panel"));
+        for seed in 0..50 {
+            let days = World::sample(&scenario, seed).agi_effective_day;
+            let verification = days[panel] - days[board];
+            assert!(
+                (90.0..=365.0).contains(&verification),
+                "seed {seed}: board {} panel {}",
+                days[board],
+                days[panel]
+            );
+        }
     }
 
     #[test]
