@@ -177,13 +177,19 @@ pub enum TermKind {
         answer_window_days: Dist,
         price_match: bool,
         share_of_needs: f64,
+        /// Only new capacity is offered: a need that capacity the lab already holds under
+        /// signed deals (the regime's other commitment holders) has room for goes there, or to
+        /// the holder, without an offer.
+        new_capacity_only: bool,
     },
     /// The lab must spend `amount_usd` with the holder between start and `deadline_day`;
-    /// with take-or-pay the shortfall is paid at the deadline.
+    /// with take-or-pay the shortfall is paid at the deadline. An incremental commitment is
+    /// on top of what was already contracted: leases decided before its start do not count.
     Commitment {
         amount_usd: f64,
         deadline_day: f64,
         take_or_pay: bool,
+        incremental: bool,
     },
     /// A share of the lab's revenue paid to the holder while in force, up to a total cap.
     RevenueShare { rate: f64, cap_usd: Option<f64> },
@@ -228,6 +234,22 @@ pub struct Commitment {
     pub amount_usd: f64,
     /// Whether a shortfall is paid at the deadline.
     pub take_or_pay: bool,
+    /// Leases decided before this day do not count: the start of an incremental commitment,
+    /// else −∞ (a signed deal's capacity, contracted before its spend starts, counts).
+    pub counts_leases_from_day: f64,
+}
+
+impl Commitment {
+    /// The spend of a lease decided on `decision_day`, over `[from, to)` (days from the
+    /// horizon's start, which counts nothing earlier), at `usd_per_month`, that counts towards
+    /// this commitment (its holder's leases only).
+    pub fn counted_usd(&self, decision_day: f64, (from, to): (f64, f64), usd_per_month: f64) -> f64 {
+        if decision_day < self.counts_leases_from_day {
+            return 0.0;
+        }
+        let days = to.min(self.deadline_day) - from.max(self.start_day).max(0.0);
+        usd_per_month * days.max(0.0) / DAYS_PER_MONTH
+    }
 }
 
 /// The rule that chooses among eligible providers with room.
@@ -275,6 +297,7 @@ impl Scenario {
                     amount_usd,
                     deadline_day,
                     take_or_pay,
+                    incremental,
                 } => Some(Commitment {
                     term,
                     holder: t.holder.expect("validated: a commitment has a holder"),
@@ -282,6 +305,11 @@ impl Scenario {
                     deadline_day,
                     amount_usd,
                     take_or_pay,
+                    counts_leases_from_day: if incremental {
+                        t.start_day
+                    } else {
+                        f64::NEG_INFINITY
+                    },
                 }),
                 _ => None,
             }

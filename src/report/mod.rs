@@ -249,6 +249,7 @@ fn write_commitments(dir: &Path, scenario: &Scenario) -> Result<()> {
         "amount_usd",
         "start",
         "deadline",
+        "incremental",
     ])?;
     for regime in &scenario.regimes {
         for commitment in scenario.commitments(regime) {
@@ -262,6 +263,7 @@ fn write_commitments(dir: &Path, scenario: &Scenario) -> Result<()> {
                     .calendar
                     .date_of(commitment.deadline_day)
                     .to_string(),
+                &commitment.counts_leases_from_day.is_finite().to_string(),
             ])?;
         }
     }

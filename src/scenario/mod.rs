@@ -601,14 +601,16 @@ fn validate_term(
         ),
     };
     // Which optional fields each kind takes; any other given field is a mistake.
-    let given: [(&str, bool); 12] = [
+    let given: [(&str, bool); 14] = [
         ("holder", t.holder.is_some()),
         ("answer_window_days", t.answer_window_days.is_some()),
         ("price_match", t.price_match.is_some()),
         ("share_of_needs", t.share_of_needs.is_some()),
+        ("new_capacity_only", t.new_capacity_only.is_some()),
         ("amount_usd", t.amount_usd.is_some()),
         ("deadline", t.deadline.is_some()),
         ("take_or_pay", t.take_or_pay.is_some()),
+        ("incremental", t.incremental.is_some()),
         ("rate", t.rate.is_some()),
         ("cap_usd", t.cap_usd.is_some()),
         ("declared_after_years", t.declared_after_years.is_some()),
@@ -622,8 +624,15 @@ fn validate_term(
             "answer_window_days",
             "price_match",
             "share_of_needs",
+            "new_capacity_only",
         ],
-        "commitment" => &["holder", "amount_usd", "deadline", "take_or_pay"],
+        "commitment" => &[
+            "holder",
+            "amount_usd",
+            "deadline",
+            "take_or_pay",
+            "incremental",
+        ],
         "revenue_share" => &["holder", "rate", "cap_usd"],
         "agi_clause" => &["declared_after_years", "verification_days", "ends"],
         other => {
@@ -679,6 +688,7 @@ fn validate_term(
                 0.0,
                 1.0,
             ),
+            new_capacity_only: t.new_capacity_only.unwrap_or(false),
         },
         "commitment" => {
             required(c, "amount_usd", t.amount_usd.is_some());
@@ -703,6 +713,7 @@ fn validate_term(
                 amount_usd: c.number(&at("amount_usd"), t.amount_usd.unwrap_or(0.0), 0.0, 1e15),
                 deadline_day,
                 take_or_pay: t.take_or_pay.unwrap_or(true),
+                incremental: t.incremental.unwrap_or(false),
             }
         }
         "revenue_share" => {

@@ -121,10 +121,12 @@ pub struct RawTerm {
     pub answer_window_days: Option<DistSpec>,
     pub price_match: Option<bool>,
     pub share_of_needs: Option<f64>,
+    pub new_capacity_only: Option<bool>,
     // commitment
     pub amount_usd: Option<f64>,
     pub deadline: Option<Datetime>,
     pub take_or_pay: Option<bool>,
+    pub incremental: Option<bool>,
     // revenue_share
     pub rate: Option<f64>,
     pub cap_usd: Option<f64>,

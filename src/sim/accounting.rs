@@ -58,6 +58,7 @@ pub fn account(
     // term, and each outage loss takes its MW back as unmet. `cost` and `revenue` are the MW
     // times their rates, per month.
     let mut book = |provider: ProviderId,
+                    decision_day: f64,
                     (from, to): (f64, f64),
                     (mw, cost, revenue): (f64, f64, f64),
                     lost: bool| {
@@ -76,9 +77,7 @@ pub fn account(
         }
         for (c, commitment) in commitments.iter().enumerate() {
             if commitment.holder == provider {
-                commitment_spent_usd[c] +=
-                    sign * cost * overlap(from, to, commitment.start_day, commitment.deadline_day)
-                        / DAYS_PER_MONTH;
+                commitment_spent_usd[c] += sign * commitment.counted_usd(decision_day, (from, to), cost);
             }
         }
         if lost {
@@ -103,6 +102,7 @@ pub fn account(
         let revenue_rate = world.revenue_usd_per_mw_month[need.class.0 as usize];
         book(
             lease.provider,
+            lease.decision_day,
             (lease.delivery_day, lease.end_day),
             (
                 lease.size_mw,
@@ -119,6 +119,7 @@ pub fn account(
     for loss in &outcome.losses {
         book(
             loss.provider,
+            loss.decided_from_day,
             (loss.start_day, loss.end_day),
             (loss.mw, loss.cost_usd_per_month, loss.revenue_usd_per_month),
             true,

@@ -14,7 +14,7 @@ use rand::rngs::SmallRng;
 
 use crate::engine::EventQueue;
 use crate::model::world::{DRAW_ANSWER_WINDOW, DRAW_COVERED, World, stream_seed};
-use crate::model::{Commitment, DAYS_PER_MONTH, ProviderId, Regime, Scenario, TermId, TermKind};
+use crate::model::{Commitment, ProviderId, Regime, Scenario, TermId, TermKind};
 use crate::policy::{self, AllocationPolicy, Candidate, Reason};
 use crate::results::ReplicationResult;
 
@@ -81,14 +81,19 @@ pub struct OutageLoss {
     pub cost_usd_per_month: f64,
     /// Σ revenue rate × MW down: the revenue the loss takes, per month.
     pub revenue_usd_per_month: f64,
+    /// No lease in the loss was decided earlier; none was decided on or after the next
+    /// `counts_leases_from_day` of the provider's commitments, so that a commitment's test
+    /// of a lease's decision day gives the same answer for the loss as for each of its leases.
+    pub decided_from_day: f64,
 }
 
 impl OutageLoss {
-    fn new(provider: ProviderId, start_day: f64, end_day: f64) -> Self {
+    fn new(provider: ProviderId, start_day: f64, end_day: f64, decided_from_day: f64) -> Self {
         Self {
             provider,
             start_day,
             end_day,
+            decided_from_day,
             mw: 0.0,
             cost_usd_per_month: 0.0,
             revenue_usd_per_month: 0.0,
@@ -154,9 +159,9 @@ pub struct Outcome {
 pub struct TraceRecord {
     /// Simulation day.
     pub day: f64,
-    /// What happened (`need_arrives`, `offered`, `offer_declined`, `placed`, `waiting`, `lost`,
-    /// `unserved_at_end`, `capacity_online`, `lease_ends`, `outage_starts`, `outage_loss`,
-    /// `outage_ends`, `term_boundary`, `agi_declared`).
+    /// What happened (`need_arrives`, `not_offered`, `offered`, `offer_declined`, `placed`,
+    /// `waiting`, `lost`, `unserved_at_end`, `capacity_online`, `lease_ends`, `outage_starts`,
+    /// `outage_loss`, `outage_ends`, `term_boundary`, `agi_declared`).
     pub event: &'static str,
     /// The need concerned, if any.
     pub need: Option<u32>,
@@ -226,6 +231,9 @@ struct Simulation<'a> {
     commitments_by_provider: Vec<Vec<Commitment>>,
     /// The regime's first-refusal terms, which every arriving need consults.
     first_refusal_terms: Vec<TermId>,
+    /// Providers holding a commitment in the regime (bit mask): signed deals, whose capacity
+    /// the lab already holds.
+    signed_deals: u64,
     /// Reused for each placement's candidates.
     candidates: Vec<Candidate>,
     leases_by_provider: Vec<Vec<u32>>,
@@ -263,6 +271,9 @@ impl<'a> Simulation<'a> {
             room_by_class_mw: vec![0.0; scenario.classes.len()],
             smallest_seen_mw: vec![f64::INFINITY; scenario.classes.len()],
             commitments_by_provider: commitments_by_provider(scenario, regime),
+            signed_deals: scenario
+                .commitments(regime)
+                .fold(0, |mask, c| mask | 1 << c.holder.0),
             first_refusal_terms: terms_of_kind(|kind| {
                 matches!(kind, TermKind::FirstRefusal { .. })
             }),
@@ -542,6 +553,24 @@ impl<'a> Simulation<'a> {
         })
     }
 
+    /// Where need `i` goes without an offer under first-refusal `term`, if the term covers
+    /// only new capacity and a signed deal among `mask` has room for it: the signed deals and
+    /// the holder.
+    fn held_capacity(&self, i: u32, term: TermId, mask: u64) -> Option<u64> {
+        let t = &self.scenario.terms[term.0 as usize];
+        let TermKind::FirstRefusal {
+            new_capacity_only: true,
+            ..
+        } = t.kind
+        else {
+            return None;
+        };
+        let holder = 1u64 << t.holder.expect("validated: first refusal has a holder").0;
+        let deals = self.signed_deals & mask & !holder;
+        let size = self.world.needs[i as usize].size_mw;
+        self.with_room(deals, size).next().map(|_| deals | holder)
+    }
+
     /// The MW need `i`'s owner holds at provider `p`: the lab's, or the provider's own work's.
     fn holding_mw(&mut self, i: u32, p: ProviderId) -> &mut f64 {
         let class = &self.scenario.classes[self.world.needs[i as usize].class.0 as usize];
@@ -611,6 +640,22 @@ impl<'a> Simulation<'a> {
         if !self.world.needs[i as usize].existing
             && let Some(term) = self.first_refusal(i, now, mask)
         {
+            if let Some(held) = self.held_capacity(i, term, mask) {
+                self.log(|s| {
+                    let t = &s.scenario.terms[term.0 as usize];
+                    let detail = format!(
+                        "{}: new capacity only, and capacity the lab holds under signed deals has room",
+                        t.id
+                    );
+                    TraceRecord {
+                        provider: t.holder,
+                        ..s.need_record(now, "not_offered", i, detail)
+                    }
+                });
+                if self.try_place(now, i, held).is_some() {
+                    return;
+                }
+            }
             self.outcome.rofr_offers += 1;
             self.outcome.fates[i as usize] = Fate::Offered;
             let TermKind::FirstRefusal {
@@ -755,11 +800,11 @@ impl<'a> Simulation<'a> {
         if lab {
             self.leases_by_provider[p].push(lease_index);
             for c in &self.commitments_by_provider[p] {
-                let overlap = end_day.min(c.deadline_day) - delivery_day.max(c.start_day);
-                if overlap > 0.0 {
-                    self.contracted_usd[c.term.0 as usize] +=
-                        chosen.price_usd_per_mw_month * need.size_mw * overlap / DAYS_PER_MONTH;
-                }
+                self.contracted_usd[c.term.0 as usize] += c.counted_usd(
+                    now,
+                    (delivery_day, end_day),
+                    chosen.price_usd_per_mw_month * need.size_mw,
+                );
             }
         }
         self.outcome.leases.push(Lease {
@@ -931,7 +976,9 @@ impl<'a> Simulation<'a> {
         });
         let leases = &self.outcome.leases;
         self.leases_by_provider[p].retain(|&l| leases[l as usize].end_day > now);
-        let mut whole = OutageLoss::new(outage.provider, outage.start_day, outage.end_day);
+        // The leases that lose the whole outage share one loss per range of decision days
+        // that the provider's commitments tell apart (one loss where none is incremental).
+        let mut wholes: Vec<OutageLoss> = Vec::new();
         for k in 0..self.leases_by_provider[p].len() {
             let lease = self.outcome.leases[self.leases_by_provider[p][k] as usize];
             let (start_day, end_day) = (
@@ -953,17 +1000,35 @@ impl<'a> Simulation<'a> {
             });
             let revenue_rate = self.world.revenue_usd_per_mw_month
                 [self.world.needs[lease.need as usize].class.0 as usize];
-            if (start_day, end_day) == (whole.start_day, whole.end_day) {
+            if (start_day, end_day) == (outage.start_day, outage.end_day) {
+                let decided_from_day = (self.commitments_by_provider[p].iter())
+                    .map(|c| c.counts_leases_from_day)
+                    .filter(|&from| from <= lease.decision_day)
+                    .fold(f64::NEG_INFINITY, f64::max);
+                let whole = match wholes
+                    .iter()
+                    .position(|w| w.decided_from_day == decided_from_day)
+                {
+                    Some(w) => &mut wholes[w],
+                    None => {
+                        wholes.push(OutageLoss::new(
+                            outage.provider,
+                            start_day,
+                            end_day,
+                            decided_from_day,
+                        ));
+                        wholes.last_mut().expect("just pushed")
+                    }
+                };
                 whole.take(mw, lease.price_usd_per_mw_month, revenue_rate);
             } else {
-                let mut partial = OutageLoss::new(outage.provider, start_day, end_day);
+                let mut partial =
+                    OutageLoss::new(outage.provider, start_day, end_day, lease.decision_day);
                 partial.take(mw, lease.price_usd_per_mw_month, revenue_rate);
                 self.outcome.losses.push(partial);
             }
         }
-        if whole.mw > 0.0 {
-            self.outcome.losses.push(whole);
-        }
+        self.outcome.losses.append(&mut wholes);
         if outage.end_day < self.horizon_days {
             self.events
                 .schedule_at(outage.end_day, Event::OutageEnds(o));

@@ -155,6 +155,31 @@ fn rofr_without_room_the_next_provider_serves_after_the_decline() {
 }
 
 #[test]
+fn rofr_on_new_capacity_only_skips_the_offer_where_a_signed_deal_has_room() {
+    // The rival holds a signed deal (a commitment). With `new_capacity_only` and room on the
+    // rival, the need is placed at once among the deal and Azure (the rival, cheaper), unasked;
+    // without room there, or without the flag, it is offered to Azure as before.
+    let deal = "[terms.deal]\nkind = \"commitment\"\nholder = \"rival\"\namount_usd = 0\ndeadline = 2026-01-01\n";
+    let placed = |new_capacity_only: bool, rival_mw: f64| {
+        let rofr = ROFR.replace(
+            "answer_window_days = 30",
+            &format!("answer_window_days = 30\nnew_capacity_only = {new_capacity_only}"),
+        );
+        let s = scenario(&format!("{rofr}{deal}"), r#""rofr", "deal""#, "cheapest");
+        let (outcome, result) = run(&s, &world(&s, 10.0, rival_mw, f64::INFINITY));
+        let lease = outcome.leases[0];
+        (
+            lease.provider,
+            lease.delivery_day,
+            result.total(Metric::RofrOffers),
+        )
+    };
+    assert_eq!(placed(true, 10.0), (ProviderId(1), 10.0, 0.0));
+    assert_eq!(placed(true, 2.0), (ProviderId(0), 40.0, 1.0));
+    assert_eq!(placed(false, 10.0), (ProviderId(0), 40.0, 1.0));
+}
+
+#[test]
 fn rofr_with_price_match_azure_serves_at_the_rival_price() {
     let terms = ROFR.replace(
         "answer_window_days = 30",
@@ -294,6 +319,43 @@ fn an_outage_takes_its_fraction_of_running_leases_out_of_served() {
         result.total(Metric::ComputeCostUsd),
         1.0e6 * (SERVED_MW_MONTHS - lost)
     ));
+}
+
+#[test]
+fn an_incremental_commitment_counts_only_leases_decided_from_its_start() {
+    // Azure only; a $1B commitment from 2025-01-21 (day 20). Need A is placed at day 10, need
+    // B at day 30, 5 MW for 100 days each; half of Azure is down on days 50..60, taking
+    // 2.5 MW × 10 days from each. Counted, in MW-days at $1.2M per MW-month:
+    // incremental, B alone: 500 − 25 = 475; otherwise A's days 20..110 too: 450 − 25 + 475.
+    let spent_usd = |incremental: bool| {
+        let terms = format!(
+            "[terms.excl]\nkind = \"exclusivity\"\nholder = \"azure\"\n\
+             [terms.c]\nkind = \"commitment\"\nholder = \"azure\"\namount_usd = 1.0e9\n\
+             start = 2025-01-21\ndeadline = 2026-01-01\nincremental = {incremental}\n"
+        );
+        let s = scenario(&terms, r#""excl", "c""#, "cheapest");
+        let mut w = world(&s, 20.0, 0.0, f64::INFINITY);
+        let b = Need {
+            arrival_day: 30.0,
+            wanted_start_day: 30.0,
+            ..w.needs[0]
+        };
+        w.needs.push(b);
+        w.outages.push(Outage {
+            provider: ProviderId(0),
+            start_day: 50.0,
+            end_day: 60.0,
+            fraction: 0.5,
+        });
+        let (outcome, result) = run(&s, &w);
+        assert_eq!(outcome.leases.len(), 2);
+        let spent = result.total(Metric::CommitmentSpentUsd);
+        assert!(close(result.total(Metric::CommitmentShortfallUsd), 1.0e9 - spent));
+        spent
+    };
+    let usd_per_mw_day = 1.2e6 / DAYS_PER_MONTH;
+    assert!(close(spent_usd(true), 475.0 * usd_per_mw_day));
+    assert!(close(spent_usd(false), 900.0 * usd_per_mw_day));
 }
 
 #[test]
