@@ -189,7 +189,18 @@ pub fn account(
             take_or_pay,
             ..
         } = commitment;
-        let shortfall = (amount - commitment_spent_usd[c]).max(0.0);
+        // Owed is at most what the holder could have delivered: its capacity for the lab in
+        // the window, each tranche at its price on the day it was there to be bought.
+        let deliverable_usd: f64 = (world.capacity.iter())
+            .filter(|arrival| arrival.provider == holder)
+            .map(|arrival| {
+                let from = arrival.day.max(commitment.start_day);
+                arrival.mw * world.price_usd_per_mw_month(holder, from)
+                    * overlap(from, deadline, commitment.start_day, deadline)
+                    / DAYS_PER_MONTH
+            })
+            .sum();
+        let shortfall = (amount.min(deliverable_usd) - commitment_spent_usd[c]).max(0.0);
         if holder == scenario.incumbent {
             add(Metric::CommitmentSpentUsd, commitment_spent_usd[c]);
             add(Metric::CommitmentShortfallUsd, shortfall);

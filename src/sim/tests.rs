@@ -244,19 +244,25 @@ fn a_waiting_need_is_served_when_exclusivity_ends() {
 #[test]
 fn commitment_first_buys_from_the_holder_and_take_or_pay_charges_the_shortfall() {
     // $1B to spend on Azure by the horizon end; the need goes to Azure although dearer:
-    // spent 1.2e6 × 500 / 30.4375; the rest is paid at the deadline.
+    // spent 1.2e6 × 500 / 30.4375; the rest is paid at the deadline, up to what Azure could
+    // deliver: with 10 MW all year, 10 × 365 MW-days at $1.2M per MW-month (≈ $144M).
     let terms = "[terms.c]\nkind = \"commitment\"\nholder = \"azure\"\namount_usd = 1.0e9\ndeadline = 2026-01-01\n";
     let s = scenario(terms, r#""c""#, "commitment_first");
-    let (outcome, result) = run(&s, &world(&s, 10.0, 10.0, f64::INFINITY));
-    assert_eq!(outcome.leases[0].reason, Reason::CommitmentPacing);
     let spent = 1.2e6 * SERVED_MW_MONTHS;
-    assert!(close(result.total(Metric::CommitmentSpentUsd), spent));
-    assert!(close(
-        result.total(Metric::CommitmentShortfallUsd),
-        1.0e9 - spent
-    ));
-    assert!(close(result.total(Metric::TotalCostUsd), 1.0e9));
-    assert!(close(result.providers[0].cost_usd, 1.0e9));
+    for (azure_mw, owed_usd) in [
+        (10_000.0, 1.0e9),
+        (10.0, 1.2e6 * 3650.0 / DAYS_PER_MONTH),
+    ] {
+        let (outcome, result) = run(&s, &world(&s, azure_mw, 10.0, f64::INFINITY));
+        assert_eq!(outcome.leases[0].reason, Reason::CommitmentPacing);
+        assert!(close(result.total(Metric::CommitmentSpentUsd), spent));
+        assert!(close(
+            result.total(Metric::CommitmentShortfallUsd),
+            owed_usd - spent
+        ));
+        assert!(close(result.total(Metric::TotalCostUsd), owed_usd));
+        assert!(close(result.providers[0].cost_usd, owed_usd));
+    }
 }
 
 #[test]
@@ -350,7 +356,12 @@ fn an_incremental_commitment_counts_only_leases_decided_from_its_start() {
         let (outcome, result) = run(&s, &w);
         assert_eq!(outcome.leases.len(), 2);
         let spent = result.total(Metric::CommitmentSpentUsd);
-        assert!(close(result.total(Metric::CommitmentShortfallUsd), 1.0e9 - spent));
+        // Owed: what Azure's 20 MW could deliver from day 20 to the deadline (day 365).
+        let deliverable = 20.0 * 345.0 * 1.2e6 / DAYS_PER_MONTH;
+        assert!(close(
+            result.total(Metric::CommitmentShortfallUsd),
+            deliverable - spent
+        ));
         spent
     };
     let usd_per_mw_day = 1.2e6 / DAYS_PER_MONTH;
