@@ -243,7 +243,12 @@ impl Commitment {
     /// The spend of a lease decided on `decision_day`, over `[from, to)` (days from the
     /// horizon's start, which counts nothing earlier), at `usd_per_month`, that counts towards
     /// this commitment (its holder's leases only).
-    pub fn counted_usd(&self, decision_day: f64, (from, to): (f64, f64), usd_per_month: f64) -> f64 {
+    pub fn counted_usd(
+        &self,
+        decision_day: f64,
+        (from, to): (f64, f64),
+        usd_per_month: f64,
+    ) -> f64 {
         if decision_day < self.counts_leases_from_day {
             return 0.0;
         }

@@ -15,6 +15,29 @@ use crate::model::Scenario;
 /// A regime's `set` table: its index, its name and the overrides it makes.
 type RegimeSets = (usize, String, Vec<Override>);
 
+/// A problem the TOML parser found in `text`, at its place; a duplicate key is named (the
+/// parser's message alone does not say which).
+fn syntax_problem(
+    text: &str,
+    locations: &Locations,
+    message: &str,
+    span: Option<std::ops::Range<usize>>,
+) -> Problem {
+    let start = span.as_ref().map_or(0, |s| s.start);
+    let mut message = message.trim_end().to_string();
+    if message == "duplicate key"
+        && let Some(key) = span.and_then(|s| text.get(s)).map(str::trim)
+        && !key.is_empty()
+    {
+        message = format!("duplicate key '{key}': a key may be given only once in a table");
+    }
+    Problem {
+        field: String::new(),
+        message,
+        location: Some(locations.position(start)),
+    }
+}
+
 /// Parses, overrides and validates scenario text and its regimes' variants; `file` names it
 /// in errors.
 pub fn load(text: &str, file: &str, overrides: &[Override]) -> Result<Scenario, ScenarioError> {
@@ -26,23 +49,19 @@ pub fn load(text: &str, file: &str, overrides: &[Override]) -> Result<Scenario, 
     };
     if !errors.is_empty() {
         // A broken document cannot be checked further: report every syntax error found.
-        let mut problems: Vec<Problem> = errors
-            .iter()
-            .map(|e| Problem {
-                field: String::new(),
-                message: e.message().trim_end().to_string(),
-                location: Some(locations.position(e.span().map_or(0, |s| s.start))),
-            })
+        let mut problems: Vec<Problem> = (errors.iter())
+            .map(|e| syntax_problem(text, &locations, e.message(), e.span()))
             .collect();
         sort_and_dedup(&mut problems);
         return Err(syntax(problems));
     }
     let table = Table::deserialize(toml::de::Deserializer::from(root)).map_err(|e| {
-        syntax(vec![Problem {
-            field: String::new(),
-            message: e.message().trim_end().to_string(),
-            location: Some(locations.position(e.span().map_or(0, |s| s.start))),
-        }])
+        syntax(vec![syntax_problem(
+            text,
+            &locations,
+            e.message(),
+            e.span(),
+        )])
     })?;
     for o in overrides {
         locations.mark_override(&o.key);

@@ -77,7 +77,8 @@ pub fn account(
         }
         for (c, commitment) in commitments.iter().enumerate() {
             if commitment.holder == provider {
-                commitment_spent_usd[c] += sign * commitment.counted_usd(decision_day, (from, to), cost);
+                commitment_spent_usd[c] +=
+                    sign * commitment.counted_usd(decision_day, (from, to), cost);
             }
         }
         if lost {
@@ -195,7 +196,8 @@ pub fn account(
             .filter(|arrival| arrival.provider == holder)
             .map(|arrival| {
                 let from = arrival.day.max(commitment.start_day);
-                arrival.mw * world.price_usd_per_mw_month(holder, from)
+                arrival.mw
+                    * world.price_usd_per_mw_month(holder, from)
                     * overlap(from, deadline, commitment.start_day, deadline)
                     / DAYS_PER_MONTH
             })

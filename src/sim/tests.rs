@@ -249,10 +249,7 @@ fn commitment_first_buys_from_the_holder_and_take_or_pay_charges_the_shortfall()
     let terms = "[terms.c]\nkind = \"commitment\"\nholder = \"azure\"\namount_usd = 1.0e9\ndeadline = 2026-01-01\n";
     let s = scenario(terms, r#""c""#, "commitment_first");
     let spent = 1.2e6 * SERVED_MW_MONTHS;
-    for (azure_mw, owed_usd) in [
-        (10_000.0, 1.0e9),
-        (10.0, 1.2e6 * 3650.0 / DAYS_PER_MONTH),
-    ] {
+    for (azure_mw, owed_usd) in [(10_000.0, 1.0e9), (10.0, 1.2e6 * 3650.0 / DAYS_PER_MONTH)] {
         let (outcome, result) = run(&s, &world(&s, azure_mw, 10.0, f64::INFINITY));
         assert_eq!(outcome.leases[0].reason, Reason::CommitmentPacing);
         assert!(close(result.total(Metric::CommitmentSpentUsd), spent));
