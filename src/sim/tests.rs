@@ -296,17 +296,22 @@ ends = ["share"]
     ));
 }
 
+/// An outage taking half of `provider`'s capacity on days 50..60.
+fn half_down_on_days_50_to_60(provider: ProviderId) -> Outage {
+    Outage {
+        provider,
+        start_day: 50.0,
+        end_day: 60.0,
+        fraction: 0.5,
+    }
+}
+
 #[test]
 fn an_outage_takes_its_fraction_of_running_leases_out_of_served() {
     // Half the rival's capacity is down on days 50..60: the 5 MW lease loses 2.5 MW × 10 days.
     let s = scenario("", "", "cheapest");
     let mut w = world(&s, 10.0, 10.0, f64::INFINITY);
-    w.outages.push(Outage {
-        provider: ProviderId(1),
-        start_day: 50.0,
-        end_day: 60.0,
-        fraction: 0.5,
-    });
+    w.outages.push(half_down_on_days_50_to_60(ProviderId(1)));
     let (_, result) = run(&s, &w);
     let lost = 25.0 / DAYS_PER_MONTH;
     assert!(close(result.total(Metric::UnmetMwMonths), lost));
@@ -344,12 +349,7 @@ fn an_incremental_commitment_counts_only_leases_decided_from_its_start() {
             ..w.needs[0]
         };
         w.needs.push(b);
-        w.outages.push(Outage {
-            provider: ProviderId(0),
-            start_day: 50.0,
-            end_day: 60.0,
-            fraction: 0.5,
-        });
+        w.outages.push(half_down_on_days_50_to_60(ProviderId(0)));
         let (outcome, result) = run(&s, &w);
         assert_eq!(outcome.leases.len(), 2);
         let spent = result.total(Metric::CommitmentSpentUsd);
