@@ -29,7 +29,14 @@ fn syntax_problem(
         && let Some(key) = span.and_then(|s| text.get(s)).map(str::trim)
         && !key.is_empty()
     {
-        message = format!("duplicate key '{key}': a key may be given only once in a table");
+        let line_start = text[..start].rfind('\n').map_or(0, |n| n + 1);
+        let line = text[line_start..].lines().next().unwrap_or("").trim();
+        message = if line.starts_with('[') {
+            let header = line.split('#').next().unwrap_or(line).trim();
+            format!("table {header} given twice: a table may be given only once")
+        } else {
+            format!("duplicate key '{key}': a key may be given only once in a table")
+        };
     }
     Problem {
         field: String::new(),
