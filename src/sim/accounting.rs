@@ -2,7 +2,8 @@
 //!
 //! Conservation holds by construction: a need's demand runs from the day it is wanted to the end
 //! of its lease, within the horizon; it is unmet while the need waits for delivery and while
-//! outages take its MW, and served otherwise; a need never served is unmet over its wanted term. Spend is Σ price × MW × time over what was served.
+//! outages take its MW, and served otherwise; a need never served is unmet over its wanted term.
+//! Spend is Σ price × MW × time over what was served.
 
 use crate::model::calendar::MonthlyIntegral;
 use crate::model::world::World;

@@ -254,6 +254,10 @@ impl<'a> Simulation<'a> {
                 .filter(|&term| wanted(&scenario.terms[term.0 as usize].kind))
                 .collect()
         };
+        let commitments_by_provider = commitments_by_provider(scenario, regime);
+        let signed_deals = (commitments_by_provider.iter().enumerate())
+            .filter(|(_, commitments)| !commitments.is_empty())
+            .fold(0, |mask, (p, _)| mask | 1 << p);
         Self {
             scenario,
             regime,
@@ -270,10 +274,8 @@ impl<'a> Simulation<'a> {
             smallest_waiting_mw: vec![f64::INFINITY; scenario.classes.len()],
             room_by_class_mw: vec![0.0; scenario.classes.len()],
             smallest_seen_mw: vec![f64::INFINITY; scenario.classes.len()],
-            commitments_by_provider: commitments_by_provider(scenario, regime),
-            signed_deals: scenario
-                .commitments(regime)
-                .fold(0, |mask, c| mask | 1 << c.holder.0),
+            commitments_by_provider,
+            signed_deals,
             first_refusal_terms: terms_of_kind(|kind| {
                 matches!(kind, TermKind::FirstRefusal { .. })
             }),
