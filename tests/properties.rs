@@ -63,6 +63,8 @@ struct Term {
     param: f64,
     flag: bool,
     dist: String,
+    /// Per provider: exempt from an exclusivity or a first refusal (the holder never is).
+    exempt: Vec<bool>,
 }
 
 #[derive(Debug, Clone)]
@@ -143,9 +145,10 @@ fn term(days: u32, providers: usize, classes: usize) -> impl Strategy<Value = Te
         0.0..=1.0f64,
         any::<bool>(),
         dist(0.0, 90.0, true),
+        prop::collection::vec(any::<bool>(), providers),
     )
         .prop_map(
-            |(kind, holder, start, length, classes, param, flag, dist)| Term {
+            |(kind, holder, start, length, classes, param, flag, dist, exempt)| Term {
                 kind,
                 holder,
                 start,
@@ -154,6 +157,7 @@ fn term(days: u32, providers: usize, classes: usize) -> impl Strategy<Value = Te
                 param,
                 flag,
                 dist,
+                exempt,
             },
         )
 }
@@ -292,12 +296,19 @@ fn to_toml(s: &Spec) -> String {
         if let Some(classes) = &term.classes {
             let _ = writeln!(w, "classes = {}", names("c", classes));
         }
+        if term.kind <= 1 {
+            let mut exempt = term.exempt.clone();
+            exempt[holder] = false;
+            let _ = writeln!(w, "exempt_providers = {}", names("p", &exempt));
+        }
         match term.kind {
             1 => {
                 let _ = writeln!(
                     w,
-                    "answer_window_days = {}\nprice_match = {}",
-                    term.dist, term.flag
+                    "answer_window_days = {}\nprice_match = {}\nnew_capacity_only = {}",
+                    term.dist,
+                    term.flag,
+                    term.param < 0.5
                 );
             }
             2 => {

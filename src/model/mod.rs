@@ -216,6 +216,9 @@ pub struct Term {
     pub end_day: f64,
     /// Workload classes the term applies to.
     pub classes: ClassSet,
+    /// Providers (bit mask) whose capacity an exclusivity or a first refusal leaves out: the
+    /// holder's exemptions, as Microsoft's one-time exemption for Oracle capacity in 2024.
+    pub exempt_providers: u64,
 }
 
 /// A commitment term of a regime with its fields unpacked, as the simulation, the accounting

@@ -600,9 +600,22 @@ fn validate_term(
                 .fold(0, |mask, class| mask | (1 << class.0)),
         ),
     };
+    let exempt_providers = (t.exempt_providers.iter().flatten())
+        .filter_map(|n| c.reference(&at("exempt_providers"), n, "provider", providers))
+        .fold(0, |mask, p| mask | (1 << p.0));
+    if holder.is_some_and(|h| exempt_providers & (1 << h.0) != 0) {
+        c.problem(
+            at("exempt_providers"),
+            format!(
+                "found '{}', the term's holder; allowed other providers (those the holder exempts)",
+                t.holder.as_deref().unwrap_or_default()
+            ),
+        );
+    }
     // Which optional fields each kind takes; any other given field is a mistake.
-    let given: [(&str, bool); 14] = [
+    let given: [(&str, bool); 15] = [
         ("holder", t.holder.is_some()),
+        ("exempt_providers", t.exempt_providers.is_some()),
         ("answer_window_days", t.answer_window_days.is_some()),
         ("price_match", t.price_match.is_some()),
         ("share_of_needs", t.share_of_needs.is_some()),
@@ -618,9 +631,10 @@ fn validate_term(
         ("ends", t.ends.is_some()),
     ];
     let takes: &[&str] = match t.kind.as_str() {
-        "exclusivity" => &["holder"],
+        "exclusivity" => &["holder", "exempt_providers"],
         "first_refusal" => &[
             "holder",
+            "exempt_providers",
             "answer_window_days",
             "price_match",
             "share_of_needs",
@@ -755,6 +769,7 @@ fn validate_term(
         start_day,
         end_day,
         classes: scope,
+        exempt_providers,
     }
 }
 

@@ -117,6 +117,8 @@ pub struct RawTerm {
     pub start: Option<Datetime>,
     pub end: Option<Datetime>,
     pub classes: Option<Vec<String>>,
+    // exclusivity and first_refusal
+    pub exempt_providers: Option<Vec<String>>,
     // first_refusal
     pub answer_window_days: Option<DistSpec>,
     pub price_match: Option<bool>,

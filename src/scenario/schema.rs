@@ -115,6 +115,7 @@ const TERM: &[Field] = &[
     opt("start", Date),
     opt("end", Date),
     opt("classes", Names),
+    opt("exempt_providers", Names),
     opt("answer_window_days", Dist),
     opt("price_match", Flag),
     opt("share_of_needs", Number),

@@ -530,7 +530,8 @@ impl<'a> Simulation<'a> {
                     && t.classes.contains(crate::model::ClassId(class as u16))
                     && self.in_force(term, now)
                 {
-                    mask &= 1 << t.holder.expect("validated: exclusivity has a holder").0;
+                    let holder = t.holder.expect("validated: exclusivity has a holder");
+                    mask &= 1 << holder.0 | t.exempt_providers;
                 }
             }
             self.eligible_by_class[class] = mask;
@@ -555,22 +556,28 @@ impl<'a> Simulation<'a> {
         })
     }
 
-    /// Where need `i` goes without an offer under first-refusal `term`, if the term covers
-    /// only new capacity and a signed deal among `mask` has room for it: the signed deals and
-    /// the holder.
-    fn held_capacity(&self, i: u32, term: TermId, mask: u64) -> Option<u64> {
+    /// Where need `i` goes without an offer under first-refusal `term`, if capacity among
+    /// `mask` that the term leaves out has room for it: the holder's exemptions, and, when the
+    /// term covers only new capacity, the signed deals. Returns those providers and the holder.
+    fn outside_the_right(&self, i: u32, term: TermId, mask: u64) -> Option<u64> {
         let t = &self.scenario.terms[term.0 as usize];
         let TermKind::FirstRefusal {
-            new_capacity_only: true,
-            ..
+            new_capacity_only, ..
         } = t.kind
         else {
             return None;
         };
         let holder = 1u64 << t.holder.expect("validated: first refusal has a holder").0;
-        let deals = self.signed_deals & mask & !holder;
+        let held = if new_capacity_only {
+            self.signed_deals
+        } else {
+            0
+        };
+        let outside = (held | t.exempt_providers) & mask & !holder;
         let size = self.world.needs[i as usize].size_mw;
-        self.with_room(deals, size).next().map(|_| deals | holder)
+        self.with_room(outside, size)
+            .next()
+            .map(|_| outside | holder)
     }
 
     /// The MW need `i`'s owner holds at provider `p`: the lab's, or the provider's own work's.
@@ -642,11 +649,11 @@ impl<'a> Simulation<'a> {
         if !self.world.needs[i as usize].existing
             && let Some(term) = self.first_refusal(i, now, mask)
         {
-            if let Some(held) = self.held_capacity(i, term, mask) {
+            if let Some(outside) = self.outside_the_right(i, term, mask) {
                 self.log(|s| {
                     let t = &s.scenario.terms[term.0 as usize];
                     let detail = format!(
-                        "{}: new capacity only, and capacity the lab holds under signed deals has room",
+                        "{}: capacity it leaves out (signed deals where it covers new capacity only, exempt providers) has room",
                         t.id
                     );
                     TraceRecord {
@@ -654,7 +661,7 @@ impl<'a> Simulation<'a> {
                         ..s.need_record(now, "not_offered", i, detail)
                     }
                 });
-                if self.try_place(now, i, held).is_some() {
+                if self.try_place(now, i, outside).is_some() {
                     return;
                 }
             }

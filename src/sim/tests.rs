@@ -180,6 +180,25 @@ fn rofr_on_new_capacity_only_skips_the_offer_where_a_signed_deal_has_room() {
 }
 
 #[test]
+fn rofr_skips_the_offer_where_an_exempt_provider_has_room() {
+    // The rival is exempt from the right: with room there the need is placed at once among
+    // the rival and Azure (the rival, cheaper), unasked; without room it is offered as before.
+    let rofr = ROFR.replace(
+        "answer_window_days = 30",
+        "answer_window_days = 30\nexempt_providers = [\"rival\"]",
+    );
+    let s = scenario(&rofr, r#""rofr""#, "cheapest");
+    let placed = |rival_mw: f64| {
+        let (outcome, result) = run(&s, &world(&s, 10.0, rival_mw, f64::INFINITY));
+        let lease = outcome.leases[0];
+        let offers = result.total(Metric::RofrOffers);
+        (lease.provider, lease.delivery_day, offers)
+    };
+    assert_eq!(placed(10.0), (ProviderId(1), 10.0, 0.0));
+    assert_eq!(placed(2.0), (ProviderId(0), 40.0, 1.0));
+}
+
+#[test]
 fn rofr_with_price_match_azure_serves_at_the_rival_price() {
     let terms = ROFR.replace(
         "answer_window_days = 30",
@@ -225,6 +244,20 @@ fn exclusivity_with_azure_full_leaves_the_need_unmet_past_its_patience() {
     assert!(close(
         result.total(Metric::RevenueLostUsd),
         2.0e6 * SERVED_MW_MONTHS
+    ));
+}
+
+#[test]
+fn an_exemption_opens_an_exclusivity_to_the_exempt_provider_alone() {
+    // As above, but the holder exempts the rival: the need goes there at once, at $1.0M.
+    let terms = "[terms.excl]\nkind = \"exclusivity\"\nholder = \"azure\"\nexempt_providers = [\"rival\"]\n";
+    let s = scenario(terms, r#""excl""#, "cheapest");
+    let (outcome, result) = run(&s, &world(&s, 2.0, 10.0, 60.0));
+    let lease = outcome.leases[0];
+    assert_eq!((lease.provider, lease.delivery_day), (ProviderId(1), 10.0));
+    assert!(close(
+        result.total(Metric::ComputeCostUsd),
+        1.0e6 * SERVED_MW_MONTHS
     ));
 }
 
