@@ -416,6 +416,12 @@ fn calibrate_compares_a_known_answer_with_its_range() {
         "[[target]]\nfigure = \"MW in service\"\nsource = \"Little's law\"\nseries = \"served_mw\"\nprovider = \"all\"\nfrom = \"2001-06\"\nto = \"2001-06\"\nunit = \"GW\"\nlow = 0.0085\nhigh = 0.0095\n",
     )
     .unwrap();
+    // The same figure from a list of providers (here the only one): the list's series summed.
+    let text = fs::read_to_string(&targets).unwrap();
+    let listed = text
+        .replace("MW in service", "MW in service, by provider")
+        .replace("provider = \"all\"", "provider = [\"station\"]");
+    fs::write(&targets, format!("{text}{listed}")).unwrap();
     capsim()
         .arg("calibrate")
         .arg(data("mmc.toml"))
@@ -434,10 +440,11 @@ fn calibrate_compares_a_known_answer_with_its_range() {
         .assert()
         .success();
     let rows = read_csv(&dir.path().join("out/calibration.csv"));
-    assert_eq!(rows.len(), 1);
+    assert_eq!(rows.len(), 2);
     let simulated = num(&rows[0], "simulated_mean");
     assert!((simulated - 0.009).abs() < 0.0005, "{simulated} GW");
     assert_eq!(rows[0]["inside"], "yes");
+    assert_eq!(num(&rows[1], "simulated_mean"), simulated);
 }
 
 #[test]

@@ -38,12 +38,17 @@ pub fn calibrate(
     targets
         .iter()
         .map(|t| {
-            let series = labels
-                .iter()
-                .position(|(p, m)| *p == t.provider && *m == t.series)
-                .expect("targets are checked against the series when loaded");
-            let months = &aggregate.regimes[regime].monthly[series][t.from_month..=t.to_month];
-            let total: f64 = months.iter().map(|s| s.mean().unwrap_or(0.0)).sum();
+            let total: f64 = (t.providers.iter())
+                .map(|provider| {
+                    let series = labels
+                        .iter()
+                        .position(|(p, m)| p == provider && *m == t.series)
+                        .expect("targets are checked against the series when loaded");
+                    let months =
+                        &aggregate.regimes[regime].monthly[series][t.from_month..=t.to_month];
+                    months.iter().map(|s| s.mean().unwrap_or(0.0)).sum::<f64>()
+                })
+                .sum();
             Calibrated {
                 target: t.clone(),
                 simulated: total / t.divisor,

@@ -21,12 +21,20 @@ struct RawTarget {
     figure: String,
     source: String,
     series: String,
-    provider: String,
+    provider: OneOrMany,
     from: String,
     to: String,
     unit: String,
     low: f64,
     high: f64,
+}
+
+/// A provider id, or several whose series are summed (a deal split across providers).
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum OneOrMany {
+    One(String),
+    Many(Vec<String>),
 }
 
 /// A public figure and where the simulation's value for it comes from.
@@ -38,8 +46,8 @@ pub struct Target {
     pub source: String,
     /// Monthly series name (`served_mw`, `cost_usd`, ...).
     pub series: String,
-    /// Provider id or `all`.
-    pub provider: String,
+    /// Provider ids, or `all`, whose series are summed.
+    pub providers: Vec<String>,
     /// First month index, inclusive.
     pub from_month: usize,
     /// Last month index, inclusive.
@@ -78,11 +86,19 @@ pub fn load_targets(text: &str, file: &str, scenario: &Scenario) -> Result<Vec<T
                     suggestion(&t.series, &series)
                 )));
             }
-            if !providers.contains(&t.provider.as_str()) {
+            let named = match t.provider {
+                OneOrMany::One(id) => vec![id],
+                OneOrMany::Many(ids) => ids,
+            };
+            if named.is_empty() {
+                return Err(at(
+                    "provider: an empty list; allowed a provider id, a list of them, or 'all'",
+                ));
+            }
+            if let Some(unknown) = named.iter().find(|p| !providers.contains(&p.as_str())) {
                 return Err(at(&format!(
-                    "no provider '{}'{}",
-                    t.provider,
-                    suggestion(&t.provider, &providers)
+                    "no provider '{unknown}'{}",
+                    suggestion(unknown, &providers)
                 )));
             }
             let (from_month, to_month) = match (month(&t.from), month(&t.to)) {
@@ -105,7 +121,7 @@ pub fn load_targets(text: &str, file: &str, scenario: &Scenario) -> Result<Vec<T
                 figure: t.figure,
                 source: t.source,
                 series: t.series,
-                provider: t.provider,
+                providers: named,
                 from_month,
                 to_month,
                 unit: t.unit,
