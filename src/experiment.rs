@@ -10,7 +10,8 @@ use crate::guard::{self, OutOfRange};
 use crate::model::Scenario;
 use crate::model::world::{World, replication_seed};
 use crate::results::{
-    ALL_ONLY_SERIES, Metric, PROVIDER_SERIES, ProviderTotals, ReplicationResult, series_labels,
+    ALL_ONLY_SERIES, CommitmentTotals, Metric, PROVIDER_SERIES, ProviderTotals, ReplicationResult,
+    series_labels,
 };
 use crate::shard::Shard;
 use crate::sim::replicate;
@@ -54,8 +55,19 @@ pub struct ReplicationRow {
     pub replication: u64,
     /// Its seed.
     pub seed: u64,
-    /// Per regime (scenario order): totals and per-provider totals.
-    pub regimes: Vec<([f64; Metric::COUNT], Vec<ProviderTotals>)>,
+    /// Per regime, in scenario order.
+    pub regimes: Vec<RegimeRow>,
+}
+
+/// One regime's totals in one replication.
+#[derive(Debug, Clone)]
+pub struct RegimeRow {
+    /// Indexed by `Metric as usize`.
+    pub totals: [f64; Metric::COUNT],
+    /// Per provider, in scenario order.
+    pub providers: Vec<ProviderTotals>,
+    /// Per commitment of the regime, in `Scenario::commitments` order.
+    pub commitments: Vec<CommitmentTotals>,
 }
 
 /// Replications simulated together, ready to aggregate: their rows, and every monthly value
@@ -103,7 +115,11 @@ fn split(
         seed,
         regimes: results
             .into_iter()
-            .map(|r| (r.totals, r.providers))
+            .map(|r| RegimeRow {
+                totals: r.totals,
+                providers: r.providers,
+                commitments: r.commitments,
+            })
             .collect(),
     };
     (row, monthly)
@@ -118,6 +134,8 @@ pub struct RegimeAggregate {
     pub deltas: Vec<Summary>,
     /// Per provider: served MW-months, cost, share.
     pub providers: Vec<[Summary; 3]>,
+    /// Per commitment of the regime (`Scenario::commitments` order): spend counted, shortfall.
+    pub commitments: Vec<[Summary; 2]>,
     /// Per monthly series (see `results::series_labels`), then month.
     pub monthly: Vec<Vec<Distribution>>,
 }
@@ -136,15 +154,16 @@ impl StudyAggregate {
         let ids: Vec<String> = scenario.providers.iter().map(|p| p.id.clone()).collect();
         let series = series_labels(&ids).len();
         let months = scenario.calendar.months();
-        let regime = RegimeAggregate {
-            totals: vec![Summary::default(); Metric::COUNT],
-            deltas: vec![Summary::default(); Metric::COUNT],
-            providers: vec![Default::default(); providers],
-            monthly: vec![vec![Distribution::default(); months]; series],
-        };
-        Self {
-            regimes: vec![regime; scenario.regimes.len()],
-        }
+        let regimes = (scenario.regimes.iter())
+            .map(|regime| RegimeAggregate {
+                totals: vec![Summary::default(); Metric::COUNT],
+                deltas: vec![Summary::default(); Metric::COUNT],
+                providers: vec![Default::default(); providers],
+                commitments: vec![Default::default(); scenario.commitments(regime).count()],
+                monthly: vec![vec![Distribution::default(); months]; series],
+            })
+            .collect();
+        Self { regimes }
     }
 
     /// Adds a batch of replications of this aggregate's scenario; `baseline` indexes the
@@ -165,8 +184,12 @@ impl StudyAggregate {
             .enumerate()
             .for_each(|(regime, aggregate)| {
                 for row in rows {
-                    let (totals, providers) = &row.regimes[regime];
-                    let baseline_totals = &row.regimes[baseline].0;
+                    let RegimeRow {
+                        totals,
+                        providers,
+                        commitments,
+                    } = &row.regimes[regime];
+                    let baseline_totals = &row.regimes[baseline].totals;
                     for i in 0..Metric::COUNT {
                         aggregate.totals[i].add(totals[i]);
                         aggregate.deltas[i].add(totals[i] - baseline_totals[i]);
@@ -175,6 +198,10 @@ impl StudyAggregate {
                         summaries[0].add(totals.served_mw_months);
                         summaries[1].add(totals.cost_usd);
                         summaries[2].add(totals.share);
+                    }
+                    for (summaries, totals) in aggregate.commitments.iter_mut().zip(commitments) {
+                        summaries[0].add(totals.counted_usd);
+                        summaries[1].add(totals.shortfall_usd);
                     }
                 }
                 let first = regime * values_per_regime;
@@ -203,6 +230,11 @@ impl StudyAggregate {
                 a.merge(b);
             }
             for (a, b) in mine.providers.iter_mut().zip(&theirs.providers) {
+                for (x, y) in a.iter_mut().zip(b) {
+                    x.merge(y);
+                }
+            }
+            for (a, b) in mine.commitments.iter_mut().zip(&theirs.commitments) {
                 for (x, y) in a.iter_mut().zip(b) {
                     x.merge(y);
                 }

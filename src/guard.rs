@@ -3,7 +3,7 @@
 //! for a century, capacities of 1e12 MW at extreme prices) gets a clear error, never a NaN in
 //! a table or a panic in the statistics.
 
-use crate::experiment::ReplicationRow;
+use crate::experiment::{RegimeRow, ReplicationRow};
 use crate::model::Scenario;
 use crate::results::{Metric, series_labels};
 use crate::stats::MAX_MAGNITUDE;
@@ -37,7 +37,15 @@ pub fn check(scenario: &Scenario, row: &ReplicationRow, monthly: &[f64]) -> Resu
         quantity,
         value,
     };
-    for (regime, (totals, providers)) in row.regimes.iter().enumerate() {
+    for (
+        regime,
+        RegimeRow {
+            totals,
+            providers,
+            commitments,
+        },
+    ) in row.regimes.iter().enumerate()
+    {
         if let Some(metric) = Metric::ALL.into_iter().find(|&m| bad(totals[m as usize])) {
             return Err(error(
                 regime,
@@ -53,6 +61,18 @@ pub fn check(scenario: &Scenario, row: &ReplicationRow, monthly: &[f64]) -> Resu
             ] {
                 if bad(value) {
                     return Err(error(regime, format!("{} {name}", provider.id), value));
+                }
+            }
+        }
+        let regime_commitments = scenario.commitments(&scenario.regimes[regime]);
+        for (commitment, totals) in regime_commitments.zip(commitments) {
+            let term = &scenario.terms[commitment.term.0 as usize].id;
+            for (name, value) in [
+                ("counted_usd", totals.counted_usd),
+                ("shortfall_usd", totals.shortfall_usd),
+            ] {
+                if bad(value) {
+                    return Err(error(regime, format!("{term} {name}"), value));
                 }
             }
         }
@@ -87,13 +107,13 @@ mod tests {
         let row = ReplicationRow {
             replication: 7,
             seed: 1,
-            regimes: vec![
-                (
-                    [0.0; Metric::COUNT],
-                    vec![ProviderTotals::default(); providers]
-                );
-                scenario.regimes.len()
-            ],
+            regimes: (scenario.regimes.iter())
+                .map(|regime| RegimeRow {
+                    totals: [0.0; Metric::COUNT],
+                    providers: vec![ProviderTotals::default(); providers],
+                    commitments: vec![Default::default(); scenario.commitments(regime).count()],
+                })
+                .collect(),
         };
         let ids: Vec<String> = scenario.providers.iter().map(|p| p.id.clone()).collect();
         let labels = series_labels(&ids);

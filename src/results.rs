@@ -114,6 +114,16 @@ pub struct ProviderTotals {
     pub share: f64,
 }
 
+/// One commitment's totals in one replication.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct CommitmentTotals {
+    /// Spend that counted towards the amount by the deadline.
+    pub counted_usd: f64,
+    /// The amount not reached, up to what the holder could have delivered: paid at the
+    /// deadline when the commitment is take-or-pay.
+    pub shortfall_usd: f64,
+}
+
 /// The monthly series of one replication, `[provider][month]` or `[month]`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct MonthlySeries {
@@ -134,6 +144,8 @@ pub struct ReplicationResult {
     pub totals: [f64; Metric::COUNT],
     /// Per provider, in scenario order.
     pub providers: Vec<ProviderTotals>,
+    /// Per commitment of the regime, in `Scenario::commitments` order.
+    pub commitments: Vec<CommitmentTotals>,
     /// Monthly series.
     pub monthly: MonthlySeries,
 }

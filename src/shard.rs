@@ -568,6 +568,7 @@ fn same_shape(a: &StudyAggregate, b: &StudyAggregate) -> bool {
             x.totals.len() == y.totals.len()
                 && x.deltas.len() == y.deltas.len()
                 && x.providers.len() == y.providers.len()
+                && x.commitments.len() == y.commitments.len()
                 && x.monthly.len() == y.monthly.len()
                 && x.monthly
                     .iter()

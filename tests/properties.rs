@@ -392,13 +392,15 @@ fn run(scenario: &Scenario, threads: usize, replications: u64) -> Vec<Replicatio
 fn bits(rows: &[ReplicationRow]) -> Vec<u64> {
     rows.iter()
         .flat_map(|r| {
-            r.regimes.iter().flat_map(|(totals, providers)| {
-                totals.iter().map(|v| v.to_bits()).chain(
-                    providers
-                        .iter()
-                        .flat_map(|p| [p.served_mw_months, p.cost_usd, p.share])
-                        .map(f64::to_bits),
-                )
+            r.regimes.iter().flat_map(|regime| {
+                let providers = (regime.providers.iter())
+                    .flat_map(|p| [p.served_mw_months, p.cost_usd, p.share]);
+                let commitments =
+                    (regime.commitments.iter()).flat_map(|c| [c.counted_usd, c.shortfall_usd]);
+                (regime.totals.iter().copied())
+                    .chain(providers)
+                    .chain(commitments)
+                    .map(f64::to_bits)
             })
         })
         .collect()
@@ -427,7 +429,8 @@ proptest! {
         prop_assert_eq!(rows.len(), 3);
         let incumbent = scenario.incumbent.0 as usize;
         for row in &rows {
-            for (regime, (totals, providers)) in scenario.regimes.iter().zip(&row.regimes) {
+            for (regime, result) in scenario.regimes.iter().zip(&row.regimes) {
+                let (totals, providers) = (&result.totals, &result.providers);
                 let at = |m: Metric| totals[m as usize];
                 let context = format!("regime {} replication {}\n{text}", regime.name, row.replication);
                 prop_assert!(totals.iter().all(|v| v.is_finite()), "{context}");
@@ -449,6 +452,22 @@ proptest! {
                 prop_assert!(at(Metric::MeanWaitDays) >= 0.0, "{context}");
                 prop_assert!(at(Metric::RofrDelayDays) >= 0.0, "{context}");
                 prop_assert!(at(Metric::ServedMwMonths) >= 0.0 && at(Metric::UnmetMwMonths) >= -1e-9, "{context}");
+                // Each commitment's totals add up to the regime's: the incumbent's to the
+                // commitment metrics, the others' shortfalls to the deals' shortfall.
+                let (mut spent, mut short, mut deals) = (0.0, 0.0, 0.0);
+                for (c, totals) in scenario.commitments(regime).zip(&result.commitments) {
+                    prop_assert!(totals.counted_usd >= 0.0, "{context}");
+                    prop_assert!((0.0..=c.amount_usd).contains(&totals.shortfall_usd), "{context}");
+                    if c.holder == scenario.incumbent {
+                        spent += totals.counted_usd;
+                        short += totals.shortfall_usd;
+                    } else {
+                        deals += totals.shortfall_usd;
+                    }
+                }
+                prop_assert!(close(spent, at(Metric::CommitmentSpentUsd)), "{context}");
+                prop_assert!(close(short, at(Metric::CommitmentShortfallUsd)), "{context}");
+                prop_assert!(close(deals, at(Metric::DealShortfallUsd)), "{context}");
             }
         }
     }

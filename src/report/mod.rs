@@ -14,7 +14,7 @@ use std::path::Path;
 
 use anyhow::{Context, Result};
 
-use crate::experiment::{Plan, ReplicationRow, StudyAggregate};
+use crate::experiment::{Plan, RegimeRow, ReplicationRow, StudyAggregate};
 use crate::model::Scenario;
 use crate::results::{Metric, series_labels};
 use crate::stats::Summary;
@@ -99,7 +99,13 @@ impl ReplicationTables {
     /// Appends rows, regime by regime within each replication.
     pub fn write(&mut self, rows: &[ReplicationRow]) -> Result<()> {
         for row in rows {
-            for (regime, (totals, providers)) in self.regime_names.iter().zip(&row.regimes) {
+            for (
+                regime,
+                RegimeRow {
+                    totals, providers, ..
+                },
+            ) in self.regime_names.iter().zip(&row.regimes)
+            {
                 let (replication, seed) = (row.replication.to_string(), row.seed.to_string());
                 let mut record = vec![regime.clone(), replication.clone(), seed.clone()];
                 record.extend(totals.iter().map(f64::to_string));
@@ -138,7 +144,7 @@ pub fn write_summaries(
     write_study(dir, scenario, plan)?;
     write_timeseries(dir, scenario, aggregate)?;
     write_compare(dir, scenario, aggregate)?;
-    write_commitments(dir, scenario)
+    write_commitments(dir, scenario, aggregate)
 }
 
 /// Writes study.csv: what was run (scenario, replications, seed, baseline, dates, version).
@@ -240,7 +246,9 @@ fn write_compare(dir: &Path, scenario: &Scenario, aggregate: &StudyAggregate) ->
     Ok(())
 }
 
-fn write_commitments(dir: &Path, scenario: &Scenario) -> Result<()> {
+/// Writes commitments.csv: each regime's commitments, their terms, and what was counted towards
+/// each and left short (means over replications; the shortfall's 95th percentile).
+fn write_commitments(dir: &Path, scenario: &Scenario, aggregate: &StudyAggregate) -> Result<()> {
     let mut w = writer(dir, "commitments.csv")?;
     w.write_record([
         "regime",
@@ -250,9 +258,14 @@ fn write_commitments(dir: &Path, scenario: &Scenario) -> Result<()> {
         "start",
         "deadline",
         "incremental",
+        "take_or_pay",
+        "counted_usd_mean",
+        "shortfall_usd_mean",
+        "shortfall_usd_p95",
     ])?;
-    for regime in &scenario.regimes {
-        for commitment in scenario.commitments(regime) {
+    for (regime, agg) in scenario.regimes.iter().zip(&aggregate.regimes) {
+        for (commitment, [counted, shortfall]) in scenario.commitments(regime).zip(&agg.commitments)
+        {
             w.write_record([
                 regime.name.as_str(),
                 &scenario.terms[commitment.term.0 as usize].id,
@@ -264,6 +277,10 @@ fn write_commitments(dir: &Path, scenario: &Scenario) -> Result<()> {
                     .date_of(commitment.deadline_day)
                     .to_string(),
                 &commitment.counts_leases_from_day.is_finite().to_string(),
+                &commitment.take_or_pay.to_string(),
+                &cell(counted.mean()),
+                &cell(shortfall.mean()),
+                &cell(shortfall.quantile(0.95)),
             ])?;
         }
     }

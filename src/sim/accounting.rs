@@ -8,7 +8,7 @@
 use crate::model::calendar::MonthlyIntegral;
 use crate::model::world::World;
 use crate::model::{Commitment, DAYS_PER_MONTH, ProviderId, Regime, Scenario, TermKind};
-use crate::results::{Metric, MonthlySeries, ProviderTotals, ReplicationResult};
+use crate::results::{CommitmentTotals, Metric, MonthlySeries, ProviderTotals, ReplicationResult};
 
 use super::{Fate, Outcome};
 
@@ -183,6 +183,7 @@ pub fn account(
     };
 
     // Commitments: what counted, what is short, and take-or-pay payments at the deadline.
+    let mut commitment_totals = Vec::with_capacity(commitments.len());
     for (c, &commitment) in commitments.iter().enumerate() {
         let Commitment {
             holder,
@@ -204,6 +205,10 @@ pub fn account(
             })
             .sum();
         let shortfall = (amount.min(deliverable_usd) - commitment_spent_usd[c]).max(0.0);
+        commitment_totals.push(CommitmentTotals {
+            counted_usd: commitment_spent_usd[c],
+            shortfall_usd: shortfall,
+        });
         if holder == scenario.incumbent {
             add(Metric::CommitmentSpentUsd, commitment_spent_usd[c]);
             add(Metric::CommitmentShortfallUsd, shortfall);
@@ -257,6 +262,7 @@ pub fn account(
     ReplicationResult {
         totals,
         providers: provider_totals,
+        commitments: commitment_totals,
         monthly,
     }
 }
