@@ -315,6 +315,10 @@ pub struct Commitment {
     pub start: NaiveDate,
     /// Day by which the amount must be spent.
     pub deadline: NaiveDate,
+    /// Whether a shortfall is paid at the deadline (false where the column is absent).
+    pub take_or_pay: bool,
+    /// Mean shortfall over replications, USD (0 where the column is absent).
+    pub shortfall_usd_mean: f64,
 }
 
 /// Everything the charts and the report read, validated.
@@ -733,6 +737,8 @@ pub fn read_commitments(path: &Path) -> Result<Vec<Commitment>, PlotError> {
     .map(|c| table.col(c));
     let [regime, term, holder, amount, start, deadline] =
         [regime?, term?, holder?, amount?, start?, deadline?];
+    // Written since the shortfalls were reported; older folders still plot without them.
+    let [take_or_pay, shortfall] = ["take_or_pay", "shortfall_usd_mean"].map(|c| table.opt_col(c));
     table
         .rows
         .iter()
@@ -742,6 +748,10 @@ pub fn read_commitments(path: &Path) -> Result<Vec<Commitment>, PlotError> {
             if amount_usd < 0.0 {
                 return Err(c.invalid(amount, "a non-negative amount"));
             }
+            let shortfall_usd_mean = match shortfall {
+                Some(col) => c.opt_number(col)?.unwrap_or(0.0),
+                None => 0.0,
+            };
             Ok(Commitment {
                 regime: c.name(regime)?.to_string(),
                 term: c.text(term).to_string(),
@@ -749,6 +759,8 @@ pub fn read_commitments(path: &Path) -> Result<Vec<Commitment>, PlotError> {
                 amount_usd,
                 start: c.date(start)?,
                 deadline: c.date(deadline)?,
+                take_or_pay: take_or_pay.is_some_and(|col| c.text(col) == "true"),
+                shortfall_usd_mean,
             })
         })
         .collect()

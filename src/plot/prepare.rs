@@ -1,7 +1,7 @@
 //! Chart-ready data computed from the validated inputs: stacks, bands, annual sums, comparison
 //! rows, units and axis ranges. Pure functions of `Inputs`; nothing here knows plotters.
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 
 use super::data::{Commitment, Inputs, Metric, Month, ProviderKey, Stat, TimeSeries};
 use super::units::Unit;
@@ -261,6 +261,9 @@ pub struct AnnualPanel {
     pub regime: RegimeRef,
     /// Per provider (stack order), the top of its segment each year, in the chart's unit.
     pub tops: Vec<Vec<f64>>,
+    /// Per provider, the part of its segment each year that is take-or-pay payments for
+    /// capacity not used (drawn at the segment's top), in the chart's unit.
+    pub take_or_pay: Vec<Vec<f64>>,
 }
 
 /// Every chart's data.
@@ -732,17 +735,38 @@ fn annual(inputs: &Inputs) -> AnnualChart {
         .flatten()
         .fold(0.0, |m: f64, v| m.max(*v));
     let unit = Unit::money(max_usd);
+    // Take-or-pay is paid in the month before the deadline, or in the last month simulated.
+    let mut take_or_pay = vec![vec![vec![0.0; years.len()]; ts.providers.len()]; ts.regimes.len()];
+    for c in inputs.commitments.iter().filter(|c| c.take_or_pay) {
+        let regime = ts.regimes.iter().position(|r| *r == c.regime);
+        let provider = ts.providers.iter().position(|p| *p == c.holder);
+        if let (Some(r), Some(p)) = (regime, provider) {
+            let paid_year = c
+                .deadline
+                .pred_opt()
+                .map_or(last_year, |d| d.year().min(last_year));
+            if let Some(y) = years.iter().position(|&year| year == paid_year) {
+                take_or_pay[r][p][y] += c.shortfall_usd_mean;
+            }
+        }
+    }
     let panels = raw
         .iter()
+        .zip(&take_or_pay)
         .enumerate()
-        .map(|(r, tops)| AnnualPanel {
+        .map(|(r, (tops, paid))| AnnualPanel {
             regime: regimes[r].clone(),
             tops: tops
                 .iter()
                 .map(|t| t.iter().map(|v| unit.apply(*v)).collect())
                 .collect(),
+            take_or_pay: paid
+                .iter()
+                .map(|t| t.iter().map(|v| unit.apply(*v)).collect())
+                .collect(),
         })
         .collect();
+    let any_take_or_pay = take_or_pay.iter().flatten().flatten().any(|&v| v > 0.0);
     let partial = months_covered.iter().any(|&m| m < 12);
     AnnualChart {
         header: Header {
@@ -751,9 +775,14 @@ fn annual(inputs: &Inputs) -> AnnualChart {
                 replications_note(inputs)
             ),
             subtitle: format!(
-                "Scenario {}: spend per calendar year in {}, stacked by provider{}",
+                "Scenario {}: spend per calendar year in {}, stacked by provider{}{}",
                 inputs.study.scenario,
                 unit.label(),
+                if any_take_or_pay {
+                    "; pale tops: take-or-pay paid for capacity not used, in the deadline's year"
+                } else {
+                    ""
+                },
                 if partial {
                     "; * = year only partly simulated"
                 } else {
@@ -825,8 +854,35 @@ x,{m},all,unmet_mw,0,0,0,0
         assert_eq!(chart.months_covered, [2, 2]);
         assert_eq!(chart.unit, Unit::UsdBillions);
         assert_eq!(chart.panels[0].tops, [vec![2.0, 2.0], vec![2.0, 6.0]]);
+        assert_eq!(chart.panels[0].take_or_pay, [vec![0.0; 2], vec![0.0; 2]]);
         // 6 * 1.08 = 6.48, rounded up to a nice 8.
         assert_eq!(chart.y_max, 8.0);
+
+        // Take-or-pay is paid the day before the deadline, or in the last month simulated:
+        // oracle's deadline 1 Mar 2026 falls in 2026; azure's, past the end, in 2026 too; a
+        // commitment without take-or-pay, and another regime's, are not paid here.
+        let inputs = inputs_with_timeseries(&text);
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("commitments.csv"),
+            "regime,term,holder,amount_usd,start,deadline,incremental,take_or_pay,counted_usd_mean,shortfall_usd_mean,shortfall_usd_p95
+x,o,oracle,5e9,2025-11-01,2026-03-01,false,true,4e9,1e9,2e9
+x,a,azure,5e9,2025-11-01,2027-06-01,true,true,4.5e9,0.5e9,1e9
+x,b,azure,5e9,2025-11-01,2026-01-01,false,false,1e9,4e9,4e9
+y,o,oracle,5e9,2025-11-01,2026-01-01,false,true,0,5e9,5e9
+",
+        )
+        .unwrap();
+        let commitments =
+            super::super::data::read_commitments(&dir.path().join("commitments.csv")).unwrap();
+        let chart = annual(&Inputs {
+            commitments,
+            ..inputs
+        });
+        assert_eq!(
+            chart.panels[0].take_or_pay,
+            [vec![0.0, 0.5], vec![0.0, 1.0]]
+        );
     }
 
     #[test]

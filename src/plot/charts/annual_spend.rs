@@ -16,18 +16,29 @@ use crate::plot::{provider_colour, regime_colour};
 const BAR_HALF: f64 = 0.36;
 /// Narrowest bar slot, in pixels, that still gets its total written above it.
 const MIN_SLOT_FOR_TOTALS: f64 = 44.0;
+/// The legend's key for take-or-pay: a pale grey, as each provider's pale top.
+const TAKE_OR_PAY_KEY: RGBColor = RGBColor(0x70, 0x70, 0x70);
 
 /// Draws the annual spend chart on `root`.
 pub fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, chart: &AnnualChart) -> DrawResult
 where
     DB::ErrorType: 'static,
 {
-    let legend: Vec<LegendItem> = chart
+    let mut legend: Vec<LegendItem> = chart
         .providers
         .iter()
         .enumerate()
         .map(|(i, p)| LegendItem::new(p.clone(), Swatch::Fill(provider_colour(i))))
         .collect();
+    if (chart.panels.iter())
+        .flat_map(|panel| panel.take_or_pay.iter().flatten())
+        .any(|&v| v > 0.0)
+    {
+        legend.push(LegendItem::new(
+            "take-or-pay (pale)",
+            Swatch::Band(TAKE_OR_PAY_KEY),
+        ));
+    }
     let body = common::header(root, &chart.header, &legend)?;
     let (Some(&first), Some(&last)) = (chart.years.first(), chart.years.last()) else {
         return Ok(());
@@ -90,10 +101,23 @@ where
             for (p, tops) in panel.tops.iter().enumerate() {
                 let top = tops[y];
                 if top > bottom {
-                    ctx.draw_series(std::iter::once(Rectangle::new(
-                        [(x - BAR_HALF, bottom), (x + BAR_HALF, top)],
-                        provider_colour(p).filled(),
-                    )))?;
+                    // Bought and used below, take-or-pay paid for nothing at the top.
+                    let paid_from = top - panel.take_or_pay[p][y].clamp(0.0, top - bottom);
+                    let colour = provider_colour(p);
+                    let (left, right) = (x - BAR_HALF, x + BAR_HALF);
+                    if paid_from > bottom {
+                        ctx.draw_series(std::iter::once(Rectangle::new(
+                            [(left, bottom), (right, paid_from)],
+                            colour.filled(),
+                        )))?;
+                    }
+                    if top > paid_from {
+                        let pale = [(left, paid_from), (right, top)];
+                        ctx.draw_series([
+                            Rectangle::new(pale, common::band(colour)),
+                            Rectangle::new(pale, colour.stroke_width(1)),
+                        ])?;
+                    }
                 }
                 bottom = top;
             }
