@@ -297,6 +297,45 @@ fn a_folder_with_foreign_files_is_refused_unless_forced() {
 }
 
 #[test]
+fn every_command_that_writes_refuses_foreign_files_unless_forced() {
+    let tmp = tempfile::tempdir().expect("a temporary folder");
+    let dir = tmp.path();
+    let file = write(
+        dir,
+        "s.toml",
+        &scenario("2027-01-01", PROVIDERS, DEMAND, REGIMES),
+    );
+    let commands: [&[&str]; 4] = [
+        &[
+            "sweep",
+            &file,
+            "--vary",
+            "market.price_usd_per_mw_month=1e6,2e6",
+            "--replications",
+            "2",
+            "-q",
+        ],
+        &["sensitivity", "--replications", "2", "-q"],
+        &["trace", &file, "--regime", "open"],
+        &["calibrate", "--replications", "2", "--threads", "1", "-q"],
+    ];
+    for command in commands {
+        let out = format!("out-{}", command[0]);
+        std::fs::create_dir(dir.join(&out)).expect("creatable");
+        std::fs::write(dir.join(&out).join("thesis.tex"), "mine\n").expect("writable");
+        let before = snapshot(&dir.join(&out));
+        let args = [command, &["--out", &out]].concat();
+        let stderr = fails(dir, &args);
+        assert!(stderr.contains("--force"), "{args:?}: {stderr}");
+        assert_eq!(snapshot(&dir.join(&out)), before, "{args:?}");
+        ok(dir, &[args.as_slice(), &["--force"]].concat());
+        let after = snapshot(&dir.join(&out));
+        assert_eq!(after[Path::new("thesis.tex")], b"mine\n", "{args:?}");
+        assert!(after.len() > 1, "{args:?} wrote nothing");
+    }
+}
+
+#[test]
 fn staging_folders_of_killed_runs_are_removed_by_the_next_run() {
     let tmp = tempfile::tempdir().expect("a temporary folder");
     let dir = tmp.path();

@@ -5,9 +5,10 @@ use std::path::PathBuf;
 use clap::Args;
 
 use super::UsageError;
+use super::run::progress_bar;
 use super::source::{ScenarioSource, regime_named};
 use crate::experiment::{Plan, run_study};
-use crate::report::{Replaces, Staging, calibrate, write_calibration};
+use crate::report::{Replaces, calibrate, write_calibration};
 use crate::scenario::calibration::{DEFAULT_TARGETS, load_targets};
 
 /// Arguments of `capsim calibrate`.
@@ -28,9 +29,12 @@ pub struct CalibrateArgs {
     /// Master seed.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
-    /// Output folder for calibration.csv.
-    #[arg(long, default_value = "output")]
-    pub out: PathBuf,
+    /// Where to write calibration.csv.
+    #[command(flatten)]
+    pub output: super::OutputArgs,
+    /// Threads and progress.
+    #[command(flatten)]
+    pub work: super::WorkArgs,
 }
 
 /// Runs the study, compares, writes calibration.csv and prints the table.
@@ -53,12 +57,19 @@ pub fn run(args: CalibrateArgs) -> anyhow::Result<()> {
     let plan = Plan {
         replications: args.replications,
         master_seed: args.seed,
-        threads: None,
+        threads: args.work.threads(),
         shard: None,
     };
-    let aggregate = run_study(&scenario, &plan, |_| Ok::<(), anyhow::Error>(()), |_| {})?;
+    let staging = args.output.stage(Replaces::Written)?;
+    let progress = progress_bar(plan.replications, args.work.quiet);
+    let aggregate = run_study(
+        &scenario,
+        &plan,
+        |_| Ok::<(), anyhow::Error>(()),
+        |done| progress.set_position(done),
+    )?;
+    progress.finish_and_clear();
     let rows = calibrate(&scenario, &aggregate, regime, &targets);
-    let staging = Staging::new(&args.out, Replaces::Written)?;
     write_calibration(staging.path(), &args.regime, &rows)?;
     staging.publish()?;
 
@@ -78,6 +89,6 @@ pub fn run(args: CalibrateArgs) -> anyhow::Result<()> {
             t.high
         );
     }
-    println!("→ {}", args.out.join("calibration.csv").display());
+    println!("→ {}", args.output.out.join("calibration.csv").display());
     Ok(())
 }

@@ -8,7 +8,7 @@ use clap::Args;
 
 use super::UsageError;
 use super::run::{print_summary, write_results};
-use crate::report::{Replaces, Staging};
+use crate::report::Replaces;
 use crate::shard::{ROW_FILES, ShardSet};
 
 /// Arguments of `capsim merge`.
@@ -17,9 +17,9 @@ pub struct MergeArgs {
     /// The shard folders (written by `capsim run --shard K/N`), in any order.
     #[arg(required = true, value_name = "DIR")]
     pub dirs: Vec<PathBuf>,
-    /// Output folder.
-    #[arg(long, default_value = "output")]
-    pub out: PathBuf,
+    /// Where to write.
+    #[command(flatten)]
+    pub output: super::OutputArgs,
 }
 
 /// Checks that the folders are every shard of one study, then writes the whole study's
@@ -27,22 +27,22 @@ pub struct MergeArgs {
 /// the replication tables. Nothing is written when a check fails.
 pub fn run(args: MergeArgs) -> anyhow::Result<()> {
     let started = Instant::now();
-    let out = std::path::absolute(&args.out)
-        .with_context(|| format!("cannot resolve --out {}", args.out.display()))?;
+    let out = std::path::absolute(&args.output.out)
+        .with_context(|| format!("cannot resolve --out {}", args.output.out.display()))?;
     for dir in &args.dirs {
         let dir_abs = std::path::absolute(dir)
             .with_context(|| format!("cannot resolve {}", dir.display()))?;
         if dir_abs == out {
             return Err(UsageError(format!(
                 "--out {} is one of the shard folders: write the merge elsewhere",
-                args.out.display()
+                args.output.out.display()
             ))
             .into());
         }
     }
     let shards = ShardSet::open(&args.dirs)?;
     let aggregate = shards.merged_aggregate()?;
-    let staging = Staging::new(&args.out, Replaces::Study)?;
+    let staging = args.output.stage(Replaces::Study)?;
     if shards.replication_tables {
         for name in ROW_FILES {
             shards.concatenate(name, staging.path())?;
@@ -55,7 +55,7 @@ pub fn run(args: MergeArgs) -> anyhow::Result<()> {
         &shards.plan,
         &aggregate,
         started.elapsed().as_secs_f64(),
-        &args.out,
+        &args.output.out,
     );
     Ok(())
 }

@@ -15,6 +15,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::report::{Replaces, Staging};
 use crate::scenario::{Override, ScenarioError, parse_override};
 use source::ScenarioArgs;
 
@@ -55,24 +56,18 @@ pub struct RunArgs {
     /// The scenario and its overrides.
     #[command(flatten)]
     pub input: ScenarioArgs,
-    /// Output folder.
-    #[arg(long, default_value = "output")]
-    pub out: PathBuf,
+    /// Where to write.
+    #[command(flatten)]
+    pub output: OutputArgs,
     /// Replications per regime.
     #[arg(long, default_value_t = 1000, value_parser = replications_parser())]
     pub replications: u64,
     /// Master seed: the same seed gives byte-identical CSVs, whatever the thread count.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
-    /// Worker threads (default: one per core).
-    #[arg(long, value_parser = clap::value_parser!(u64).range(1..1025))]
-    pub threads: Option<u64>,
-    /// No progress bar.
-    #[arg(long, short)]
-    pub quiet: bool,
-    /// Write into the output folder even if it holds files capsim did not write (they are kept).
-    #[arg(long)]
-    pub force: bool,
+    /// Threads and progress.
+    #[command(flatten)]
+    pub work: WorkArgs,
     /// Run only shard K of N (K in 1..=N): replications [(K−1)·R/N, K·R/N), into a shard
     /// folder for `capsim merge`.
     #[arg(long, value_name = "K/N")]
@@ -86,15 +81,65 @@ impl Default for RunArgs {
     fn default() -> Self {
         Self {
             input: ScenarioArgs::default(),
-            out: PathBuf::from("output"),
+            output: OutputArgs {
+                out: PathBuf::from("output"),
+                force: false,
+            },
             replications: 1000,
             seed: 1,
-            threads: None,
-            quiet: false,
-            force: false,
+            work: WorkArgs {
+                threads: None,
+                quiet: false,
+            },
             shard: None,
             no_replications: false,
         }
+    }
+}
+
+/// Where a command writes, for every command that writes files.
+#[derive(Debug, Args)]
+pub struct OutputArgs {
+    /// Output folder.
+    #[arg(long, default_value = "output")]
+    pub out: PathBuf,
+    /// Write into the output folder even if it holds files capsim did not write (they are kept).
+    #[arg(long)]
+    pub force: bool,
+}
+
+impl OutputArgs {
+    /// Prepares the output folder's staging folder. On Ctrl-C or SIGTERM the staging folder is
+    /// removed (waiting for a publish in progress) and capsim says so and exits with status
+    /// 130: the output folder keeps its previous contents.
+    fn stage(&self, replaces: Replaces) -> anyhow::Result<Staging> {
+        let out = self.out.display().to_string();
+        // Without the handler (it fails only if one is set already) a killed run still leaves
+        // its staging folder beside the output, and the next run removes it.
+        let _ = ctrlc::set_handler(move || {
+            crate::report::abandon_all();
+            eprintln!("\ninterrupted: nothing written; {out} is as it was");
+            std::process::exit(INTERRUPTED);
+        });
+        Staging::with_force(&self.out, self.force, replaces)
+    }
+}
+
+/// Threads and progress, for the commands that run many replications.
+#[derive(Debug, Args)]
+pub struct WorkArgs {
+    /// Worker threads (default: one per core).
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..1025))]
+    pub threads: Option<u64>,
+    /// No progress bar.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+impl WorkArgs {
+    /// The thread count for a `Plan`.
+    fn threads(&self) -> Option<usize> {
+        self.threads.map(|t| t as usize)
     }
 }
 

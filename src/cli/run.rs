@@ -11,7 +11,7 @@ use super::source::ScenarioSource;
 use super::{RunArgs, UsageError};
 use crate::experiment::{Plan, StudyAggregate, run_study};
 use crate::model::Scenario;
-use crate::report::{Replaces, ReplicationTables, Staging, write_summaries};
+use crate::report::{Replaces, ReplicationTables, write_summaries};
 use crate::results::Metric;
 use crate::shard::{self, Manifest};
 
@@ -22,7 +22,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<()> {
     let plan = Plan {
         replications: args.replications,
         master_seed: args.seed,
-        threads: args.threads.map(|t| t as usize),
+        threads: args.work.threads(),
         shard: args.shard,
     };
     if let Some(shard) = plan.shard.filter(|s| s.count > plan.replications) {
@@ -34,14 +34,13 @@ pub fn run(args: RunArgs) -> anyhow::Result<()> {
         .into());
     }
     let started = Instant::now();
-    on_interrupt_abandon_output(&args.out);
-    let staging = Staging::with_force(&args.out, args.force, Replaces::Study)?;
+    let staging = args.output.stage(Replaces::Study)?;
     let aggregate = simulate(
         &scenario,
         &plan,
         staging.path(),
         !args.no_replications,
-        args.quiet,
+        args.work.quiet,
     )?;
     match plan.shard {
         Some(shard) => {
@@ -70,25 +69,12 @@ pub fn run(args: RunArgs) -> anyhow::Result<()> {
                 range.end,
                 plan.replications,
                 scenario.regimes.len(),
-                args.out.display()
+                args.output.out.display()
             );
         }
-        None => print_summary(&scenario, &plan, &aggregate, seconds, &args.out),
+        None => print_summary(&scenario, &plan, &aggregate, seconds, &args.output.out),
     }
     Ok(())
-}
-
-/// On Ctrl-C or SIGTERM: remove the staging folder (waiting for a publish in progress), say
-/// so, and exit with status 130; the output folder keeps its previous contents.
-fn on_interrupt_abandon_output(out: &std::path::Path) {
-    let out = out.display().to_string();
-    // Without the handler (it fails only if one is set already) a killed run still leaves its
-    // staging folder beside the output, and the next run removes it.
-    let _ = ctrlc::set_handler(move || {
-        crate::report::abandon_all();
-        eprintln!("\ninterrupted: nothing written; {out} is as it was");
-        std::process::exit(super::INTERRUPTED);
-    });
 }
 
 /// Runs the plan's replications with a progress bar, streaming replications.csv and

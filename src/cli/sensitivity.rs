@@ -1,7 +1,6 @@
 //! `capsim sensitivity`: each uncertain input to its low and high value, one at a time, and
 //! the swing in the main metrics as a tornado table and chart.
 
-use std::path::PathBuf;
 use std::time::Instant;
 
 use anyhow::Context;
@@ -12,7 +11,7 @@ use super::run::{progress_bar, simulate_with_bar};
 use super::source::ScenarioSource;
 use crate::experiment::Plan;
 use crate::model::Scenario;
-use crate::report::{Replaces, Staging, write_inputs, write_study, write_tornado};
+use crate::report::{Replaces, write_inputs, write_study, write_tornado};
 use crate::scenario::{Override, uncertain_inputs};
 use crate::sensitivity::{Means, tornado};
 
@@ -22,21 +21,18 @@ pub struct SensitivityArgs {
     /// The scenario and its overrides.
     #[command(flatten)]
     pub input: super::source::ScenarioArgs,
-    /// Output folder.
-    #[arg(long, default_value = "output")]
-    pub out: PathBuf,
+    /// Where to write.
+    #[command(flatten)]
+    pub output: super::OutputArgs,
     /// Replications per regime of each run (the base, and each input low and high).
     #[arg(long, default_value_t = 200, value_parser = super::replications_parser())]
     pub replications: u64,
     /// Master seed, the same for every run (common random numbers).
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
-    /// Worker threads (default: one per core).
-    #[arg(long, value_parser = clap::value_parser!(u64).range(1..1025))]
-    pub threads: Option<u64>,
-    /// No progress bar.
-    #[arg(long, short)]
-    pub quiet: bool,
+    /// Threads and progress.
+    #[command(flatten)]
+    pub work: super::WorkArgs,
 }
 
 /// Finds the inputs, checks every moved scenario, runs the base and each input at its low and
@@ -75,12 +71,12 @@ pub fn run(args: SensitivityArgs) -> anyhow::Result<()> {
     let plan = Plan {
         replications: args.replications,
         master_seed: args.seed,
-        threads: args.threads.map(|t| t as usize),
+        threads: args.work.threads(),
         shard: None,
     };
-    let staging = Staging::new(&args.out, Replaces::Study)?;
+    let staging = args.output.stage(Replaces::Study)?;
     let runs = 1 + 2 * inputs.len() as u64;
-    let progress = progress_bar(runs * plan.replications, args.quiet);
+    let progress = progress_bar(runs * plan.replications, args.work.quiet);
     let mut done = 0;
     let mut means = |scenario: &Scenario| -> anyhow::Result<Means> {
         let aggregate = simulate_with_bar(scenario, &plan, staging.path(), false, &progress, done)?;
@@ -105,7 +101,7 @@ pub fn run(args: SensitivityArgs) -> anyhow::Result<()> {
         inputs.len(),
         plan.replications,
         started.elapsed().as_secs_f64(),
-        args.out.display()
+        args.output.out.display()
     );
     Ok(())
 }

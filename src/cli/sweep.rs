@@ -1,6 +1,5 @@
 //! `capsim sweep`: the study at every point of a grid of scenario values, in one set of tables.
 
-use std::path::PathBuf;
 use std::time::Instant;
 
 use anyhow::Context;
@@ -10,7 +9,7 @@ use super::UsageError;
 use super::run::{progress_bar, simulate_with_bar};
 use super::source::ScenarioSource;
 use crate::experiment::Plan;
-use crate::report::{Replaces, Staging, SweepTables, write_summaries};
+use crate::report::{Replaces, SweepTables, write_summaries};
 use crate::scenario::Override;
 use crate::sweep::{Vary, grid, parse_vary};
 
@@ -24,24 +23,21 @@ pub struct SweepArgs {
     /// (repeatable: the grid is every combination, the first key varying slowest).
     #[arg(long, value_name = "KEY=V1,V2,...", value_parser = parse_vary, required = true)]
     pub vary: Vec<Vary>,
-    /// Output folder.
-    #[arg(long, default_value = "output")]
-    pub out: PathBuf,
+    /// Where to write.
+    #[command(flatten)]
+    pub output: super::OutputArgs,
     /// Replications per regime at each point.
     #[arg(long, default_value_t = 1000, value_parser = super::replications_parser())]
     pub replications: u64,
     /// Master seed, the same at every point (common random numbers across points).
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
-    /// Worker threads (default: one per core).
-    #[arg(long, value_parser = clap::value_parser!(u64).range(1..1025))]
-    pub threads: Option<u64>,
+    /// Threads and progress.
+    #[command(flatten)]
+    pub work: super::WorkArgs,
     /// Skip replications.csv and providers.csv.
     #[arg(long)]
     pub no_replications: bool,
-    /// No progress bar.
-    #[arg(long, short)]
-    pub quiet: bool,
 }
 
 /// Checks every point's scenario, then runs the points one after another and publishes the
@@ -80,13 +76,13 @@ pub fn run(args: SweepArgs) -> anyhow::Result<()> {
     let plan = Plan {
         replications: args.replications,
         master_seed: args.seed,
-        threads: args.threads.map(|t| t as usize),
+        threads: args.work.threads(),
         shard: None,
     };
-    let staging = Staging::new(&args.out, Replaces::Study)?;
+    let staging = args.output.stage(Replaces::Study)?;
     let keys: Vec<String> = args.vary.iter().map(|v| v.key.clone()).collect();
     let mut tables = SweepTables::new(staging.path(), &keys);
-    let progress = progress_bar(points.len() as u64 * plan.replications, args.quiet);
+    let progress = progress_bar(points.len() as u64 * plan.replications, args.work.quiet);
     for (i, (point, scenario)) in points.iter().zip(&scenarios).enumerate() {
         let point_dir = staging.path().join(format!(".point-{i}"));
         std::fs::create_dir(&point_dir)
@@ -114,7 +110,7 @@ pub fn run(args: SweepArgs) -> anyhow::Result<()> {
         scenarios.first().map_or(0, |s| s.regimes.len()),
         plan.replications,
         started.elapsed().as_secs_f64(),
-        args.out.display()
+        args.output.out.display()
     );
     Ok(())
 }

@@ -1,12 +1,10 @@
 //! `capsim trace`: the event log of one replication of one regime, for seeing why.
 
-use std::path::PathBuf;
-
 use clap::Args;
 
 use super::source::{ScenarioSource, regime_named};
 use crate::model::world::{World, replication_seed};
-use crate::report::{Replaces, Staging, TRACE_CSV_PREFIX, write_trace};
+use crate::report::{Replaces, TRACE_CSV_PREFIX, write_trace};
 use crate::results::Metric;
 use crate::sim::{account, simulate_traced};
 
@@ -25,9 +23,9 @@ pub struct TraceArgs {
     /// Master seed of the study the replication belongs to.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
-    /// Output folder; the log is written as trace-REGIME-REPLICATION.csv.
-    #[arg(long, default_value = "output")]
-    pub out: PathBuf,
+    /// Where to write the log, as trace-REGIME-REPLICATION.csv.
+    #[command(flatten)]
+    pub output: super::OutputArgs,
 }
 
 /// Simulates the replication with its log and writes it; prints the replication's totals.
@@ -42,10 +40,10 @@ pub fn run(args: TraceArgs) -> anyhow::Result<()> {
     let result = account(variant, regime, &world, &outcome);
 
     let name = format!("{TRACE_CSV_PREFIX}{}-{}.csv", regime.name, args.replication);
-    let staging = Staging::new(&args.out, Replaces::Written)?;
+    let staging = args.output.stage(Replaces::Written)?;
     write_trace(&staging.path().join(&name), variant, &world, &records)?;
     staging.publish()?;
-    let path = args.out.join(name);
+    let path = args.output.out.join(name);
 
     println!(
         "{}: {} events, {} log lines → {}",

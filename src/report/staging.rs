@@ -97,13 +97,8 @@ pub struct Staging {
 }
 
 impl Staging {
-    /// Prepares to write `target`, refusing a folder that holds files capsim did not write.
-    pub fn new(target: &Path, replaces: Replaces) -> Result<Self> {
-        Self::with_force(target, false, replaces)
-    }
-
-    /// Prepares to write `target`; with `force`, writes even where foreign files are (and
-    /// keeps them). Creates `target` (empty) if needed and removes staging folders that
+    /// Prepares to write `target`, refusing a folder that holds files capsim did not write;
+    /// with `force`, writes even where they are (and keeps them). Creates `target` (empty) if needed and removes staging folders that
     /// killed runs left beside it.
     pub fn with_force(target: &Path, force: bool, replaces: Replaces) -> Result<Self> {
         let created = outermost_missing(target);
@@ -554,7 +549,7 @@ mod tests {
         let out = tmp.path().join("output");
         publish(&out, &[("a.csv", "old")], false).unwrap();
         {
-            let staging = Staging::new(&out, Replaces::Study).unwrap();
+            let staging = Staging::with_force(&out, false, Replaces::Study).unwrap();
             write(&staging.path().join("a.csv"), "half");
         }
         assert_eq!(fs::read_to_string(out.join("a.csv")).unwrap(), "old");
@@ -580,7 +575,7 @@ mod tests {
         let tmp = tempfile::tempdir().unwrap();
         let out = tmp.path().join("output");
         write(&out, "a file");
-        let error = Staging::new(&out, Replaces::Study).unwrap_err();
+        let error = Staging::with_force(&out, false, Replaces::Study).unwrap_err();
         assert!(error.downcast_ref::<OutputError>().is_some());
     }
 }
