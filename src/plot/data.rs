@@ -759,7 +759,11 @@ pub fn read_commitments(path: &Path) -> Result<Vec<Commitment>, PlotError> {
                 amount_usd,
                 start: c.date(start)?,
                 deadline: c.date(deadline)?,
-                take_or_pay: take_or_pay.is_some_and(|col| c.text(col) == "true"),
+                take_or_pay: match take_or_pay.map(|col| (col, c.text(col))) {
+                    None | Some((_, "false")) => false,
+                    Some((_, "true")) => true,
+                    Some((col, _)) => return Err(c.invalid(col, "true or false")),
+                },
                 shortfall_usd_mean,
             })
         })
@@ -903,6 +907,25 @@ mod tests {
             "regime,term,holder,amount_usd,start,deadline\n",
         );
         assert!(read_commitments(&path).unwrap().is_empty());
+    }
+
+    #[test]
+    fn commitments_read_take_or_pay_and_shortfall_and_refuse_other_flags() {
+        let dir = tempfile::tempdir().unwrap();
+        let header =
+            "regime,term,holder,amount_usd,start,deadline,take_or_pay,shortfall_usd_mean\n";
+        let row = "r,t,azure,5,2025-01-01,2026-01-01";
+        let path = write(dir.path(), "c.csv", &format!("{header}{row},true,2\n"));
+        let read = read_commitments(&path).unwrap();
+        assert_eq!(
+            (read[0].take_or_pay, read[0].shortfall_usd_mean),
+            (true, 2.0)
+        );
+        let path = write(dir.path(), "c.csv", &format!("{header}{row},yes,2\n"));
+        assert!(matches!(
+            read_commitments(&path),
+            Err(PlotError::InvalidValue { line: 2, .. })
+        ));
     }
 
     #[test]

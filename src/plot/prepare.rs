@@ -252,6 +252,8 @@ pub struct AnnualChart {
     pub panels: Vec<AnnualPanel>,
     /// Top of the shared y axis, in `unit`.
     pub y_max: f64,
+    /// Whether any bar has a take-or-pay part.
+    pub any_take_or_pay: bool,
 }
 
 /// One regime's annual stacks.
@@ -735,7 +737,8 @@ fn annual(inputs: &Inputs) -> AnnualChart {
         .flatten()
         .fold(0.0, |m: f64, v| m.max(*v));
     let unit = Unit::money(max_usd);
-    // Take-or-pay is paid in the month before the deadline, or in the last month simulated.
+    // Take-or-pay is paid in the month of the day before the deadline, or in the last month
+    // simulated (as the accounting books it).
     let mut take_or_pay = vec![vec![vec![0.0; years.len()]; ts.providers.len()]; ts.regimes.len()];
     for c in inputs.commitments.iter().filter(|c| c.take_or_pay) {
         let regime = ts.regimes.iter().position(|r| *r == c.regime);
@@ -750,20 +753,19 @@ fn annual(inputs: &Inputs) -> AnnualChart {
             }
         }
     }
+    let in_unit = |usd: &Vec<Vec<f64>>| -> Vec<Vec<f64>> {
+        (usd.iter())
+            .map(|t| t.iter().map(|v| unit.apply(*v)).collect())
+            .collect()
+    };
     let panels = raw
         .iter()
         .zip(&take_or_pay)
         .enumerate()
         .map(|(r, (tops, paid))| AnnualPanel {
             regime: regimes[r].clone(),
-            tops: tops
-                .iter()
-                .map(|t| t.iter().map(|v| unit.apply(*v)).collect())
-                .collect(),
-            take_or_pay: paid
-                .iter()
-                .map(|t| t.iter().map(|v| unit.apply(*v)).collect())
-                .collect(),
+            tops: in_unit(tops),
+            take_or_pay: in_unit(paid),
         })
         .collect();
     let any_take_or_pay = take_or_pay.iter().flatten().flatten().any(|&v| v > 0.0);
@@ -779,7 +781,7 @@ fn annual(inputs: &Inputs) -> AnnualChart {
                 inputs.study.scenario,
                 unit.label(),
                 if any_take_or_pay {
-                    "; pale tops: take-or-pay paid for capacity not used, in the deadline's year"
+                    "; pale tops: take-or-pay paid for capacity not used, in the year of the day before the deadline"
                 } else {
                     ""
                 },
@@ -796,6 +798,7 @@ fn annual(inputs: &Inputs) -> AnnualChart {
         providers: ts.providers.clone(),
         panels,
         y_max: nice_ceiling(unit.apply(max_usd) * 1.08),
+        any_take_or_pay,
     }
 }
 
@@ -858,15 +861,17 @@ x,{m},all,unmet_mw,0,0,0,0
         // 6 * 1.08 = 6.48, rounded up to a nice 8.
         assert_eq!(chart.y_max, 8.0);
 
-        // Take-or-pay is paid the day before the deadline, or in the last month simulated:
-        // oracle's deadline 1 Mar 2026 falls in 2026; azure's, past the end, in 2026 too; a
-        // commitment without take-or-pay, and another regime's, are not paid here.
+        // Take-or-pay is paid on the day before the deadline, or in the last month simulated:
+        // oracle's deadline 1 Mar 2026 is paid in 2026 and its 1 Jan 2026 one in 2025; azure's,
+        // past the end, in 2026; a commitment without take-or-pay, and another regime's, not
+        // here.
         let inputs = inputs_with_timeseries(&text);
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(
             dir.path().join("commitments.csv"),
             "regime,term,holder,amount_usd,start,deadline,incremental,take_or_pay,counted_usd_mean,shortfall_usd_mean,shortfall_usd_p95
 x,o,oracle,5e9,2025-11-01,2026-03-01,false,true,4e9,1e9,2e9
+x,j,oracle,5e9,2025-11-01,2026-01-01,false,true,4e9,0.25e9,2e9
 x,a,azure,5e9,2025-11-01,2027-06-01,true,true,4.5e9,0.5e9,1e9
 x,b,azure,5e9,2025-11-01,2026-01-01,false,false,1e9,4e9,4e9
 y,o,oracle,5e9,2025-11-01,2026-01-01,false,true,0,5e9,5e9
@@ -881,8 +886,9 @@ y,o,oracle,5e9,2025-11-01,2026-01-01,false,true,0,5e9,5e9
         });
         assert_eq!(
             chart.panels[0].take_or_pay,
-            [vec![0.0, 0.5], vec![0.0, 1.0]]
+            [vec![0.0, 0.5], vec![0.25, 1.0]]
         );
+        assert!(chart.any_take_or_pay);
     }
 
     #[test]

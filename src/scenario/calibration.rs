@@ -31,7 +31,10 @@ struct RawTarget {
 
 /// A provider id, or several whose series are summed (a deal split across providers).
 #[derive(Debug, Deserialize)]
-#[serde(untagged)]
+#[serde(
+    untagged,
+    expecting = "a provider id, a list of provider ids, or \"all\""
+)]
 enum OneOrMany {
     One(String),
     Many(Vec<String>),
@@ -101,6 +104,20 @@ pub fn load_targets(text: &str, file: &str, scenario: &Scenario) -> Result<Vec<T
                     suggestion(unknown, &providers)
                 )));
             }
+            if named.len() > 1 && named.iter().any(|p| p == "all") {
+                return Err(at(
+                    "provider: 'all' already sums every provider; give it alone",
+                ));
+            }
+            if let Some(twice) = (named.iter().enumerate()).find(|(i, p)| named[..*i].contains(p)) {
+                return Err(at(&format!("provider: '{}' is listed twice", twice.1)));
+            }
+            if ALL_ONLY_SERIES.contains(&t.series.as_str()) && named != ["all"] {
+                return Err(at(&format!(
+                    "series '{}' is reported for all providers only: give provider = \"all\"",
+                    t.series
+                )));
+            }
             let (from_month, to_month) = match (month(&t.from), month(&t.to)) {
                 (Some(a), Some(b)) if a <= b => (a, b),
                 _ => {
@@ -131,4 +148,51 @@ pub fn load_targets(text: &str, file: &str, scenario: &Scenario) -> Result<Vec<T
             })
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::{DEFAULT_SCENARIO, load_str};
+
+    /// The error for one target of the default scenario with `provider` and `series` as given.
+    fn error(provider: &str, series: &str) -> String {
+        let scenario = load_str(DEFAULT_SCENARIO, "default", &[]).unwrap_or_else(|e| panic!("{e}"));
+        let text = format!(
+            "[[target]]\nfigure = \"f\"\nsource = \"s\"\nseries = \"{series}\"\nprovider = {provider}\n\
+             from = \"2026-01\"\nto = \"2026-12\"\nunit = \"$B\"\nlow = 0\nhigh = 1\n"
+        );
+        load_targets(&text, "t.toml", &scenario).expect_err("refused")
+    }
+
+    #[test]
+    fn a_provider_list_sums_each_provider_once_and_names_what_is_wrong() {
+        let scenario = load_str(DEFAULT_SCENARIO, "default", &[]).unwrap_or_else(|e| panic!("{e}"));
+        let targets = load_targets(DEFAULT_TARGETS, "default", &scenario).expect("valid");
+        assert!(
+            targets
+                .iter()
+                .any(|t| t.providers == ["aws", "aws_expansion"])
+        );
+        let cases = [
+            ("[]", "cost_usd", "an empty list"),
+            (r#"["all", "aws"]"#, "cost_usd", "give it alone"),
+            (r#"["aws", "aws"]"#, "cost_usd", "'aws' is listed twice"),
+            (
+                r#"["aws", "awz"]"#,
+                "cost_usd",
+                "no provider 'awz' (did you mean 'aws'?)",
+            ),
+            (r#""aws""#, "demand_mw", "for all providers only"),
+            (
+                "5",
+                "cost_usd",
+                "a provider id, a list of provider ids, or \"all\"",
+            ),
+        ];
+        for (provider, series, expected) in cases {
+            let message = error(provider, series);
+            assert!(message.contains(expected), "{provider}: {message}");
+        }
+    }
 }

@@ -531,7 +531,7 @@ impl<'a> Simulation<'a> {
                     && self.in_force(term, now)
                 {
                     let holder = t.holder.expect("validated: exclusivity has a holder");
-                    mask &= 1 << holder.0 | t.exempt_providers;
+                    mask &= (1 << holder.0) | t.exempt_providers;
                 }
             }
             self.eligible_by_class[class] = mask;

@@ -30,10 +30,7 @@ where
         .enumerate()
         .map(|(i, p)| LegendItem::new(p.clone(), Swatch::Fill(provider_colour(i))))
         .collect();
-    if (chart.panels.iter())
-        .flat_map(|panel| panel.take_or_pay.iter().flatten())
-        .any(|&v| v > 0.0)
-    {
+    if chart.any_take_or_pay {
         legend.push(LegendItem::new(
             "take-or-pay (pale)",
             Swatch::Band(TAKE_OR_PAY_KEY),
