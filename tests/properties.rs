@@ -7,9 +7,11 @@ use std::fmt::Write as _;
 
 use assert_cmd::Command;
 use capsim::experiment::{Plan, ReplicationRow, run_study};
-use capsim::model::Scenario;
+use capsim::model::world::World;
+use capsim::model::{Scenario, TermKind};
 use capsim::results::Metric;
 use capsim::scenario::load_str;
+use capsim::sim::simulate;
 use chrono::{Days, NaiveDate};
 use proptest::prelude::*;
 
@@ -145,7 +147,7 @@ fn term(days: u32, providers: usize, classes: usize) -> impl Strategy<Value = Te
         0.0..=1.0f64,
         any::<bool>(),
         dist(0.0, 90.0, true),
-        prop::collection::vec(any::<bool>(), providers),
+        prop::collection::vec(prop::bool::weighted(0.25), providers),
     )
         .prop_map(
             |(kind, holder, start, length, classes, param, flag, dist, exempt)| Term {
@@ -468,6 +470,35 @@ proptest! {
                 prop_assert!(close(spent, at(Metric::CommitmentSpentUsd)), "{context}");
                 prop_assert!(close(short, at(Metric::CommitmentShortfallUsd)), "{context}");
                 prop_assert!(close(deals, at(Metric::DealShortfallUsd)), "{context}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_lease_decided_under_an_exclusivity_goes_to_its_holder_or_an_exempt_provider(
+        (text, scenario) in valid_scenario(),
+    ) {
+        let world = World::sample(&scenario, 7);
+        for (r, regime) in scenario.regimes.iter().enumerate() {
+            let outcome = simulate(scenario.for_regime(r), regime, &world);
+            for lease in &outcome.leases {
+                let class = world.needs[lease.need as usize].class;
+                for &term in &regime.terms {
+                    let t = &scenario.terms[term.0 as usize];
+                    let (start, end) = (t.start_day, outcome.term_end_day[term.0 as usize]);
+                    // Strictly inside the term: at its first or last instant, which events of
+                    // that instant come first decides.
+                    let inside = start < lease.decision_day && lease.decision_day < end;
+                    if matches!(t.kind, TermKind::Exclusivity) && t.classes.contains(class) && inside {
+                        let holder = t.holder.expect("an exclusivity has a holder");
+                        let allowed = (1u64 << holder.0) | t.exempt_providers;
+                        prop_assert!(
+                            allowed & (1 << lease.provider.0) != 0,
+                            "regime {}: need {} went to provider {} on day {} under {}\n{text}",
+                            regime.name, lease.need, lease.provider.0, lease.decision_day, t.id
+                        );
+                    }
+                }
             }
         }
     }
