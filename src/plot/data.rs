@@ -317,8 +317,11 @@ pub struct Commitment {
     pub deadline: NaiveDate,
     /// Whether a shortfall is paid at the deadline (false where the column is absent).
     pub take_or_pay: bool,
-    /// Mean shortfall over replications, USD (0 where the column is absent).
-    pub shortfall_usd_mean: f64,
+    /// Mean spend that counted towards it over replications, USD (`None` where the column is
+    /// absent or empty).
+    pub counted_usd_mean: Option<f64>,
+    /// Mean shortfall over replications, USD (`None` where the column is absent or empty).
+    pub shortfall_usd_mean: Option<f64>,
 }
 
 /// Everything the charts and the report read, validated.
@@ -738,7 +741,8 @@ pub fn read_commitments(path: &Path) -> Result<Vec<Commitment>, PlotError> {
     let [regime, term, holder, amount, start, deadline] =
         [regime?, term?, holder?, amount?, start?, deadline?];
     // Written since the shortfalls were reported; older folders still plot without them.
-    let [take_or_pay, shortfall] = ["take_or_pay", "shortfall_usd_mean"].map(|c| table.opt_col(c));
+    let [take_or_pay, counted, shortfall] =
+        ["take_or_pay", "counted_usd_mean", "shortfall_usd_mean"].map(|c| table.opt_col(c));
     table
         .rows
         .iter()
@@ -748,10 +752,7 @@ pub fn read_commitments(path: &Path) -> Result<Vec<Commitment>, PlotError> {
             if amount_usd < 0.0 {
                 return Err(c.invalid(amount, "a non-negative amount"));
             }
-            let shortfall_usd_mean = match shortfall {
-                Some(col) => c.opt_number(col)?.unwrap_or(0.0),
-                None => 0.0,
-            };
+            let mean = |col: Option<usize>| col.map_or(Ok(None), |col| c.opt_number(col));
             Ok(Commitment {
                 regime: c.name(regime)?.to_string(),
                 term: c.text(term).to_string(),
@@ -764,7 +765,8 @@ pub fn read_commitments(path: &Path) -> Result<Vec<Commitment>, PlotError> {
                     Some((_, "true")) => true,
                     Some((col, _)) => return Err(c.invalid(col, "true or false")),
                 },
-                shortfall_usd_mean,
+                counted_usd_mean: mean(counted)?,
+                shortfall_usd_mean: mean(shortfall)?,
             })
         })
         .collect()
@@ -919,7 +921,7 @@ mod tests {
         let read = read_commitments(&path).unwrap();
         assert_eq!(
             (read[0].take_or_pay, read[0].shortfall_usd_mean),
-            (true, 2.0)
+            (true, Some(2.0))
         );
         let path = write(dir.path(), "c.csv", &format!("{header}{row},yes,2\n"));
         assert!(matches!(

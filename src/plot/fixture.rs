@@ -334,19 +334,31 @@ pub fn write(dir: &Path, spec: &Spec) {
     }
     std::fs::write(dir.join("compare.csv"), cmp).unwrap();
 
-    let mut commitments = String::from("regime,term,holder,amount_usd,start,deadline\n");
+    let mut commitments = String::from(
+        "regime,term,holder,amount_usd,start,deadline,incremental,take_or_pay,counted_usd_mean,\
+         shortfall_usd_mean,shortfall_usd_p95\n",
+    );
     if spec.commitments {
-        for regime in &spec.regimes[..spec.regimes.len() - 1] {
+        for (r, regime) in spec.regimes[..spec.regimes.len() - 1].iter().enumerate() {
+            let total = |name: &str| {
+                (totals[r].iter())
+                    .find(|(metric, _)| *metric == name)
+                    .map_or(0.0, |(_, value)| *value)
+            };
+            let shortfall = total("commitment_shortfall_usd");
             let _ = writeln!(
                 commitments,
-                "{regime},azure-incremental,azure,{AZURE_COMMITMENT_USD},{:04}-{:02}-01,{:04}-12-31",
+                "{regime},azure-incremental,azure,{AZURE_COMMITMENT_USD},{:04}-{:02}-01,{:04}-12-31,\
+                 true,true,{},{shortfall},{}",
                 spec.start_year,
                 spec.start_month,
-                spec.start_year + 3
+                spec.start_year + 3,
+                total("commitment_spent_usd"),
+                shortfall * 2.0
             );
             let _ = writeln!(
                 commitments,
-                "{regime},oracle-stargate,oracle,300e9,2027-01-01,2031-12-31"
+                "{regime},oracle-stargate,oracle,300e9,2027-01-01,2031-12-31,false,true,250e9,50e9,80e9"
             );
         }
     }

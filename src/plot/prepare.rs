@@ -487,19 +487,15 @@ fn commitment(inputs: &Inputs) -> CommitmentChart {
             commitments: azure_commitments(inputs, &ts.regimes[r])
                 .map(|c| {
                     let deadline_x = super::data::date_year_frac(c.deadline);
-                    let mean_of = |metric| {
-                        (inputs.compare.get(&ts.regimes[r], metric)).and_then(|row| row.mean)
-                    };
                     CommitmentMark {
                         amount: unit.apply(c.amount_usd),
                         amount_usd: c.amount_usd,
                         deadline: c.deadline,
                         deadline_x,
-                        counted_usd: (axis.start..=axis.end)
-                            .contains(&deadline_x)
-                            .then(|| mean_of("commitment_spent_usd"))
-                            .flatten(),
-                        shortfall_usd: mean_of("commitment_shortfall_usd"),
+                        counted_usd: c
+                            .counted_usd_mean
+                            .filter(|_| (axis.start..=axis.end).contains(&deadline_x)),
+                        shortfall_usd: c.shortfall_usd_mean,
                     }
                 })
                 .collect(),
@@ -749,7 +745,7 @@ fn annual(inputs: &Inputs) -> AnnualChart {
                 .pred_opt()
                 .map_or(last_year, |d| d.year().min(last_year));
             if let Some(y) = years.iter().position(|&year| year == paid_year) {
-                take_or_pay[r][p][y] += c.shortfall_usd_mean;
+                take_or_pay[r][p][y] += c.shortfall_usd_mean.unwrap_or(0.0);
             }
         }
     }
