@@ -105,6 +105,17 @@ fn write(dir: &Path, name: &str, text: &str) -> String {
     name.to_string()
 }
 
+/// A temporary folder holding the small scenario as `s.toml`, and that file's name.
+fn folder_with_small_scenario() -> (tempfile::TempDir, String) {
+    let tmp = tempfile::tempdir().expect("a temporary folder");
+    let file = write(
+        tmp.path(),
+        "s.toml",
+        &scenario("2027-01-01", PROVIDERS, DEMAND, REGIMES),
+    );
+    (tmp, file)
+}
+
 #[cfg(unix)]
 fn interrupt_leaves_the_previous_output(signal: i32) {
     let tmp = tempfile::tempdir().expect("a temporary folder");
@@ -172,13 +183,8 @@ fn sigterm_mid_run_leaves_the_previous_output_byte_for_byte() {
 
 #[test]
 fn the_manifest_lists_what_a_run_wrote_and_the_readme_survives() {
-    let tmp = tempfile::tempdir().expect("a temporary folder");
+    let (tmp, file) = folder_with_small_scenario();
     let dir = tmp.path();
-    let file = write(
-        dir,
-        "s.toml",
-        &scenario("2027-01-01", PROVIDERS, DEMAND, REGIMES),
-    );
     std::fs::create_dir(dir.join("out")).expect("creatable");
     std::fs::write(dir.join("out/README.md"), "kept\n").expect("writable");
     for _ in 0..2 {
@@ -203,13 +209,8 @@ fn the_manifest_lists_what_a_run_wrote_and_the_readme_survives() {
 
 #[test]
 fn a_study_replaces_an_earlier_study_and_keeps_a_trace() {
-    let tmp = tempfile::tempdir().expect("a temporary folder");
+    let (tmp, file) = folder_with_small_scenario();
     let dir = tmp.path();
-    let file = write(
-        dir,
-        "s.toml",
-        &scenario("2027-01-01", PROVIDERS, DEMAND, REGIMES),
-    );
     let run = |extra: &[&str]| {
         let mut args = vec!["run", file.as_str(), "--out", "out", "-q"];
         args.extend_from_slice(extra);
@@ -244,13 +245,8 @@ fn a_study_replaces_an_earlier_study_and_keeps_a_trace() {
 
 #[test]
 fn a_folder_with_foreign_files_is_refused_unless_forced() {
-    let tmp = tempfile::tempdir().expect("a temporary folder");
+    let (tmp, file) = folder_with_small_scenario();
     let dir = tmp.path();
-    let file = write(
-        dir,
-        "s.toml",
-        &scenario("2027-01-01", PROVIDERS, DEMAND, REGIMES),
-    );
     std::fs::create_dir(dir.join("results")).expect("creatable");
     std::fs::write(dir.join("results/thesis.tex"), "mine\n").expect("writable");
     let before = snapshot(&dir.join("results"));
@@ -298,13 +294,8 @@ fn a_folder_with_foreign_files_is_refused_unless_forced() {
 
 #[test]
 fn every_command_that_writes_refuses_foreign_files_unless_forced() {
-    let tmp = tempfile::tempdir().expect("a temporary folder");
+    let (tmp, file) = folder_with_small_scenario();
     let dir = tmp.path();
-    let file = write(
-        dir,
-        "s.toml",
-        &scenario("2027-01-01", PROVIDERS, DEMAND, REGIMES),
-    );
     let commands: [&[&str]; 4] = [
         &[
             "sweep",
@@ -337,13 +328,8 @@ fn every_command_that_writes_refuses_foreign_files_unless_forced() {
 
 #[test]
 fn staging_folders_of_killed_runs_are_removed_by_the_next_run() {
-    let tmp = tempfile::tempdir().expect("a temporary folder");
+    let (tmp, file) = folder_with_small_scenario();
     let dir = tmp.path();
-    let file = write(
-        dir,
-        "s.toml",
-        &scenario("2027-01-01", PROVIDERS, DEMAND, REGIMES),
-    );
     // PIDs above the kernel's limit (2^22) belong to no process.
     let stale = dir.join(".out.capsim-staging-4999999");
     std::fs::create_dir(&stale).expect("creatable");
@@ -453,13 +439,8 @@ fn a_century_long_horizon_runs() {
 
 #[test]
 fn one_replication_says_why_sd_and_ci_are_empty() {
-    let tmp = tempfile::tempdir().expect("a temporary folder");
+    let (tmp, file) = folder_with_small_scenario();
     let dir = tmp.path();
-    let file = write(
-        dir,
-        "s.toml",
-        &scenario("2027-01-01", PROVIDERS, DEMAND, REGIMES),
-    );
     ok(
         dir,
         &["run", &file, "--replications", "1", "--out", "out", "-q"],
