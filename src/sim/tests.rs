@@ -154,6 +154,15 @@ fn rofr_without_room_the_next_provider_serves_after_the_decline() {
     assert_eq!(result.total(Metric::AzureShare), 0.0);
 }
 
+/// With Azure at 10 MW and the rival at `rival_mw`: who serves the need, its delivery day, and
+/// the offers made to first-refusal holders.
+fn placement_and_offers(s: &Scenario, rival_mw: f64) -> (ProviderId, f64, f64) {
+    let (outcome, result) = run(s, &world(s, 10.0, rival_mw, f64::INFINITY));
+    let lease = outcome.leases[0];
+    let offers = result.total(Metric::RofrOffers);
+    (lease.provider, lease.delivery_day, offers)
+}
+
 #[test]
 fn rofr_on_new_capacity_only_skips_the_offer_where_a_signed_deal_has_room() {
     // The rival holds a signed deal (a commitment). With `new_capacity_only` and room on the
@@ -166,13 +175,7 @@ fn rofr_on_new_capacity_only_skips_the_offer_where_a_signed_deal_has_room() {
             &format!("answer_window_days = 30\nnew_capacity_only = {new_capacity_only}"),
         );
         let s = scenario(&format!("{rofr}{deal}"), r#""rofr", "deal""#, "cheapest");
-        let (outcome, result) = run(&s, &world(&s, 10.0, rival_mw, f64::INFINITY));
-        let lease = outcome.leases[0];
-        (
-            lease.provider,
-            lease.delivery_day,
-            result.total(Metric::RofrOffers),
-        )
+        placement_and_offers(&s, rival_mw)
     };
     assert_eq!(placed(true, 10.0), (ProviderId(1), 10.0, 0.0));
     assert_eq!(placed(true, 2.0), (ProviderId(0), 40.0, 1.0));
@@ -188,14 +191,8 @@ fn rofr_skips_the_offer_where_an_exempt_provider_has_room() {
         "answer_window_days = 30\nexempt_providers = [\"rival\"]",
     );
     let s = scenario(&rofr, r#""rofr""#, "cheapest");
-    let placed = |rival_mw: f64| {
-        let (outcome, result) = run(&s, &world(&s, 10.0, rival_mw, f64::INFINITY));
-        let lease = outcome.leases[0];
-        let offers = result.total(Metric::RofrOffers);
-        (lease.provider, lease.delivery_day, offers)
-    };
-    assert_eq!(placed(10.0), (ProviderId(1), 10.0, 0.0));
-    assert_eq!(placed(2.0), (ProviderId(0), 40.0, 1.0));
+    assert_eq!(placement_and_offers(&s, 10.0), (ProviderId(1), 10.0, 0.0));
+    assert_eq!(placement_and_offers(&s, 2.0), (ProviderId(0), 40.0, 1.0));
 }
 
 #[test]
