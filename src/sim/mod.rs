@@ -108,6 +108,22 @@ impl OutageLoss {
     }
 }
 
+/// A lab lease as an outage reads it, kept per provider so that an outage scans these alone
+/// and touches neither the leases nor the needs.
+#[derive(Debug, Clone, Copy)]
+struct Running {
+    delivery_day: f64,
+    end_day: f64,
+    size_mw: f64,
+    price_usd_per_mw_month: f64,
+    revenue_usd_per_mw_month: f64,
+    decision_day: f64,
+    /// The latest `counts_leases_from_day` of the provider's commitments on or before the
+    /// decision day: leases that share it share a whole-outage loss.
+    decided_from_day: f64,
+    lease: u32,
+}
+
 /// What happened to a need.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Fate {
@@ -236,7 +252,8 @@ struct Simulation<'a> {
     signed_deals: u64,
     /// Reused for each placement's candidates.
     candidates: Vec<Candidate>,
-    leases_by_provider: Vec<Vec<u32>>,
+    /// The lab's leases per provider that had not ended at the last outage there.
+    running_by_provider: Vec<Vec<Running>>,
     /// Spend already contracted towards each commitment term (by scenario term index).
     contracted_usd: Vec<f64>,
     outcome: Outcome,
@@ -280,7 +297,7 @@ impl<'a> Simulation<'a> {
                 matches!(kind, TermKind::FirstRefusal { .. })
             }),
             candidates: Vec::with_capacity(providers),
-            leases_by_provider: vec![Vec::new(); providers],
+            running_by_provider: vec![Vec::new(); providers],
             contracted_usd: vec![0.0; scenario.terms.len()],
             outcome: Outcome {
                 // A need is placed at most once: the leases never outgrow this.
@@ -807,7 +824,21 @@ impl<'a> Simulation<'a> {
         let lab = self.scenario.classes[need.class.0 as usize].is_lab();
         // Outages and commitments concern the lab's leases only.
         if lab {
-            self.leases_by_provider[p].push(lease_index);
+            let decided_from_day = (self.commitments_by_provider[p].iter())
+                .map(|c| c.counts_leases_from_day)
+                .filter(|&from| from <= now)
+                .fold(f64::NEG_INFINITY, f64::max);
+            self.running_by_provider[p].push(Running {
+                delivery_day,
+                end_day,
+                size_mw: need.size_mw,
+                price_usd_per_mw_month: chosen.price_usd_per_mw_month,
+                revenue_usd_per_mw_month: self.world.revenue_usd_per_mw_month
+                    [need.class.0 as usize],
+                decision_day: now,
+                decided_from_day,
+                lease: lease_index,
+            });
             for c in &self.commitments_by_provider[p] {
                 self.contracted_usd[c.term.0 as usize] += c.counted_usd(
                     now,
@@ -983,13 +1014,12 @@ impl<'a> Simulation<'a> {
             end_day: Some(outage.end_day),
             ..s.provider_record(now, "outage_starts", outage.provider, down)
         });
-        let leases = &self.outcome.leases;
-        self.leases_by_provider[p].retain(|&l| leases[l as usize].end_day > now);
         // The leases that lose the whole outage share one loss per range of decision days
         // that the provider's commitments tell apart (one loss where none is incremental).
         let mut wholes: Vec<OutageLoss> = Vec::new();
-        for k in 0..self.leases_by_provider[p].len() {
-            let lease = self.outcome.leases[self.leases_by_provider[p][k] as usize];
+        let mut running = std::mem::take(&mut self.running_by_provider[p]);
+        running.retain(|lease| lease.end_day > now);
+        for lease in &running {
             let (start_day, end_day) = (
                 lease.delivery_day.max(outage.start_day),
                 lease.end_day.min(outage.end_day),
@@ -998,45 +1028,45 @@ impl<'a> Simulation<'a> {
                 continue;
             }
             let mw = outage.fraction * lease.size_mw;
-            self.log(|_| TraceRecord {
-                need: Some(lease.need),
-                provider: Some(lease.provider),
-                mw,
-                price_usd_per_mw_month: Some(lease.price_usd_per_mw_month),
-                start_day: Some(start_day),
-                end_day: Some(end_day),
-                ..TraceRecord::new(now, "outage_loss")
+            self.log(|s| {
+                let need = s.outcome.leases[lease.lease as usize].need;
+                TraceRecord {
+                    need: Some(need),
+                    provider: Some(outage.provider),
+                    mw,
+                    price_usd_per_mw_month: Some(lease.price_usd_per_mw_month),
+                    start_day: Some(start_day),
+                    end_day: Some(end_day),
+                    ..TraceRecord::new(now, "outage_loss")
+                }
             });
-            let revenue_rate = self.world.revenue_usd_per_mw_month
-                [self.world.needs[lease.need as usize].class.0 as usize];
-            if (start_day, end_day) == (outage.start_day, outage.end_day) {
-                let decided_from_day = (self.commitments_by_provider[p].iter())
-                    .map(|c| c.counts_leases_from_day)
-                    .filter(|&from| from <= lease.decision_day)
-                    .fold(f64::NEG_INFINITY, f64::max);
-                let whole = match wholes
-                    .iter()
-                    .position(|w| w.decided_from_day == decided_from_day)
-                {
+            let loss = if (start_day, end_day) == (outage.start_day, outage.end_day) {
+                match (wholes.iter()).position(|w| w.decided_from_day == lease.decided_from_day) {
                     Some(w) => &mut wholes[w],
                     None => {
-                        wholes.push(OutageLoss::new(
+                        let whole = OutageLoss::new(
                             outage.provider,
                             start_day,
                             end_day,
-                            decided_from_day,
-                        ));
+                            lease.decided_from_day,
+                        );
+                        wholes.push(whole);
                         wholes.last_mut().expect("just pushed")
                     }
-                };
-                whole.take(mw, lease.price_usd_per_mw_month, revenue_rate);
+                }
             } else {
-                let mut partial =
+                let partial =
                     OutageLoss::new(outage.provider, start_day, end_day, lease.decision_day);
-                partial.take(mw, lease.price_usd_per_mw_month, revenue_rate);
                 self.outcome.losses.push(partial);
-            }
+                self.outcome.losses.last_mut().expect("just pushed")
+            };
+            loss.take(
+                mw,
+                lease.price_usd_per_mw_month,
+                lease.revenue_usd_per_mw_month,
+            );
         }
+        self.running_by_provider[p] = running;
         self.outcome.losses.append(&mut wholes);
         if outage.end_day < self.horizon_days {
             self.events
