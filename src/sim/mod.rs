@@ -223,6 +223,9 @@ struct Simulation<'a> {
     horizon_days: f64,
     events: EventQueue<Event>,
     capacity_mw: Vec<f64>,
+    /// Capacity less what is down and held, per provider: kept by `update_free` after every
+    /// change, because every need's search for room reads it for every provider it may use.
+    free_mw: Vec<f64>,
     down_mw: Vec<f64>,
     /// MW the lab holds, per provider.
     used_mw: Vec<f64>,
@@ -283,6 +286,7 @@ impl<'a> Simulation<'a> {
             horizon_days: scenario.calendar.horizon_days(),
             events: EventQueue::with_capacity(1024),
             capacity_mw: vec![0.0; providers],
+            free_mw: vec![0.0; providers],
             down_mw: vec![0.0; providers],
             used_mw: vec![0.0; providers],
             host_used_mw: vec![0.0; providers],
@@ -449,6 +453,7 @@ impl<'a> Simulation<'a> {
             Event::CapacityOnline(i) => {
                 let arrival = self.world.capacity[i as usize];
                 self.capacity_mw[arrival.provider.0 as usize] += arrival.mw;
+                self.update_free(arrival.provider.0 as usize);
                 self.log(|s| {
                     s.provider_record(now, "capacity_online", arrival.provider, arrival.mw)
                 });
@@ -457,6 +462,7 @@ impl<'a> Simulation<'a> {
             Event::LeaseEnds(l) => {
                 let lease = self.outcome.leases[l as usize];
                 *self.holding_mw(lease.need, lease.provider) -= lease.size_mw;
+                self.update_free(lease.provider.0 as usize);
                 self.log(|s| TraceRecord {
                     need: Some(lease.need),
                     ..s.provider_record(now, "lease_ends", lease.provider, lease.size_mw)
@@ -467,6 +473,7 @@ impl<'a> Simulation<'a> {
             Event::OutageEnds(o) => {
                 let p = self.world.outages[o as usize].provider;
                 self.down_mw[p.0 as usize] -= self.outage_down_mw[o as usize];
+                self.update_free(p.0 as usize);
                 self.log(|s| {
                     s.provider_record(now, "outage_ends", p, s.outage_down_mw[o as usize])
                 });
@@ -608,7 +615,13 @@ impl<'a> Simulation<'a> {
     }
 
     fn free_mw(&self, p: usize) -> f64 {
-        self.capacity_mw[p] - self.down_mw[p] - self.used_mw[p] - self.host_used_mw[p]
+        self.free_mw[p]
+    }
+
+    /// Recomputes provider `p`'s free MW after a change to what it has or what it holds.
+    fn update_free(&mut self, p: usize) {
+        self.free_mw[p] =
+            self.capacity_mw[p] - self.down_mw[p] - self.used_mw[p] - self.host_used_mw[p];
     }
 
     fn has_room(&self, p: usize, size_mw: f64) -> bool {
@@ -821,6 +834,7 @@ impl<'a> Simulation<'a> {
         let lease_index = self.outcome.leases.len() as u32;
         let p = chosen.provider.0 as usize;
         *self.holding_mw(i, chosen.provider) += need.size_mw;
+        self.update_free(p);
         let lab = self.scenario.classes[need.class.0 as usize].is_lab();
         // Outages and commitments concern the lab's leases only.
         if lab {
@@ -1010,6 +1024,7 @@ impl<'a> Simulation<'a> {
         let down = outage.fraction * self.capacity_mw[p];
         self.outage_down_mw[o as usize] = down;
         self.down_mw[p] += down;
+        self.update_free(p);
         self.log(|s| TraceRecord {
             end_day: Some(outage.end_day),
             ..s.provider_record(now, "outage_starts", outage.provider, down)
