@@ -4,7 +4,7 @@
 use chrono::{Datelike, NaiveDate};
 
 use super::data::{Commitment, Inputs, Metric, Month, ProviderKey, Stat, TimeSeries};
-use super::units::Unit;
+use super::units::{Ticks, Unit, X_INTERVALS, Y_INTERVALS};
 
 /// The Azure provider id, both in timeseries.csv and as a commitment holder.
 pub const AZURE: &str = "azure";
@@ -335,17 +335,27 @@ fn single_note(inputs: &Inputs) -> &'static str {
     }
 }
 
-/// Rounds up to a "nice" axis end (1, 2, 2.5, 5 times a power of ten); 1 for zero or less.
-pub fn nice_ceiling(v: f64) -> f64 {
+/// Rounds up to a "nice" axis end on which the ticks of an axis from 0 with at most
+/// `intervals` intervals land, so the axis ends on a labelled value and wastes little room
+/// (285 ends at 300, not 400); 1 for zero or less.
+pub fn nice_ceiling(v: f64, intervals: usize) -> f64 {
     if !v.is_finite() || v <= 0.0 {
         return 1.0;
     }
     let magnitude = 10f64.powf(v.log10().floor());
-    [1.0, 1.2, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0]
-        .iter()
-        .map(|m| m * magnitude)
-        .find(|&c| c >= v * (1.0 - 1e-12))
-        .unwrap_or(10.0 * magnitude)
+    [
+        1.0, 1.2, 1.5, 2.0, 2.5, 3.0, 3.5, 4.0, 5.0, 6.0, 7.0, 8.0, 10.0,
+    ]
+    .iter()
+    .map(|m| m * magnitude)
+    .filter(|&c| c >= v * (1.0 - 1e-12))
+    .find(|&c| {
+        let ticks = Ticks::new(0.0, c, intervals).values;
+        ticks
+            .last()
+            .is_some_and(|&last| (last - c).abs() <= 1e-9 * c)
+    })
+    .unwrap_or(10.0 * magnitude)
 }
 
 fn max_of<'a>(values: impl IntoIterator<Item = &'a f64>) -> f64 {
@@ -404,7 +414,7 @@ fn served(inputs: &Inputs) -> ServedChart {
         demand_mw
     };
     let unit = Unit::power(max_mw);
-    let y_max = nice_ceiling(unit.apply(max_mw) * 1.03);
+    let y_max = nice_ceiling(unit.apply(max_mw) * 1.03, Y_INTERVALS);
     for panel in &mut panels {
         for series in panel.tops.iter_mut().chain(panel.demand.iter_mut()) {
             series.iter_mut().for_each(|v| *v = unit.apply(*v));
@@ -525,7 +535,7 @@ fn commitment(inputs: &Inputs) -> CommitmentChart {
         axis,
         unit,
         panels,
-        y_max: nice_ceiling(unit.apply(max_usd) * 1.08),
+        y_max: nice_ceiling(unit.apply(max_usd) * 1.08, Y_INTERVALS),
     }
 }
 
@@ -554,7 +564,7 @@ fn unmet(inputs: &Inputs) -> FanChart {
         [] => 0.0,
     };
     let unit = Unit::power(max_mw);
-    let y_max = nice_ceiling(unit.apply(max_mw) * 1.05);
+    let y_max = nice_ceiling(unit.apply(max_mw) * 1.05, Y_INTERVALS);
     let panels = stats
         .iter()
         .enumerate()
@@ -657,11 +667,11 @@ fn comparison(inputs: &Inputs) -> ComparisonChart {
                 // Room on the right for the value labels.
                 (
                     if lo < 0.0 {
-                        -nice_ceiling(-lo * 1.05)
+                        -nice_ceiling(-lo * 1.05, X_INTERVALS)
                     } else {
                         0.0
                     },
-                    nice_ceiling(hi * 1.12),
+                    nice_ceiling(hi * 1.12, X_INTERVALS),
                 )
             };
             // A share cannot pass 100%: stop just after it, leaving room for a dot at 100%.
@@ -793,7 +803,7 @@ fn annual(inputs: &Inputs) -> AnnualChart {
         months_covered,
         providers: ts.providers.clone(),
         panels,
-        y_max: nice_ceiling(unit.apply(max_usd) * 1.08),
+        y_max: nice_ceiling(unit.apply(max_usd) * 1.08, Y_INTERVALS),
         any_take_or_pay,
     }
 }
@@ -804,11 +814,29 @@ mod tests {
 
     #[test]
     fn nice_ceiling_rounds_up_and_never_collapses() {
-        assert_eq!(nice_ceiling(0.0), 1.0);
-        assert_eq!(nice_ceiling(f64::NAN), 1.0);
-        assert_eq!(nice_ceiling(7.3), 8.0);
-        assert_eq!(nice_ceiling(101.0), 120.0);
-        assert_eq!(nice_ceiling(2.5), 2.5);
+        assert_eq!(nice_ceiling(0.0, Y_INTERVALS), 1.0);
+        assert_eq!(nice_ceiling(f64::NAN, Y_INTERVALS), 1.0);
+        assert_eq!(nice_ceiling(7.3, Y_INTERVALS), 8.0);
+        assert_eq!(nice_ceiling(101.0, Y_INTERVALS), 120.0);
+        assert_eq!(nice_ceiling(2.5, Y_INTERVALS), 2.5);
+        // The annual spend chart's case: bars to ~285 end at 350, not 400.
+        assert_eq!(nice_ceiling(308.0, Y_INTERVALS), 350.0);
+        // 3.5 ticks by 0.5 with seven intervals but only by 1 with five: there it is skipped.
+        assert_eq!(nice_ceiling(3.2, X_INTERVALS), 4.0);
+    }
+
+    #[test]
+    fn every_nice_ceiling_is_its_axis_last_tick() {
+        for intervals in [X_INTERVALS, Y_INTERVALS] {
+            for v in (1..2000).map(|k| f64::from(k) * 0.37) {
+                let end = nice_ceiling(v, intervals);
+                let last = *Ticks::new(0.0, end, intervals).values.last().unwrap();
+                assert!(
+                    end >= v && (last - end).abs() <= 1e-9 * end,
+                    "{v} -> {end}, last {last}"
+                );
+            }
+        }
     }
 
     /// Inputs from the fixture with a small hand-written timeseries.csv.
@@ -854,8 +882,8 @@ x,{m},all,unmet_mw,0,0,0,0
         assert_eq!(chart.unit, Unit::UsdBillions);
         assert_eq!(chart.panels[0].tops, [vec![2.0, 2.0], vec![2.0, 6.0]]);
         assert_eq!(chart.panels[0].take_or_pay, [vec![0.0; 2], vec![0.0; 2]]);
-        // 6 * 1.08 = 6.48, rounded up to a nice 8.
-        assert_eq!(chart.y_max, 8.0);
+        // 6 * 1.08 = 6.48, rounded up to a nice 7 (ticks 0, 1, ..., 7).
+        assert_eq!(chart.y_max, 7.0);
 
         // Take-or-pay is paid on the day before the deadline, or in the last month simulated:
         // oracle's deadline 1 Mar 2026 is paid in 2026 and its 1 Jan 2026 one in 2025; azure's,

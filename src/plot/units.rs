@@ -155,6 +155,11 @@ pub fn grouped(v: f64, decimals: usize) -> String {
     out
 }
 
+/// Most intervals between ticks on a chart's value (y) axis.
+pub const Y_INTERVALS: usize = 7;
+/// Most intervals between ticks on the regime comparison's value (x) axis, which is narrower.
+pub const X_INTERVALS: usize = 5;
+
 /// Tick marks for a linear axis: round values and how many decimals their labels need.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Ticks {

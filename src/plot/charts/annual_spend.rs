@@ -9,7 +9,7 @@ use super::common::{
     self, DrawResult, GRID, LegendItem, REFERENCE, Swatch, TickedAxis, anchored, bold, font,
 };
 use crate::plot::prepare::AnnualChart;
-use crate::plot::units::{Ticks, number};
+use crate::plot::units::{Ticks, Y_INTERVALS, number};
 use crate::plot::{provider_colour, regime_colour};
 
 /// Half the width of a bar, in years.
@@ -41,7 +41,7 @@ where
         return Ok(());
     };
     let y_desc = format!("spend per year, {}", chart.unit.label());
-    let y_ticks = Ticks::new(0.0, chart.y_max, common::Y_INTERVALS);
+    let y_ticks = Ticks::new(0.0, chart.y_max, Y_INTERVALS);
     for (area, panel) in common::panels(&body, chart.panels.len())
         .iter()
         .zip(&chart.panels)

@@ -12,7 +12,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::super::prepare::{Header, RegimeRef, TimeAxis};
 use super::super::regime_colour;
-use super::super::units::Ticks;
+use super::super::units::{Ticks, Y_INTERVALS};
 
 /// What drawing returns; plotters' error type is generic over the backend, so it is boxed.
 pub type DrawResult<T = ()> = Result<T, Box<dyn std::error::Error>>;
@@ -115,9 +115,6 @@ impl LegendItem {
         }
     }
 }
-
-/// Most intervals between value-axis ticks.
-pub const Y_INTERVALS: usize = 6;
 
 const SIDE_MARGIN: i32 = 24;
 const SWATCH_WIDTH: i32 = 30;

@@ -11,7 +11,7 @@ use super::common::{
 };
 use crate::plot::prepare::{ComparisonChart, ComparisonPanel};
 use crate::plot::regime_colour;
-use crate::plot::units::Ticks;
+use crate::plot::units::{Ticks, X_INTERVALS};
 
 /// Neutral colour for legend swatches of marks drawn in each regime's colour.
 const NEUTRAL: RGBColor = RGBColor(0x70, 0x70, 0x70);
@@ -77,7 +77,7 @@ where
     // Row i (scenario order) sits at y = n - 1 - i so that the first regime is at the top.
     let row_y = |i: usize| (n - 1 - i) as f64;
     let rows: Vec<f64> = (0..n).map(row_y).collect();
-    let x_ticks = Ticks::new(panel.x_min, panel.x_max, 5);
+    let x_ticks = Ticks::new(panel.x_min, panel.x_max, X_INTERVALS);
     let mut ctx = ChartBuilder::on(area)
         .caption(&panel.title, bold(16))
         .margin(6)
