@@ -931,6 +931,9 @@ impl<'a> Simulation<'a> {
     /// every waiting need found no room elsewhere when it last tried, and room elsewhere has
     /// only shrunk since, because every gain of room calls this.
     fn serve_waiting(&mut self, now: f64, changed: u64) {
+        if self.waiting.iter().all(Vec::is_empty) {
+            return;
+        }
         self.measure_room(u64::MAX, changed);
         for queue in 0..self.waiting.len() {
             if self.no_class_has_room() {
