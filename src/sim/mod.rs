@@ -342,7 +342,7 @@ impl<'a> Simulation<'a> {
                 let status = if mask & (1 << p) == 0 {
                     "not allowed".to_string()
                 } else if !self.has_room(p, size) {
-                    format!("no room ({:.0} MW free)", self.free_mw(p).max(0.0))
+                    format!("no room ({:.0} MW free)", self.free_mw[p].max(0.0))
                 } else {
                     format!(
                         "${:.3}M",
@@ -614,10 +614,6 @@ impl<'a> Simulation<'a> {
         }
     }
 
-    fn free_mw(&self, p: usize) -> f64 {
-        self.free_mw[p]
-    }
-
     /// Recomputes provider `p`'s free MW after a change to what it has or what it holds.
     fn update_free(&mut self, p: usize) {
         self.free_mw[p] =
@@ -625,7 +621,7 @@ impl<'a> Simulation<'a> {
     }
 
     fn has_room(&self, p: usize, size_mw: f64) -> bool {
-        self.free_mw(p) + ROOM_TOLERANCE_MW >= size_mw
+        self.free_mw[p] + ROOM_TOLERANCE_MW >= size_mw
     }
 
     /// Provider `p`'s quote for need `i` now, with its lead time if `lead_time` (else it is
@@ -764,7 +760,7 @@ impl<'a> Simulation<'a> {
                 } else {
                     format!(
                         "no room ({:.0} MW free)",
-                        s.free_mw(holder.0 as usize).max(0.0)
+                        s.free_mw[holder.0 as usize].max(0.0)
                     )
                 };
                 TraceRecord {
@@ -1011,7 +1007,7 @@ impl<'a> Simulation<'a> {
             }
             let mut most = f64::NEG_INFINITY;
             for p in providers_in(eligible & gained) {
-                let free = self.free_mw(p);
+                let free = self.free_mw[p];
                 if free > most {
                     most = free;
                 }
