@@ -72,11 +72,24 @@ impl Buckets {
         }
     }
 
-    /// Keys and counts from the smallest key up.
-    fn ascending(&self) -> impl DoubleEndedIterator<Item = (u32, u64)> + '_ {
-        (self.counts.iter().enumerate())
-            .filter(|&(_, &count)| count > 0)
-            .map(|(offset, &count)| (self.first_key + offset as u32, u64::from(count)))
+    /// Returns the key of the bucket holding the value `skip` places from the smallest key
+    /// up (`ascending`) or from the largest down, or `skip` less this range's count when it
+    /// holds fewer values. One compare a bucket: a sketch has hundreds, mostly empty.
+    fn find(&self, skip: u64, ascending: bool) -> Result<u32, u64> {
+        let mut skip = skip;
+        let mut visit = |(offset, &count): (usize, &u32)| {
+            if skip < u64::from(count) {
+                return Some(self.first_key + offset as u32);
+            }
+            skip -= u64::from(count);
+            None
+        };
+        let found = if ascending {
+            self.counts.iter().enumerate().find_map(&mut visit)
+        } else {
+            self.counts.iter().enumerate().rev().find_map(&mut visit)
+        };
+        found.ok_or(skip)
     }
 }
 
@@ -144,7 +157,8 @@ impl Sketch {
     }
 
     /// Returns the value of rank `q · (n − 1)` (0-based, rounded down) to within
-    /// `RELATIVE_ERROR`, or `None` when empty.
+    /// `RELATIVE_ERROR`, or `None` when empty. Ranks in the upper half are counted from the
+    /// largest value down, so a 95th percentile passes few buckets.
     pub fn quantile(&self, q: f64) -> Option<f64> {
         let counts = self.positive.counts.iter().chain(&self.negative.counts);
         let total = self.zeros + counts.map(|&n| u64::from(n)).sum::<u64>();
@@ -153,21 +167,25 @@ impl Sketch {
         }
         let rank = (q.clamp(0.0, 1.0) * (total - 1) as f64) as u64;
         // Values in ascending order: negatives from the largest magnitude, zeros, positives.
-        let negatives = self
-            .negative
-            .ascending()
-            .rev()
-            .map(|(k, n)| (-bucket_value(k), n));
-        let zeros = std::iter::once((0.0, self.zeros));
-        let positives = self.positive.ascending().map(|(k, n)| (bucket_value(k), n));
-        let mut below = 0;
-        for (value, count) in negatives.chain(zeros).chain(positives) {
-            below += count;
-            if below > rank {
-                return Some(value.clamp(self.min, self.max));
-            }
-        }
-        unreachable!("the rank is below the total count")
+        let value = if rank < total / 2 {
+            self.negative
+                .find(rank, false)
+                .map(|k| -bucket_value(k))
+                .or_else(|rest| match rest.checked_sub(self.zeros) {
+                    None => Ok(0.0),
+                    Some(rest) => self.positive.find(rest, true).map(bucket_value),
+                })
+        } else {
+            self.positive
+                .find(total - 1 - rank, false)
+                .map(bucket_value)
+                .or_else(|rest| match rest.checked_sub(self.zeros) {
+                    None => Ok(0.0),
+                    Some(rest) => self.negative.find(rest, true).map(|k| -bucket_value(k)),
+                })
+        };
+        let value = value.expect("the rank is below the total count");
+        Some(value.clamp(self.min, self.max))
     }
 }
 
@@ -207,6 +225,7 @@ mod tests {
         assert_eq!(sketch.quantile(0.0), Some(-300.0)); // clamped to the exact min
         close(sketch.quantile(0.17), -2.0);
         assert_eq!(sketch.quantile(0.34), Some(0.0));
+        assert_eq!(sketch.quantile(0.5), Some(0.0)); // the zeros counted from the top down
         close(sketch.quantile(0.67), 5.0);
         close(sketch.quantile(0.84), 7.0);
         assert_eq!(sketch.quantile(1.0), Some(1e9)); // clamped to the exact max
