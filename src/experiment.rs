@@ -212,9 +212,7 @@ impl StudyAggregate {
                     .for_each(|(series, summaries)| {
                         let at = first + series * summaries.len();
                         for (month, summary) in summaries.iter_mut().enumerate() {
-                            for values in monthly {
-                                summary.add(values[at + month]);
-                            }
+                            summary.add_each(monthly.iter().map(|values| values[at + month]));
                         }
                     });
             });

@@ -74,11 +74,13 @@ mod decimal {
 #[inline]
 fn fixed_point(value: f64) -> i128 {
     /// From 2⁵² on every float is an integer, and from 2⁵² to 2⁵³ the integers are exactly
-    /// the floats: adding 2⁵² to a smaller magnitude and taking it away rounds it.
+    /// the floats: adding 2⁵² to a smaller magnitude rounds it, and the sum's bits less those
+    /// of 2⁵² count its units (no float subtraction and saturating conversion).
     const INTEGERS_FROM: f64 = 4_503_599_627_370_496.0;
     let scaled = value * SCALE;
     if scaled.abs() < INTEGERS_FROM {
-        ((scaled.abs() + INTEGERS_FROM) - INTEGERS_FROM).copysign(scaled) as i64 as i128
+        let magnitude = ((scaled.abs() + INTEGERS_FROM).to_bits() - INTEGERS_FROM.to_bits()) as i64;
+        i128::from(if scaled < 0.0 { -magnitude } else { magnitude })
     } else {
         // Already an integer: the 53-bit significand shifted left by the exponent (≥ 0 here,
         // at most 42 for magnitudes up to `MAX_MAGNITUDE`, so it fits).
@@ -88,6 +90,18 @@ fn fixed_point(value: f64) -> i128 {
         let magnitude = significand << shift;
         if scaled < 0.0 { -magnitude } else { magnitude }
     }
+}
+
+/// Returns `value` in fixed point (see `fixed_point`). Panics on NaN or a magnitude above
+/// 4.6e18 (the comparison fails for NaN and infinities too). Always inlined: the aggregation
+/// calls it for every monthly value, and the call alone cost 1% of a study.
+#[inline(always)]
+fn checked_fixed_point(value: f64) -> i128 {
+    assert!(
+        value.abs() <= MAX_MAGNITUDE,
+        "value out of range for statistics: {value}"
+    );
+    fixed_point(value)
 }
 
 impl std::fmt::Debug for Distribution {
@@ -115,15 +129,23 @@ impl Distribution {
         self.add_fixed(value);
     }
 
-    /// Adds one value and returns it in fixed point (see `fixed_point`). Always inlined: the
-    /// aggregation calls it for every monthly value, and the call alone cost 1% of a study.
+    /// Adds `values` in turn, as `add` would one by one. The count, sum, minimum and maximum
+    /// stay in registers until the last value rather than going to memory at each: the
+    /// aggregation hands a monthly cell the values of a whole batch at once.
+    #[inline]
+    pub fn add_each(&mut self, values: impl IntoIterator<Item = f64>) {
+        let (mut count, mut sum) = (self.count, self.sum);
+        self.sketch.add_each(values, |value| {
+            count += 1;
+            sum += checked_fixed_point(value);
+        });
+        (self.count, self.sum) = (count, sum);
+    }
+
+    /// Adds one value and returns it in fixed point (see `fixed_point`).
     #[inline(always)]
     fn add_fixed(&mut self, value: f64) -> i128 {
-        assert!(
-            value.is_finite() && value.abs() <= MAX_MAGNITUDE,
-            "value out of range for statistics: {value}"
-        );
-        let q = fixed_point(value);
+        let q = checked_fixed_point(value);
         self.count += 1;
         self.sum += q;
         self.sketch.add(value);
@@ -228,15 +250,18 @@ mod tests {
 
     #[test]
     fn a_distribution_reports_what_a_summary_of_the_same_values_does() {
+        // Negative, zero, small and large values; the distribution takes them in runs.
+        let values: Vec<f64> = (0..500)
+            .map(|i| (((i * 7919) % 500) as f64 - 250.0) * 3.1e5)
+            .collect();
         let (mut distribution, mut summary) = (Distribution::default(), Summary::default());
-        for i in 0..500 {
-            let v = ((i * 7919) % 500) as f64 * 3.1e8;
-            distribution.add(v);
-            summary.add(v);
+        for run in values.chunks(7) {
+            distribution.add_each(run.iter().copied());
+            run.iter().for_each(|&v| summary.add(v));
         }
         assert_eq!(distribution.count(), summary.count());
         assert_eq!(distribution.mean(), summary.mean());
-        for q in [0.05, 0.5, 0.95] {
+        for q in [0.0, 0.05, 0.5, 0.95, 1.0] {
             assert_eq!(distribution.quantile(q), summary.quantile(q));
         }
     }

@@ -135,16 +135,34 @@ impl Sketch {
     /// Adds one finite value.
     #[inline]
     pub fn add(&mut self, value: f64) {
-        let magnitude = value.abs();
-        if magnitude < ZERO_BELOW {
-            self.zeros += 1;
-        } else if value > 0.0 {
-            self.positive.add(key(magnitude), 1);
-        } else {
-            self.negative.add(key(magnitude), 1);
+        self.add_each([value], |_| {});
+    }
+
+    /// Adds finite values in turn, each first shown to `visit`; the zero count, minimum and
+    /// maximum stay in registers until the last (see `Distribution::add_each`). Plain
+    /// comparisons, not `f64::min` and `max`, whose NaN handling finite values do not need,
+    /// take the same value on ties as those did.
+    #[inline(always)]
+    pub fn add_each(&mut self, values: impl IntoIterator<Item = f64>, mut visit: impl FnMut(f64)) {
+        let (mut zeros, mut min, mut max) = (self.zeros, self.min, self.max);
+        for value in values {
+            visit(value);
+            let magnitude = value.abs();
+            if magnitude < ZERO_BELOW {
+                zeros += 1;
+            } else if value > 0.0 {
+                self.positive.add(key(magnitude), 1);
+            } else {
+                self.negative.add(key(magnitude), 1);
+            }
+            if value < min {
+                min = value;
+            }
+            if value > max {
+                max = value;
+            }
         }
-        self.min = self.min.min(value);
-        self.max = self.max.max(value);
+        (self.zeros, self.min, self.max) = (zeros, min, max);
     }
 
     /// Adds everything `other` has seen.
