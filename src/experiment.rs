@@ -103,12 +103,13 @@ fn split(
     };
     let mut monthly = Vec::with_capacity(results.iter().map(series_values).sum());
     for result in &results {
-        let months = result.monthly.demand_mw.len();
         let first = monthly.len();
-        monthly.resize(first + series_values(result), 0.0);
-        result.monthly.for_each_value(|series, month, value| {
-            monthly[first + series * months + month] = value;
-        });
+        result.monthly.extend_values(&mut monthly);
+        assert_eq!(
+            monthly.len() - first,
+            series_values(result),
+            "a month per value"
+        );
     }
     let row = ReplicationRow {
         replication,

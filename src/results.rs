@@ -163,7 +163,7 @@ pub const PROVIDER_SERIES: [&str; 3] = ["served_mw", "cost_usd", "cumulative_cos
 pub const ALL_ONLY_SERIES: [&str; 2] = ["demand_mw", "unmet_mw"];
 
 /// Returns the (provider or `all`, metric) label of every monthly series, in the order
-/// `MonthlySeries::for_each_value` visits them.
+/// `MonthlySeries::extend_values` appends them.
 pub fn series_labels(provider_ids: &[String]) -> Vec<(String, &'static str)> {
     let mut labels = Vec::new();
     for id in provider_ids.iter().map(String::as_str).chain(["all"]) {
@@ -174,34 +174,35 @@ pub fn series_labels(provider_ids: &[String]) -> Vec<(String, &'static str)> {
 }
 
 impl MonthlySeries {
-    /// Calls `visit(series, month, value)` for every series of `series_labels`, month by month.
-    pub fn for_each_value(&self, mut visit: impl FnMut(usize, usize, f64)) {
-        let providers = self.served_mw.len();
+    /// Appends every value of the series of `series_labels`, series by series, each month by
+    /// month: whole slices copied, not one value at a time through an index.
+    pub fn extend_values(&self, values: &mut Vec<f64>) {
         let months = self.demand_mw.len();
+        // Each month's sum over providers, added in provider order from −0.0 as `f64::sum` does.
         let all = |per_provider: &[Vec<f64>]| -> Vec<f64> {
-            (0..months)
-                .map(|m| (0..providers).map(|p| per_provider[p][m]).sum())
-                .collect()
+            let mut all = vec![-0.0; months];
+            for provider in per_provider {
+                for (all, &value) in all.iter_mut().zip(provider) {
+                    *all += value;
+                }
+            }
+            all
         };
         let (all_served, all_cost) = (all(&self.served_mw), all(&self.cost_usd));
-        let mut series = 0;
         let mut provider_series = |served: &[f64], cost: &[f64]| {
+            values.extend_from_slice(served);
+            values.extend_from_slice(cost);
             let mut cumulative = 0.0;
-            for (m, (&served, &cost)) in served.iter().zip(cost).enumerate() {
+            values.extend(cost.iter().map(|&cost| {
                 cumulative += cost;
-                visit(series, m, served);
-                visit(series + 1, m, cost);
-                visit(series + 2, m, cumulative);
-            }
-            series += PROVIDER_SERIES.len();
+                cumulative
+            }));
         };
         for (served, cost) in self.served_mw.iter().zip(&self.cost_usd) {
             provider_series(served, cost);
         }
         provider_series(&all_served, &all_cost);
-        for m in 0..months {
-            visit(series, m, self.demand_mw[m]);
-            visit(series + 1, m, self.unmet_mw[m]);
-        }
+        values.extend_from_slice(&self.demand_mw);
+        values.extend_from_slice(&self.unmet_mw);
     }
 }
