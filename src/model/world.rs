@@ -3,6 +3,7 @@
 //! (common random numbers).
 
 use std::cell::{Cell, OnceCell};
+use std::rc::Rc;
 
 use rand::SeedableRng;
 use rand::rngs::SmallRng;
@@ -112,7 +113,9 @@ pub struct World {
     /// Each need's lead time at each provider (need-major), drawn when first asked for (NaN
     /// until then) and kept for every regime run on this world: a need is quoted by only a
     /// few providers, often many times. Made at the first quote, when the needs are final.
-    lead_times_days: OnceCell<Vec<Cell<f64>>>,
+    /// Shared with the world of a variant whose needs and lead-time distributions are this
+    /// world's, whose draws from the needs' own streams would come out the same.
+    lead_times_days: Rc<OnceCell<Vec<Cell<f64>>>>,
     /// The last price growth factor computed, as (day, log growth, factor): quotes come in runs
     /// at one instant and the providers at the market price share its growth, so most reuse it.
     price_factor_memo: Cell<(f64, [f64; 2], f64)>,
@@ -137,7 +140,8 @@ impl World {
         let seed = base.seed;
         let same_calendar = variant.calendar == scenario.calendar;
         let same_providers = same_calendar && variant.providers == scenario.providers;
-        let needs = if same_calendar && variant.classes == scenario.classes {
+        let same_needs = same_calendar && variant.classes == scenario.classes;
+        let needs = if same_needs {
             (base.needs.clone(), base.revenue_usd_per_mw_month.clone())
         } else {
             draw_needs(variant, seed)
@@ -155,7 +159,11 @@ impl World {
         } else {
             draw_prices(variant, seed)
         };
-        Self::from_parts(variant, seed, needs, supply, prices)
+        let mut world = Self::from_parts(variant, seed, needs, supply, prices);
+        if same_needs && world.lead_time_dists == base.lead_time_dists {
+            world.lead_times_days = Rc::clone(&base.lead_times_days);
+        }
+        world
     }
 
     /// The world of `scenario` from its larger parts, drawn or copied: needs with each class's
@@ -178,7 +186,7 @@ impl World {
             revenue_usd_per_mw_month,
             agi_effective_day: draw_agi_days(scenario, seed),
             lead_time_dists: lead_time_dists(scenario),
-            lead_times_days: OnceCell::new(),
+            lead_times_days: Rc::default(),
             price_factor_memo: Cell::new((f64::NAN, [0.0; 2], 1.0)),
         }
     }
@@ -526,17 +534,37 @@ policy = "cheapest"
     #[test]
     fn a_variant_world_copies_only_what_its_fields_leave_as_drawn() {
         // The default scenario's variants change Azure's build-out (needs copied, capacity
-        // drawn) and demand growth (capacity, outages and prices copied, needs drawn).
+        // drawn, lead times shared) and demand growth (capacity, outages and prices copied,
+        // needs drawn).
         let scenario = load_str(crate::scenario::DEFAULT_SCENARIO, "default", &[])
             .unwrap_or_else(|e| panic!("{e}"));
         assert!(scenario.variants.len() >= 2);
+        let providers = (0..scenario.providers.len() as u16).map(ProviderId);
         for seed in [1, 2, 3] {
             let base = World::sample(&scenario, seed);
+            let mut sharing = 0;
             for variant in &scenario.variants {
                 let shared = World::sample_variant(variant, &scenario, &base);
                 let drawn = World::sample(variant, seed);
                 assert_eq!(format!("{shared:?}"), format!("{drawn:?}"));
+                sharing += usize::from(Rc::ptr_eq(&shared.lead_times_days, &base.lead_times_days));
+                // Lead times drawn on the base world first, where they are shared.
+                for need in (0..shared.needs.len() as u32).step_by(7) {
+                    for provider in providers.clone() {
+                        if need < base.needs.len() as u32 {
+                            base.lead_time_days(need, provider);
+                        }
+                        assert_eq!(
+                            shared.lead_time_days(need, provider),
+                            drawn.lead_time_days(need, provider)
+                        );
+                    }
+                }
             }
+            assert_eq!(
+                sharing, 1,
+                "the build-out variant shares the base's lead times"
+            );
         }
     }
 }
