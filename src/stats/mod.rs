@@ -171,7 +171,7 @@ impl Distribution {
 
     /// Returns the `q` quantile (0..1), or `None` when empty.
     pub fn quantile(&self, q: f64) -> Option<f64> {
-        self.sketch.quantile(q)
+        self.sketch.quantile(q, self.count)
     }
 }
 
