@@ -192,26 +192,30 @@ impl World {
     }
 
     /// Returns need `need`'s lead time at `provider`, drawn from the need's own stream: the same
-    /// in every regime.
+    /// in every regime. Inlined, as most calls find it drawn; the draw is out of line.
+    #[inline]
     pub fn lead_time_days(&self, need: u32, provider: ProviderId) -> f64 {
-        let p = provider.0 as usize;
         let providers = self.lead_time_dists.len();
         let memo = self
             .lead_times_days
             .get_or_init(|| vec![Cell::new(f64::NAN); self.needs.len() * providers]);
-        let cell = &memo[need as usize * providers + p];
-        if !cell.get().is_nan() {
-            return cell.get();
+        let cell = &memo[need as usize * providers + provider.0 as usize];
+        if cell.get().is_nan() {
+            cell.set(self.draw_lead_time_days(need, provider));
         }
+        cell.get()
+    }
+
+    /// Draws need `need`'s lead time at `provider` (see `lead_time_days`).
+    #[inline(never)]
+    fn draw_lead_time_days(&self, need: u32, provider: ProviderId) -> f64 {
         let need = &self.needs[need as usize];
-        let days = if need.existing {
-            0.0
-        } else {
-            let seed = stream_seed(need.seed, DRAW_LEAD_TIME, p as u64);
-            self.lead_time_dists[p].sample_non_negative(&mut SmallRng::seed_from_u64(seed))
-        };
-        cell.set(days);
-        days
+        if need.existing {
+            return 0.0;
+        }
+        let p = provider.0 as usize;
+        let seed = stream_seed(need.seed, DRAW_LEAD_TIME, p as u64);
+        self.lead_time_dists[p].sample_non_negative(&mut SmallRng::seed_from_u64(seed))
     }
 
     /// Returns provider `provider`'s price on day `day`, USD per MW-month.
