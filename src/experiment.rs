@@ -191,14 +191,15 @@ impl StudyAggregate {
                         commitments,
                     } = &row.regimes[regime];
                     let baseline_totals = &row.regimes[baseline].totals;
+                    // A delta is paired: not applicable where either side is not.
                     for i in 0..Metric::COUNT {
-                        aggregate.totals[i].add(totals[i]);
-                        aggregate.deltas[i].add(totals[i] - baseline_totals[i]);
+                        add_applicable(&mut aggregate.totals[i], totals[i]);
+                        add_applicable(&mut aggregate.deltas[i], totals[i] - baseline_totals[i]);
                     }
                     for (summaries, totals) in aggregate.providers.iter_mut().zip(providers) {
                         summaries[0].add(totals.served_mw_months);
                         summaries[1].add(totals.cost_usd);
-                        summaries[2].add(totals.share);
+                        add_applicable(&mut summaries[2], totals.share);
                     }
                     for (summaries, totals) in aggregate.commitments.iter_mut().zip(commitments) {
                         summaries[0].add(totals.counted_usd);
@@ -244,6 +245,14 @@ impl StudyAggregate {
                 }
             }
         }
+    }
+}
+
+/// Adds `value` to `summary` unless it is NaN: a mean over nothing, not applicable in that
+/// replication (see `Metric::undefined_when`), so the summary's count says where it applied.
+fn add_applicable(summary: &mut Summary, value: f64) {
+    if !value.is_nan() {
+        summary.add(value);
     }
 }
 

@@ -30,7 +30,11 @@ pub struct OutOfRange {
 /// `experiment::Batch` holds them) that is not finite or exceeds the statistics' range: the
 /// first of the totals if any, else the first monthly value.
 pub fn check(scenario: &Scenario, row: &ReplicationRow, monthly: &[f64]) -> Result<(), OutOfRange> {
-    let bad = |v: f64| !(v.is_finite() && v.abs() <= MAX_MAGNITUDE);
+    // A mean over nothing is NaN where that can happen (`Metric::undefined_when`): not
+    // applicable, and the statistics leave it out.
+    let bad = |v: f64, may_be_undefined: bool| {
+        !(v.is_finite() && v.abs() <= MAX_MAGNITUDE || may_be_undefined && v.is_nan())
+    };
     let error = |regime: usize, quantity: String, value: f64| OutOfRange {
         regime: scenario.regimes[regime].name.clone(),
         replication: row.replication,
@@ -46,7 +50,8 @@ pub fn check(scenario: &Scenario, row: &ReplicationRow, monthly: &[f64]) -> Resu
         },
     ) in row.regimes.iter().enumerate()
     {
-        if let Some(metric) = Metric::ALL.into_iter().find(|&m| bad(totals[m as usize])) {
+        let out_of_range = |m: Metric| bad(totals[m as usize], m.undefined_when().is_some());
+        if let Some(metric) = Metric::ALL.into_iter().find(|&m| out_of_range(m)) {
             return Err(error(
                 regime,
                 metric.name().to_string(),
@@ -54,12 +59,12 @@ pub fn check(scenario: &Scenario, row: &ReplicationRow, monthly: &[f64]) -> Resu
             ));
         }
         for (provider, totals) in scenario.providers.iter().zip(providers) {
-            for (name, value) in [
-                ("served_mw_months", totals.served_mw_months),
-                ("cost_usd", totals.cost_usd),
-                ("share", totals.share),
+            for (name, value, may_be_undefined) in [
+                ("served_mw_months", totals.served_mw_months, false),
+                ("cost_usd", totals.cost_usd, false),
+                ("share", totals.share, true),
             ] {
-                if bad(value) {
+                if bad(value, may_be_undefined) {
                     return Err(error(regime, format!("{} {name}", provider.id), value));
                 }
             }
@@ -71,14 +76,14 @@ pub fn check(scenario: &Scenario, row: &ReplicationRow, monthly: &[f64]) -> Resu
                 ("counted_usd", totals.counted_usd),
                 ("shortfall_usd", totals.shortfall_usd),
             ] {
-                if bad(value) {
+                if bad(value, false) {
                     return Err(error(regime, format!("{term} {name}"), value));
                 }
             }
         }
     }
     // One pass over the flat values; the labels are made only for an error.
-    if let Some(at) = monthly.iter().position(|&v| bad(v)) {
+    if let Some(at) = monthly.iter().position(|&v| bad(v, false)) {
         let ids: Vec<String> = scenario.providers.iter().map(|p| p.id.clone()).collect();
         let labels = series_labels(&ids);
         let months = scenario.calendar.months();
@@ -129,5 +134,44 @@ mod tests {
         assert_eq!(error.regime, scenario.regimes[2].name);
         assert_eq!(error.replication, 7);
         assert_eq!(error.quantity, "azure cost_usd in 2025-06");
+    }
+
+    #[test]
+    fn nan_passes_only_where_a_metric_may_not_apply() {
+        let scenario = load_str(DEFAULT_SCENARIO, "default", &[]).unwrap_or_else(|e| panic!("{e}"));
+        let ids: Vec<String> = scenario.providers.iter().map(|p| p.id.clone()).collect();
+        let monthly =
+            vec![
+                0.0;
+                scenario.regimes.len() * series_labels(&ids).len() * scenario.calendar.months()
+            ];
+        let row = |metric: Metric, share: f64| ReplicationRow {
+            replication: 0,
+            seed: 1,
+            regimes: (scenario.regimes.iter())
+                .map(|regime| {
+                    let mut totals = [0.0; Metric::COUNT];
+                    totals[metric as usize] = f64::NAN;
+                    RegimeRow {
+                        totals,
+                        providers: vec![
+                            ProviderTotals {
+                                share,
+                                ..Default::default()
+                            };
+                            scenario.providers.len()
+                        ],
+                        commitments: vec![Default::default(); scenario.commitments(regime).count()],
+                    }
+                })
+                .collect(),
+        };
+        assert_eq!(
+            check(&scenario, &row(Metric::RofrDelayDays, f64::NAN), &monthly),
+            Ok(())
+        );
+        let error = check(&scenario, &row(Metric::TotalCostUsd, 0.0), &monthly)
+            .expect_err("a total cost is always a number");
+        assert_eq!(error.quantity, "total_cost_usd");
     }
 }

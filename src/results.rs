@@ -16,7 +16,8 @@ pub enum Metric {
     Needs,
     /// Needs never served.
     NeedsUnmet,
-    /// Mean days from a served new need's wanted start to its delivery.
+    /// Mean days from a served new need's wanted start to its delivery (NaN, not applicable,
+    /// when no new need was served).
     MeanWaitDays,
     /// Compute cost plus take-or-pay shortfall payments.
     TotalCostUsd,
@@ -24,7 +25,8 @@ pub enum Metric {
     ComputeCostUsd,
     /// The incumbent's (Azure's) share of total cost.
     AzureCostUsd,
-    /// The incumbent's share of MW-months served (0..1).
+    /// The incumbent's share of MW-months served (0..1; NaN, not applicable, when nothing was
+    /// served).
     AzureShare,
     /// Spend that counted towards the incumbent's (Azure's) spend commitments.
     CommitmentSpentUsd,
@@ -36,7 +38,7 @@ pub enum Metric {
     RofrOffers,
     /// Offers the holder declined (no room).
     RofrDeclines,
-    /// Mean days an offer added to delivery.
+    /// Mean days an offer added to delivery (NaN, not applicable, when nothing was offered).
     RofrDelayDays,
     /// Revenue earned on served product capacity.
     RevenueUsd,
@@ -101,6 +103,18 @@ impl Metric {
             Metric::HostWorkMwMonths => "host_work_mw_months",
         }
     }
+
+    /// For a mean over events that may not happen in a replication, what is then missing: its
+    /// value is NaN there, written as an empty cell and left out of the statistics (a 0 would
+    /// read as "no delay" and pull the mean down). None for a metric always defined.
+    pub fn undefined_when(self) -> Option<&'static str> {
+        match self {
+            Metric::MeanWaitDays => Some("no new need was served"),
+            Metric::AzureShare => Some("nothing was served"),
+            Metric::RofrDelayDays => Some("no need was offered to a first-refusal holder"),
+            _ => None,
+        }
+    }
 }
 
 /// One provider's totals in one replication.
@@ -110,7 +124,8 @@ pub struct ProviderTotals {
     pub served_mw_months: f64,
     /// Spend with the provider, shortfall payments included.
     pub cost_usd: f64,
-    /// Share of the lab's MW-months served (0..1; 0 when nothing was served).
+    /// Share of the lab's MW-months served (0..1; NaN, not applicable, when nothing was
+    /// served).
     pub share: f64,
 }
 

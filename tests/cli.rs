@@ -129,19 +129,52 @@ fn conservation_holds_in_every_regime_and_replication() {
             (cost - total).abs() <= 1e-9 * total.max(1.0),
             "provider costs {cost} != total {total}"
         );
-        let share: f64 = mine.iter().map(|p| num(p, "share")).sum();
-        assert!(
-            served == 0.0 || (share - 1.0).abs() < 1e-9,
-            "shares sum to {share}"
-        );
+        if served > 0.0 {
+            let share: f64 = mine.iter().map(|p| num(p, "share")).sum();
+            assert!((share - 1.0).abs() < 1e-9, "shares sum to {share}");
+        }
         let azure = mine
             .iter()
             .find(|p| p["provider"] == "azure")
             .expect("azure row");
         assert_eq!(num(azure, "cost_usd"), num(&row, "azure_cost_usd"));
         assert!(num(&row, "commitment_spent_usd") <= num(&row, "azure_cost_usd") * (1.0 + 1e-12));
-        assert!(num(&row, "mean_wait_days") >= 0.0);
+        assert!(row["mean_wait_days"].is_empty() || num(&row, "mean_wait_days") >= 0.0);
+        // Exclusivity offers nothing, so no offer's delay exists to average: an empty cell.
+        let offers = num(&row, "rofr_offers");
+        assert_eq!(row["rofr_delay_days"].is_empty(), offers == 0.0, "{row:?}");
+        if row["regime"] == "exclusive" {
+            assert_eq!(offers, 0.0);
+        }
     }
+    // ... and compare.csv counts only the replications where a metric applies, saying why.
+    let compare = read_csv(&out.path().join("compare.csv"));
+    let delay = |regime: &str| {
+        (compare.iter())
+            .find(|r| r["regime"] == regime && r["metric"] == "rofr_delay_days")
+            .expect("a rofr_delay_days row")
+    };
+    let exclusive = delay("exclusive");
+    assert_eq!(
+        (exclusive["n"].as_str(), exclusive["mean"].as_str()),
+        ("0", "")
+    );
+    assert!(
+        exclusive["note"]
+            .starts_with("not applicable in 30 of 30 replications (no need was offered"),
+        "{}",
+        exclusive["note"]
+    );
+    // The ROFR regime's delays are all there, but have no pair in the baseline (exclusive).
+    let rofr = delay("rofr");
+    assert_eq!(rofr["n"], "30");
+    assert!(num(rofr, "mean") > 0.0);
+    assert_eq!(rofr["delta_mean"], "");
+    assert!(
+        rofr["note"].starts_with("no delta in 30 of them"),
+        "{}",
+        rofr["note"]
+    );
 }
 
 /// Erlang C: the probability that an arrival waits in an M/M/c queue with offered load a = λ/μ.

@@ -342,7 +342,7 @@ fn staging_folders_of_killed_runs_are_removed_by_the_next_run() {
 }
 
 #[test]
-fn no_demand_gives_zeros_not_nan() {
+fn no_demand_gives_zeros_and_no_share_not_nan() {
     let tmp = tempfile::tempdir().expect("a temporary folder");
     let dir = tmp.path();
     let file = write(
@@ -355,11 +355,16 @@ fn no_demand_gives_zeros_not_nan() {
         &["run", &file, "--replications", "3", "--out", "out", "-q"],
     );
     let rows = assert_no_nan(&dir.join("out"));
-    let share = rows
-        .iter()
-        .find(|r| &r[1] == "azure_share")
-        .expect("an azure_share row");
-    assert_eq!(&share[3], "0");
+    let row = |metric: &str| {
+        (rows.iter())
+            .find(|r| &r[1] == metric)
+            .unwrap_or_else(|| panic!("a {metric} row"))
+    };
+    assert_eq!(&row("total_cost_usd")[3], "0");
+    // Nothing was served, so there is no share of it: no value, and a note that says why.
+    let share = row("azure_share");
+    assert_eq!((&share[2], &share[3]), ("0", ""));
+    assert!(share[14].contains("nothing was served"), "{:?}", &share[14]);
 }
 
 #[test]
@@ -445,17 +450,25 @@ fn one_replication_says_why_sd_and_ci_are_empty() {
         dir,
         &["run", &file, "--replications", "1", "--out", "out", "-q"],
     );
+    // A metric that does not apply in the replication (n = 0) says that instead.
     let rows = assert_no_nan(&dir.join("out"));
     for row in &rows {
         assert_eq!(&row[4], "", "sd");
-        assert_eq!(&row[14], "one replication: no sd or CI");
+        match &row[2] {
+            "1" => assert_eq!(&row[14], "one replication: no sd or CI"),
+            _ => assert!(row[14].starts_with("not applicable in 1 of 1"), "{row:?}"),
+        }
     }
     ok(
         dir,
         &["run", &file, "--replications", "2", "--out", "out", "-q"],
     );
     let rows = assert_no_nan(&dir.join("out"));
-    assert!(rows.iter().all(|row| row[14].is_empty()));
+    assert!(
+        (rows.iter())
+            .all(|row| row[14].is_empty() || row[14].starts_with("not applicable in 2 of 2")),
+        "{rows:?}"
+    );
 }
 
 #[test]

@@ -54,7 +54,11 @@ pub fn run(args: TraceArgs) -> anyhow::Result<()> {
     );
     println!("replication {} (seed {seed}):", args.replication);
     for metric in Metric::ALL {
-        println!("  {:<26} {}", metric.name(), result.total(metric));
+        let value = result.total(metric);
+        match metric.undefined_when() {
+            Some(why) if value.is_nan() => println!("  {:<26} n/a: {why}", metric.name()),
+            _ => println!("  {:<26} {value}", metric.name()),
+        }
     }
     Ok(())
 }

@@ -257,8 +257,14 @@ fn cell(html: &mut String, row: &CompareRow, unit: Unit, replications: u64) {
         }
         html.push_str("</div>");
     }
-    if let Some(n) = row.n.filter(|&n| n != replications) {
-        let _ = write!(html, "<div class=\"sub\">n = {n}</div>");
+    // A mean over events that did not happen is left out where it did not apply
+    // (compare.csv's note says why).
+    match row.n.filter(|&n| n != replications) {
+        Some(0) => html.push_str("<div class=\"sub\">not applicable</div>"),
+        Some(n) => {
+            let _ = write!(html, "<div class=\"sub\">n = {n} of {replications}</div>");
+        }
+        None => {}
     }
 }
 

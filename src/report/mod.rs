@@ -49,18 +49,44 @@ fn writer_at(path: &Path) -> Result<csv::Writer<BufWriter<File>>> {
     Ok(csv::Writer::from_writer(BufWriter::new(file)))
 }
 
-/// Says why a compare.csv row has empty cells: one replication has no spread.
-fn note(replications: u64) -> &'static str {
-    if replications < 2 {
-        "one replication: no sd or CI"
-    } else {
-        ""
+/// Says why a compare.csv row of `metric` has fewer values than `replications` (and `deltas`
+/// paired ones) or empty cells: where it did not apply, and that one value has no spread.
+fn note(metric: Metric, values: u64, deltas: u64, replications: u64) -> String {
+    let mut notes = Vec::new();
+    if let Some(why) = metric.undefined_when() {
+        if values < replications {
+            let missing = replications - values;
+            notes.push(format!(
+                "not applicable in {missing} of {replications} replications ({why})"
+            ));
+        }
+        if deltas < values {
+            notes.push(format!(
+                "no delta in {} of them: the baseline's is not applicable there",
+                values - deltas
+            ));
+        }
     }
+    if values == 1 {
+        let one = if replications == 1 {
+            "replication"
+        } else {
+            "value"
+        };
+        notes.push(format!("one {one}: no sd or CI"));
+    }
+    notes.join("; ")
 }
 
 /// Formats an optional statistic: empty when it does not exist (one replication has no sd).
 fn cell(value: Option<f64>) -> String {
     value.map(|v| v.to_string()).unwrap_or_default()
+}
+
+/// Formats one replication's value: empty where it does not apply (NaN; see
+/// `Metric::undefined_when`).
+fn value_cell(value: f64) -> String {
+    cell(Some(value).filter(|v| !v.is_nan()))
 }
 
 /// Streams replications.csv and providers.csv, one batch of rows at a time.
@@ -108,7 +134,7 @@ impl ReplicationTables {
             {
                 let (replication, seed) = (row.replication.to_string(), row.seed.to_string());
                 let mut record = vec![regime.clone(), replication.clone(), seed.clone()];
-                record.extend(totals.iter().map(f64::to_string));
+                record.extend(totals.iter().map(|&value| value_cell(value)));
                 self.replications.write_record(&record)?;
                 for (id, p) in self.provider_ids.iter().zip(providers) {
                     self.providers.write_record([
@@ -118,7 +144,7 @@ impl ReplicationTables {
                         id,
                         &p.served_mw_months.to_string(),
                         &p.cost_usd.to_string(),
-                        &p.share.to_string(),
+                        &value_cell(p.share),
                     ])?;
                 }
             }
@@ -221,6 +247,8 @@ fn write_compare(dir: &Path, scenario: &Scenario, aggregate: &StudyAggregate) ->
     let baseline = &scenario.regimes[scenario.baseline].name;
     let ci = |s: &Summary, sign: f64| s.mean().zip(s.ci95_half_width()).map(|(m, h)| m + sign * h);
     for (regime, agg) in scenario.regimes.iter().zip(&aggregate.regimes) {
+        // Every replication has a value of a metric that always applies.
+        let replications = agg.totals[Metric::Needs as usize].count();
         for metric in Metric::ALL {
             let (s, d) = (&agg.totals[metric as usize], &agg.deltas[metric as usize]);
             w.write_record([
@@ -238,7 +266,7 @@ fn write_compare(dir: &Path, scenario: &Scenario, aggregate: &StudyAggregate) ->
                 &cell(d.mean()),
                 &cell(ci(d, -1.0)),
                 &cell(ci(d, 1.0)),
-                note(s.count()),
+                &note(metric, s.count(), d.count(), replications),
             ])?;
         }
     }

@@ -235,29 +235,20 @@ pub fn account(
     totals[Metric::DemandMwMonths as usize] =
         totals[Metric::ServedMwMonths as usize] + totals[Metric::UnmetMwMonths as usize];
     let served_total = totals[Metric::ServedMwMonths as usize];
+    // Means over nothing are NaN: not applicable (see `Metric::undefined_when`).
+    let ratio = |part: f64, whole: f64| if whole > 0.0 { part / whole } else { f64::NAN };
     for p in provider_totals.iter_mut() {
-        p.share = if served_total > 0.0 {
-            p.served_mw_months / served_total
-        } else {
-            0.0
-        };
+        p.share = ratio(p.served_mw_months, served_total);
     }
     let incumbent = &provider_totals[scenario.incumbent.0 as usize];
     totals[Metric::TotalCostUsd as usize] = provider_totals.iter().map(|p| p.cost_usd).sum();
     totals[Metric::AzureCostUsd as usize] = incumbent.cost_usd;
     totals[Metric::AzureShare as usize] = incumbent.share;
-    totals[Metric::MeanWaitDays as usize] = if waits > 0 {
-        wait_days_sum / waits as f64
-    } else {
-        0.0
-    };
+    totals[Metric::MeanWaitDays as usize] = ratio(wait_days_sum, waits as f64);
     totals[Metric::RofrOffers as usize] = outcome.rofr_offers as f64;
     totals[Metric::RofrDeclines as usize] = outcome.rofr_declines as f64;
-    totals[Metric::RofrDelayDays as usize] = if outcome.rofr_offers > 0 {
-        outcome.rofr_delay_days / outcome.rofr_offers as f64
-    } else {
-        0.0
-    };
+    totals[Metric::RofrDelayDays as usize] =
+        ratio(outcome.rofr_delay_days, outcome.rofr_offers as f64);
 
     ReplicationResult {
         totals,

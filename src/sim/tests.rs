@@ -154,6 +154,34 @@ fn rofr_without_room_the_next_provider_serves_after_the_decline() {
     assert_eq!(result.total(Metric::AzureShare), 0.0);
 }
 
+#[test]
+fn means_over_nothing_are_not_applicable_rather_than_zero() {
+    // No term: nothing is offered, so no offer added a delay, and the need is served at once
+    // by the cheaper rival.
+    let s = scenario("", "", "cheapest");
+    let (_, result) = run(&s, &world(&s, 10.0, 10.0, f64::INFINITY));
+    assert!(result.total(Metric::RofrDelayDays).is_nan());
+    assert_eq!(result.total(Metric::MeanWaitDays), 0.0);
+    assert_eq!(result.total(Metric::AzureShare), 0.0);
+    // No room anywhere and a patience of 20 days: nothing is served, so no wait ended in a
+    // delivery and nobody has a share of nothing.
+    let (_, result) = run(&s, &world(&s, 1.0, 1.0, 20.0));
+    assert_eq!(result.total(Metric::NeedsUnmet), 1.0);
+    for metric in [
+        Metric::RofrDelayDays,
+        Metric::MeanWaitDays,
+        Metric::AzureShare,
+    ] {
+        assert!(result.total(metric).is_nan(), "{}", metric.name());
+    }
+    assert!(result.providers.iter().all(|p| p.share.is_nan()));
+    // Every other total is a number.
+    let mut defined = Metric::ALL
+        .into_iter()
+        .filter(|m| m.undefined_when().is_none());
+    assert!(defined.all(|m| result.total(m).is_finite()));
+}
+
 /// With Azure at 10 MW and the rival at `rival_mw`: who serves the need, its delivery day, and
 /// the offers made to first-refusal holders.
 fn placement_and_offers(s: &Scenario, rival_mw: f64) -> (ProviderId, f64, f64) {

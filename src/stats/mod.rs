@@ -329,6 +329,27 @@ mod tests {
     }
 
     #[test]
+    fn an_empty_summary_survives_a_shards_json_and_merges_as_nothing() {
+        // A metric that applied in none of a shard's replications leaves its summary empty.
+        let empty: Summary = serde_json::from_str(
+            &serde_json::to_string(&Summary::default()).expect("an empty summary serializes"),
+        )
+        .expect("and reads back");
+        assert_eq!(
+            (empty.count(), empty.mean(), empty.quantile(0.5)),
+            (0, None, None)
+        );
+        let mut some = Summary::default();
+        [3.0, -1.0, 8.0].into_iter().for_each(|v| some.add(v));
+        let mut merged = empty.clone();
+        merged.merge(&some);
+        assert_eq!(merged.count(), 3);
+        for q in [0.0, 0.5, 1.0] {
+            assert_eq!(merged.quantile(q), some.quantile(q));
+        }
+    }
+
+    #[test]
     fn percentiles_are_within_the_stated_relative_error() {
         let mut s = Summary::default();
         for i in 1..=10_000 {

@@ -115,8 +115,23 @@ pub struct Sketch {
     positive: Buckets,
     negative: Buckets,
     zeros: u64,
+    /// Infinite while empty, which JSON cannot hold: then left out of a shard's aggregate.
+    #[serde(skip_serializing_if = "is_infinite", default = "positive_infinity")]
     min: f64,
+    #[serde(skip_serializing_if = "is_infinite", default = "negative_infinity")]
     max: f64,
+}
+
+fn is_infinite(value: &f64) -> bool {
+    value.is_infinite()
+}
+
+fn positive_infinity() -> f64 {
+    f64::INFINITY
+}
+
+fn negative_infinity() -> f64 {
+    f64::NEG_INFINITY
 }
 
 impl Default for Sketch {
