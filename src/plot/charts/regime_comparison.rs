@@ -106,7 +106,7 @@ where
         let colour = regime_colour(regime.colour);
         let Some(bar) = row else {
             ctx.draw_series(std::iter::once(Text::new(
-                "n/a: not in compare.csv",
+                "n/a: no value in compare.csv",
                 (panel.x_min + span * 0.02, y),
                 anchored(font(13).color(&MUTED), HPos::Left, VPos::Center),
             )))?;
