@@ -171,7 +171,7 @@ fn conservation_holds_in_every_regime_and_replication() {
     assert!(num(rofr, "mean") > 0.0);
     assert_eq!(rofr["delta_mean"], "");
     assert!(
-        rofr["note"].starts_with("no delta in 30 of them"),
+        rofr["note"].starts_with("no delta in 30 of its 30 values"),
         "{}",
         rofr["note"]
     );

@@ -62,7 +62,7 @@ fn note(metric: Metric, values: u64, deltas: u64, replications: u64) -> String {
         }
         if deltas < values {
             notes.push(format!(
-                "no delta in {} of them: the baseline's is not applicable there",
+                "no delta in {} of its {values} values: the baseline's does not apply there",
                 values - deltas
             ));
         }
