@@ -93,11 +93,13 @@ pub fn account(
     // The providers' own work is not the lab's: only how much room it took is reported.
     let is_lab = |need: u32| scenario.classes[world.needs[need as usize].class.0 as usize].is_lab();
     let mut host_work_mw_months = 0.0;
+    let mut host_leases = Vec::new();
     for lease in &outcome.leases {
         if !is_lab(lease.need) {
             host_work_mw_months += lease.size_mw
                 * overlap(lease.delivery_day, lease.end_day, 0.0, horizon)
                 / DAYS_PER_MONTH;
+            host_leases.push(lease);
             continue;
         }
         let need = &world.needs[lease.need as usize];
@@ -193,8 +195,24 @@ pub fn account(
             ..
         } = commitment;
         // Owed is at most what the holder could have delivered: its capacity for the lab in
-        // the window, each tranche at its price on the day it was there to be bought.
-        let deliverable_usd: f64 = (world.capacity.iter())
+        // the window, each tranche at its price on the day it was there to be bought, less
+        // what its own work held (served first, that room was never the lab's to buy), at the
+        // price that work was quoted.
+        let own_work_usd: f64 = (host_leases.iter())
+            .filter(|lease| lease.provider == holder)
+            .map(|lease| {
+                lease.size_mw
+                    * lease.price_usd_per_mw_month
+                    * overlap(
+                        lease.delivery_day,
+                        lease.end_day,
+                        commitment.start_day,
+                        deadline,
+                    )
+                    / DAYS_PER_MONTH
+            })
+            .sum();
+        let deliverable_usd = (world.capacity.iter())
             .filter(|arrival| arrival.provider == holder)
             .map(|arrival| {
                 let from = arrival.day.max(commitment.start_day);
@@ -203,7 +221,8 @@ pub fn account(
                     * overlap(from, deadline, commitment.start_day, deadline)
                     / DAYS_PER_MONTH
             })
-            .sum();
+            .sum::<f64>()
+            - own_work_usd;
         let shortfall = (amount.min(deliverable_usd) - commitment_spent_usd[c]).max(0.0);
         commitment_totals.push(CommitmentTotals {
             counted_usd: commitment_spent_usd[c],

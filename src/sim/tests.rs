@@ -505,6 +505,29 @@ fn the_hosts_own_work_takes_room_so_the_holder_declines_and_is_not_the_labs() {
 }
 
 #[test]
+fn take_or_pay_is_owed_only_on_room_the_hosts_own_work_left() {
+    // $1B on Azure by the horizon end. Azure's own 8 MW block holds 8 of its 10 MW for days
+    // 0..200, so the lab's 5 MW need goes to the rival and nothing counts. Azure could have
+    // delivered its 10 MW all year less its own 8 MW for 200 days, both at $1.2M per
+    // MW-month: (3,650 − 1,600) MW-days, far below the $1B, and that is what is owed.
+    let terms = format!(
+        "[terms.c]\nkind = \"commitment\"\nholder = \"azure\"\namount_usd = 1.0e9\ndeadline = 2026-01-01\n{AZURE_OWN_WORK}"
+    );
+    let s = scenario(&terms, r#""c""#, "commitment_first");
+    let mut w = world(&s, 10.0, 10.0, f64::INFINITY);
+    w.needs.insert(0, own_work(0.0, 8.0, 200.0));
+    let (outcome, result) = run(&s, &w);
+    assert_eq!(outcome.leases[1].provider, ProviderId(1));
+    assert_eq!(result.total(Metric::CommitmentSpentUsd), 0.0);
+    let owed_usd = 1.2e6 * (3650.0 - 1600.0) / DAYS_PER_MONTH;
+    assert!(close(
+        result.total(Metric::CommitmentShortfallUsd),
+        owed_usd
+    ));
+    assert!(close(result.providers[0].cost_usd, owed_usd));
+}
+
+#[test]
 fn freed_room_goes_to_the_hosts_waiting_work_before_the_labs() {
     // Azure (10 MW, the rival has none) is full of its own 10 MW block until day 100. The
     // lab's 5 MW need waits from day 10, Azure's own 8 MW block from day 20. On day 100 the
