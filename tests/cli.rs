@@ -491,12 +491,8 @@ fn the_default_calibration_table_covers_every_target() {
     let rows = read_csv(&out.path().join("calibration.csv"));
     assert_eq!(rows.len(), 8);
     assert!(rows.iter().all(|r| num(r, "simulated_mean").is_finite()));
-    // Every figure the default scenario is tuned to lands inside its published range, except
-    // the Azure spend, which the README reports as above its range (with why).
-    for row in rows
-        .iter()
-        .filter(|r| !r["figure"].starts_with("Azure spend"))
-    {
+    // Every figure the default scenario is tuned to lands inside its published range.
+    for row in &rows {
         assert_eq!(
             row["inside"], "yes",
             "{}: {}",

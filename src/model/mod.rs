@@ -70,9 +70,11 @@ pub struct Scenario {
 pub struct Market {
     /// Price at the scenario start, USD per MW-month.
     pub price_usd_per_mw_month: Dist,
-    /// Relative change per year (−0.4 = 40% cheaper each year), after any shortage.
+    /// Relative change per year (−0.4 = 40% cheaper each year): the trend line from the start
+    /// price, which prices follow once any shortage is over.
     pub price_trend_per_year: Dist,
-    /// Relative change per year while a shortage lasts (from the start to `shortage_until_day`).
+    /// Relative change per year while a shortage lasts (from the start to `shortage_until_day`);
+    /// the premium it builds over the trend line is gone when the shortage ends.
     pub shortage_trend_per_year: Dist,
     /// Day the shortage ends and `price_trend_per_year` takes over (0: no shortage).
     pub shortage_until_day: f64,

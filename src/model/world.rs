@@ -99,7 +99,8 @@ pub struct World {
     /// Each provider's price at day 0, USD per MW-month.
     pub price0_usd_per_mw_month: Vec<f64>,
     /// Each provider's price growth, ln(1 + trend) per day, during the market's shortage and
-    /// after it; 0 at a contract price (an exponential is cheaper than a power on every quote).
+    /// on the long-run trend line; 0 at a contract price (an exponential is cheaper than a
+    /// power on every quote).
     pub price_log_growth_per_day: Vec<[f64; 2]>,
     /// Day the shortage ends (the market's `shortage_until`).
     pub shortage_until_day: f64,
@@ -218,7 +219,9 @@ impl World {
         self.lead_time_dists[p].sample_non_negative(&mut SmallRng::seed_from_u64(seed))
     }
 
-    /// Returns provider `provider`'s price on day `day`, USD per MW-month.
+    /// Returns provider `provider`'s price on day `day`, USD per MW-month: from the start price
+    /// on the shortage trend until the shortage ends, then on the long-run trend line from the
+    /// start price, so the premium a shortage built goes with it.
     #[inline]
     pub fn price_usd_per_mw_month(&self, provider: ProviderId, day: f64) -> f64 {
         let p = provider.0 as usize;
@@ -230,9 +233,13 @@ impl World {
         let factor = if (memo_day, memo_growth) == (day, growth) {
             memo_factor
         } else {
-            let [during, after] = growth;
-            let shortage_days = day.min(self.shortage_until_day);
-            let factor = (during * shortage_days + after * (day - shortage_days)).exp();
+            let [during, trend] = growth;
+            let rate = if day < self.shortage_until_day {
+                during
+            } else {
+                trend
+            };
+            let factor = (rate * day).exp();
             self.price_factor_memo.set((day, growth, factor));
             factor
         };
@@ -258,7 +265,7 @@ fn draw_prices(scenario: &Scenario, seed: u64) -> (Vec<f64>, Vec<[f64; 2]>) {
         .price_usd_per_mw_month
         .sample_non_negative(&mut price_rng);
     // A trend of −100% or less makes prices vanish (ln of the smallest positive number,
-    // not of 0, so the price at the phase's first day is still finite).
+    // not of 0, so that a price stays a finite number).
     let log_growth = |trend: f64| (1.0 + trend).max(f64::MIN_POSITIVE).ln() / DAYS_PER_YEAR;
     let market_growth = log_growth(scenario.market.price_trend_per_year.sample(&mut price_rng));
     // Its own stream, so adding a shortage leaves every other draw as it was.
@@ -468,7 +475,7 @@ mod tests {
     use crate::scenario::load_str;
 
     #[test]
-    fn prices_follow_the_shortage_then_the_trend() {
+    fn prices_follow_the_shortage_then_return_to_the_trend_line() {
         let scenario = load_str(
             r#"
 [scenario]
@@ -503,14 +510,16 @@ policy = "cheapest"
         let world = World::sample(&scenario, 1);
         let azure = |day: f64| world.price_usd_per_mw_month(ProviderId(0), day);
         let close = |a: f64, b: f64| (a - b).abs() <= 1e-6 * b;
-        // 2026-01-01 is day 365: +30% a year until then, −20% a year after.
-        let at_shortage_end = 1.1e6 * 1.3f64.powf(365.0 / DAYS_PER_YEAR);
+        // 2026-01-01 is day 365: +30% a year until then; from then on the −20% a year trend
+        // line from the start price, the shortage's premium gone.
+        let year = 365.0 / DAYS_PER_YEAR;
         assert!(close(azure(0.0), 1.1e6));
-        assert!(close(azure(365.0), at_shortage_end));
         assert!(close(
-            azure(730.0),
-            at_shortage_end * 0.8f64.powf(365.0 / DAYS_PER_YEAR)
+            azure(364.0),
+            1.1e6 * 1.3f64.powf(364.0 / DAYS_PER_YEAR)
         ));
+        assert!(close(azure(365.0), 1.1e6 * 0.8f64.powf(year)));
+        assert!(close(azure(730.0), 1.1e6 * 0.8f64.powf(2.0 * year)));
         // A signed deal's price does not move.
         assert_eq!(world.price_usd_per_mw_month(ProviderId(1), 900.0), 1.1e6);
     }
