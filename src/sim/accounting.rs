@@ -93,13 +93,11 @@ pub fn account(
     // The providers' own work is not the lab's: only how much room it took is reported.
     let is_lab = |need: u32| scenario.classes[world.needs[need as usize].class.0 as usize].is_lab();
     let mut host_work_mw_months = 0.0;
-    let mut host_leases = Vec::new();
     for lease in &outcome.leases {
         if !is_lab(lease.need) {
             host_work_mw_months += lease.size_mw
                 * overlap(lease.delivery_day, lease.end_day, 0.0, horizon)
                 / DAYS_PER_MONTH;
-            host_leases.push(lease);
             continue;
         }
         let need = &world.needs[lease.need as usize];
@@ -198,8 +196,8 @@ pub fn account(
         // the window, each tranche at its price on the day it was there to be bought, less
         // what its own work held (served first, that room was never the lab's to buy), at the
         // price that work was quoted.
-        let own_work_usd: f64 = (host_leases.iter())
-            .filter(|lease| lease.provider == holder)
+        let own_work_usd: f64 = (outcome.leases.iter())
+            .filter(|lease| lease.provider == holder && !is_lab(lease.need))
             .map(|lease| {
                 lease.size_mw
                     * lease.price_usd_per_mw_month
