@@ -257,6 +257,8 @@ struct Simulation<'a> {
     candidates: Vec<Candidate>,
     /// The lab's leases per provider that had not ended at the last outage there.
     running_by_provider: Vec<Vec<Running>>,
+    /// Reused for each outage's whole-outage losses (left empty between outages).
+    whole_losses: Vec<OutageLoss>,
     /// Spend already contracted towards each commitment term (by scenario term index).
     contracted_usd: Vec<f64>,
     outcome: Outcome,
@@ -302,6 +304,7 @@ impl<'a> Simulation<'a> {
             }),
             candidates: Vec::with_capacity(providers),
             running_by_provider: vec![Vec::new(); providers],
+            whole_losses: Vec::new(),
             contracted_usd: vec![0.0; scenario.terms.len()],
             outcome: Outcome {
                 // A need is placed at most once: the leases never outgrow this.
@@ -1030,14 +1033,20 @@ impl<'a> Simulation<'a> {
         });
         // The leases that lose the whole outage share one loss per range of decision days
         // that the provider's commitments tell apart (one loss where none is incremental).
-        let mut wholes: Vec<OutageLoss> = Vec::new();
+        let mut wholes = std::mem::take(&mut self.whole_losses);
         let mut running = std::mem::take(&mut self.running_by_provider[p]);
         running.retain(|lease| lease.end_day > now);
         for lease in &running {
-            let (start_day, end_day) = (
-                lease.delivery_day.max(outage.start_day),
-                lease.end_day.min(outage.end_day),
-            );
+            // Nearly every running lease loses the whole outage: test that first.
+            let whole = lease.delivery_day <= outage.start_day && outage.end_day <= lease.end_day;
+            let (start_day, end_day) = if whole {
+                (outage.start_day, outage.end_day)
+            } else {
+                (
+                    lease.delivery_day.max(outage.start_day),
+                    lease.end_day.min(outage.end_day),
+                )
+            };
             if end_day <= start_day {
                 continue;
             }
@@ -1054,7 +1063,7 @@ impl<'a> Simulation<'a> {
                     ..TraceRecord::new(now, "outage_loss")
                 }
             });
-            let loss = if (start_day, end_day) == (outage.start_day, outage.end_day) {
+            let loss = if whole {
                 match (wholes.iter()).position(|w| w.decided_from_day == lease.decided_from_day) {
                     Some(w) => &mut wholes[w],
                     None => {
@@ -1082,6 +1091,7 @@ impl<'a> Simulation<'a> {
         }
         self.running_by_provider[p] = running;
         self.outcome.losses.append(&mut wholes);
+        self.whole_losses = wholes;
         if outage.end_day < self.horizon_days {
             self.events
                 .schedule_at(outage.end_day, Event::OutageEnds(o));
