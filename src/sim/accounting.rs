@@ -10,7 +10,7 @@ use crate::model::world::World;
 use crate::model::{Commitment, DAYS_PER_MONTH, ProviderId, Regime, Scenario, TermKind};
 use crate::results::{CommitmentTotals, Metric, MonthlySeries, ProviderTotals, ReplicationResult};
 
-use super::{Fate, Outcome};
+use super::{Fate, Outcome, commitments_by_provider};
 
 /// Accounts one replication of one regime.
 pub fn account(
@@ -47,8 +47,9 @@ pub fn account(
         })
         .collect();
     let mut share_due_usd = vec![0.0; shares.len()];
-    let commitments: Vec<Commitment> = scenario.commitments(regime).collect();
-    let mut commitment_spent_usd = vec![0.0; commitments.len()];
+    // A lease counts only towards its provider's commitments: book it against those alone.
+    let commitments_of = commitments_by_provider(scenario, regime);
+    let mut spent_usd_by_term = vec![0.0; scenario.terms.len()];
 
     // Days of an interval [from, to) clipped to the horizon and to a window.
     let overlap = |from: f64, to: f64, lo: f64, hi: f64| {
@@ -76,11 +77,9 @@ pub fn account(
             share_due_usd[s] +=
                 sign * rate * revenue * overlap(from, to, start, end) / DAYS_PER_MONTH;
         }
-        for (c, commitment) in commitments.iter().enumerate() {
-            if commitment.holder == provider {
-                commitment_spent_usd[c] +=
-                    sign * commitment.counted_usd(decision_day, (from, to), cost);
-            }
+        for commitment in &commitments_of[p] {
+            spent_usd_by_term[commitment.term.0 as usize] +=
+                sign * commitment.counted_usd(decision_day, (from, to), cost);
         }
         if lost {
             add(Metric::UnmetMwMonths, -mw * months);
@@ -183,9 +182,10 @@ pub fn account(
     };
 
     // Commitments: what counted, what is short, and take-or-pay payments at the deadline.
-    let mut commitment_totals = Vec::with_capacity(commitments.len());
-    for (c, &commitment) in commitments.iter().enumerate() {
+    let mut commitment_totals = Vec::new();
+    for commitment in scenario.commitments(regime) {
         let Commitment {
+            term,
             holder,
             deadline_day: deadline,
             amount_usd: amount,
@@ -221,13 +221,14 @@ pub fn account(
             })
             .sum::<f64>()
             - own_work_usd;
-        let shortfall = (amount.min(deliverable_usd) - commitment_spent_usd[c]).max(0.0);
+        let spent_usd = spent_usd_by_term[term.0 as usize];
+        let shortfall = (amount.min(deliverable_usd) - spent_usd).max(0.0);
         commitment_totals.push(CommitmentTotals {
-            counted_usd: commitment_spent_usd[c],
+            counted_usd: spent_usd,
             shortfall_usd: shortfall,
         });
         if holder == scenario.incumbent {
-            add(Metric::CommitmentSpentUsd, commitment_spent_usd[c]);
+            add(Metric::CommitmentSpentUsd, spent_usd);
             add(Metric::CommitmentShortfallUsd, shortfall);
         } else {
             add(Metric::DealShortfallUsd, shortfall);
