@@ -10,7 +10,7 @@ use crate::model::world::World;
 use crate::model::{Commitment, DAYS_PER_MONTH, ProviderId, Regime, Scenario, TermKind};
 use crate::results::{CommitmentTotals, Metric, MonthlySeries, ProviderTotals, ReplicationResult};
 
-use super::{Fate, Outcome, commitments_by_provider};
+use super::{Fate, Lease, Outcome, commitments_by_provider};
 
 /// Accounts one replication of one regime.
 pub fn account(
@@ -92,11 +92,14 @@ pub fn account(
     // The providers' own work is not the lab's: only how much room it took is reported.
     let is_lab = |need: u32| scenario.classes[world.needs[need as usize].class.0 as usize].is_lab();
     let mut host_work_mw_months = 0.0;
+    // Each provider's own-work leases, in lease order, for the take-or-pay cap below.
+    let mut own_work_leases: Vec<Vec<&Lease>> = vec![Vec::new(); providers];
     for lease in &outcome.leases {
         if !is_lab(lease.need) {
             host_work_mw_months += lease.size_mw
                 * overlap(lease.delivery_day, lease.end_day, 0.0, horizon)
                 / DAYS_PER_MONTH;
+            own_work_leases[lease.provider.0 as usize].push(lease);
             continue;
         }
         let need = &world.needs[lease.need as usize];
@@ -196,8 +199,7 @@ pub fn account(
         // the window, each tranche at its price on the day it was there to be bought, less
         // what its own work held (served first, that room was never the lab's to buy), at the
         // price that work was quoted.
-        let own_work_usd: f64 = (outcome.leases.iter())
-            .filter(|lease| lease.provider == holder && !is_lab(lease.need))
+        let own_work_usd: f64 = (own_work_leases[holder.0 as usize].iter())
             .map(|lease| {
                 lease.size_mw
                     * lease.price_usd_per_mw_month
