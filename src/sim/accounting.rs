@@ -6,7 +6,7 @@
 //! Spend is Σ price × MW × time over what was served.
 
 use crate::model::calendar::MonthlyIntegral;
-use crate::model::world::World;
+use crate::model::world::{Need, World};
 use crate::model::{Commitment, DAYS_PER_MONTH, ProviderId, Regime, Scenario, TermKind};
 use crate::results::{CommitmentTotals, Metric, MonthlySeries, ProviderTotals, ReplicationResult};
 
@@ -90,19 +90,19 @@ pub fn account(
     let mut wait_days_sum = 0.0;
     let mut waits = 0u64;
     // The providers' own work is not the lab's: only how much room it took is reported.
-    let is_lab = |need: u32| scenario.classes[world.needs[need as usize].class.0 as usize].is_lab();
+    let is_lab = |need: &Need| scenario.classes[need.class.0 as usize].is_lab();
     let mut host_work_mw_months = 0.0;
     // Each provider's own-work leases, in lease order, for the take-or-pay cap below.
     let mut own_work_leases: Vec<Vec<&Lease>> = vec![Vec::new(); providers];
     for lease in &outcome.leases {
-        if !is_lab(lease.need) {
+        let need = &world.needs[lease.need as usize];
+        if !is_lab(need) {
             host_work_mw_months += lease.size_mw
                 * overlap(lease.delivery_day, lease.end_day, 0.0, horizon)
                 / DAYS_PER_MONTH;
             own_work_leases[lease.provider.0 as usize].push(lease);
             continue;
         }
-        let need = &world.needs[lease.need as usize];
         let revenue_rate = world.revenue_usd_per_mw_month[need.class.0 as usize];
         book(
             lease.provider,
@@ -132,11 +132,10 @@ pub fn account(
 
     // A need is unmet while it waits: until its delivery if served, else over its wanted term.
     add(Metric::HostWorkMwMonths, host_work_mw_months);
-    for (i, fate) in outcome.fates.iter().enumerate() {
-        if !is_lab(i as u32) {
+    for (need, fate) in world.needs.iter().zip(&outcome.fates) {
+        if !is_lab(need) {
             continue;
         }
-        let need = &world.needs[i];
         add(Metric::Needs, 1.0);
         let unmet_until_day = match *fate {
             Fate::Served(lease) => outcome.leases[lease as usize].delivery_day,
