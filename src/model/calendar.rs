@@ -90,8 +90,9 @@ impl Calendar {
         if day >= self.horizon_days() {
             return self.months() - 1;
         }
-        // Boundaries fall on whole days, so the day's floor finds its month.
-        self.month_by_day[day.max(0.0) as usize] as usize
+        // Boundaries fall on whole days, so the day's floor finds its month. A `u32` holds any
+        // day of the horizon and converts from `f64` in fewer instructions than a `usize`.
+        self.month_by_day[day.max(0.0) as u32 as usize] as usize
     }
 
     /// Returns the length of month `index` in days (the last may be partial).
