@@ -9,7 +9,7 @@ use rand::SeedableRng;
 use rand::rngs::SmallRng;
 use rand_distr::{Distribution, Exp1};
 
-use super::{ClassId, DAYS_PER_YEAR, Dist, ProviderId, Scenario, TermKind};
+use super::{ClassId, DAYS_PER_YEAR, Dist, ProviderId, Scenario, TermKind, WorkloadClass};
 
 /// Mixes a seed with a purpose tag and an index into an independent stream seed (SplitMix64).
 pub fn stream_seed(seed: u64, purpose: u64, index: u64) -> u64 {
@@ -367,85 +367,114 @@ fn draw_outages(scenario: &Scenario, seed: u64) -> Vec<Outage> {
 /// Needs in arrival order, and each class's revenue per MW-month.
 fn draw_needs(scenario: &Scenario, seed: u64) -> (Vec<Need>, Vec<f64>) {
     let horizon = scenario.calendar.horizon_days();
+    let (runs, revenue_usd_per_mw_month): (Vec<_>, _) = (scenario.classes.iter().enumerate())
+        .map(|(index, class)| draw_class_needs(class, ClassId(index as u16), seed, horizon))
+        .unzip();
+    (merge_by_arrival(&runs), revenue_usd_per_mw_month)
+}
+
+/// One class's needs in arrival order (those in service at the start first, then the new ones
+/// as drawn), and its revenue per MW-month, from the class's own stream.
+fn draw_class_needs(
+    class: &WorkloadClass,
+    class_id: ClassId,
+    seed: u64,
+    horizon: f64,
+) -> (Vec<Need>, f64) {
     let mut needs = Vec::new();
-    let mut revenue_usd_per_mw_month = Vec::with_capacity(scenario.classes.len());
-    for (index, class) in scenario.classes.iter().enumerate() {
-        let class_id = ClassId(index as u16);
-        let mut rng = SmallRng::seed_from_u64(stream_seed(seed, PURPOSE_DEMAND, index as u64));
-        let arrival_growth = class.arrivals_growth_per_year.sample(&mut rng).max(1e-9);
-        let size_growth = class.size_growth_per_year.sample(&mut rng).max(1e-9);
-        revenue_usd_per_mw_month.push(class.revenue_usd_per_mw_month.sample_non_negative(&mut rng));
-        let draw_need = |rng: &mut SmallRng, arrival_day: f64, existing: bool| {
-            let years = arrival_day / DAYS_PER_YEAR;
-            let size_mw = class.size_mw.sample_non_negative(rng) * size_growth.powf(years);
-            let term_days = class.term_days.sample_non_negative(rng);
-            let notice = if existing {
-                0.0
-            } else {
-                class.notice_days.sample_non_negative(rng)
-            };
-            let patience_days = class.patience_days.sample_non_negative(rng);
-            let seed = stream_seed(seed, PURPOSE_NEED, rand::Rng::next_u64(rng));
-            Need {
-                class: class_id,
-                arrival_day,
-                wanted_start_day: arrival_day + notice,
-                size_mw,
-                term_days,
-                patience_days,
-                existing,
-                seed,
-            }
+    let mut rng = SmallRng::seed_from_u64(stream_seed(seed, PURPOSE_DEMAND, u64::from(class_id.0)));
+    let arrival_growth = class.arrivals_growth_per_year.sample(&mut rng).max(1e-9);
+    let size_growth = class.size_growth_per_year.sample(&mut rng).max(1e-9);
+    let revenue_usd_per_mw_month = class.revenue_usd_per_mw_month.sample_non_negative(&mut rng);
+    let draw_need = |rng: &mut SmallRng, arrival_day: f64, existing: bool| {
+        let years = arrival_day / DAYS_PER_YEAR;
+        let size_mw = class.size_mw.sample_non_negative(rng) * size_growth.powf(years);
+        let term_days = class.term_days.sample_non_negative(rng);
+        let notice = if existing {
+            0.0
+        } else {
+            class.notice_days.sample_non_negative(rng)
         };
-        // The capacity in service at the start: needs already running, whose remaining
-        // terms are spread uniformly over a full term.
-        let mut existing_mw = 0.0;
-        while class.initial_mw - existing_mw > class.initial_mw * 1e-9 {
-            let mut need = draw_need(&mut rng, 0.0, true);
-            if need.size_mw <= 0.0 {
-                break; // a size distribution stuck at zero cannot fill it
+        let patience_days = class.patience_days.sample_non_negative(rng);
+        let seed = stream_seed(seed, PURPOSE_NEED, rand::Rng::next_u64(rng));
+        Need {
+            class: class_id,
+            arrival_day,
+            wanted_start_day: arrival_day + notice,
+            size_mw,
+            term_days,
+            patience_days,
+            existing,
+            seed,
+        }
+    };
+    // The capacity in service at the start: needs already running, whose remaining
+    // terms are spread uniformly over a full term.
+    let mut existing_mw = 0.0;
+    while class.initial_mw - existing_mw > class.initial_mw * 1e-9 {
+        let mut need = draw_need(&mut rng, 0.0, true);
+        if need.size_mw <= 0.0 {
+            break; // a size distribution stuck at zero cannot fill it
+        }
+        need.size_mw = need.size_mw.min(class.initial_mw - existing_mw);
+        need.term_days *= rand::RngExt::random::<f64>(&mut rng);
+        existing_mw += need.size_mw;
+        if need.size_mw > 0.0 && need.term_days > 0.0 {
+            needs.push(need);
+        }
+    }
+    // New needs: a Poisson process whose rate grows by `arrival_growth` a year,
+    // drawn by inverting its cumulative intensity Λ(y) = r (g^y − 1) / ln g.
+    if class.arrivals_per_year > 0.0 {
+        let ln_g = arrival_growth.ln();
+        let mut cumulative = 0.0;
+        loop {
+            let step: f64 = Exp1.sample(&mut rng);
+            cumulative += step;
+            let years = if ln_g.abs() < 1e-12 {
+                cumulative / class.arrivals_per_year
+            } else {
+                let inner = 1.0 + cumulative * ln_g / class.arrivals_per_year;
+                if inner <= 0.0 {
+                    break; // a shrinking rate whose total intensity is exhausted
+                }
+                inner.ln() / ln_g
+            };
+            let day = years * DAYS_PER_YEAR;
+            if day >= horizon {
+                break;
             }
-            need.size_mw = need.size_mw.min(class.initial_mw - existing_mw);
-            need.term_days *= rand::RngExt::random::<f64>(&mut rng);
-            existing_mw += need.size_mw;
-            if need.size_mw > 0.0 && need.term_days > 0.0 {
+            let need = draw_need(&mut rng, day, false);
+            if need.wanted_start_day < horizon && need.size_mw > 0.0 && need.term_days > 0.0 {
                 needs.push(need);
             }
         }
-        // New needs: a Poisson process whose rate grows by `arrival_growth` a year,
-        // drawn by inverting its cumulative intensity Λ(y) = r (g^y − 1) / ln g.
-        if class.arrivals_per_year > 0.0 {
-            let ln_g = arrival_growth.ln();
-            let mut cumulative = 0.0;
-            loop {
-                let step: f64 = Exp1.sample(&mut rng);
-                cumulative += step;
-                let years = if ln_g.abs() < 1e-12 {
-                    cumulative / class.arrivals_per_year
-                } else {
-                    let inner = 1.0 + cumulative * ln_g / class.arrivals_per_year;
-                    if inner <= 0.0 {
-                        break; // a shrinking rate whose total intensity is exhausted
-                    }
-                    inner.ln() / ln_g
-                };
-                let day = years * DAYS_PER_YEAR;
-                if day >= horizon {
-                    break;
-                }
-                let need = draw_need(&mut rng, day, false);
-                if need.wanted_start_day < horizon && need.size_mw > 0.0 && need.term_days > 0.0 {
-                    needs.push(need);
-                }
-            }
-        }
     }
-    needs.sort_by(|a, b| {
-        a.arrival_day
-            .total_cmp(&b.arrival_day)
-            .then(a.class.0.cmp(&b.class.0))
-    });
+    // Arrivals follow the cumulative intensity, which only grows, but a logarithm's rounding
+    // is not promised to be monotone: sorted in the rare case it shows.
+    let in_order = |a: &Need, b: &Need| a.arrival_day.total_cmp(&b.arrival_day);
+    if !needs.is_sorted_by(|a, b| in_order(a, b).is_le()) {
+        needs.sort_by(in_order);
+    }
     (needs, revenue_usd_per_mw_month)
+}
+
+/// Merges runs each in arrival order into one, ties going to the earlier run: a stable sort
+/// of their concatenation (by `f64::total_cmp`), in one pass that takes the earliest of the
+/// runs' next needs (a run per class, so few to compare). Arrival days are never negative but
+/// for a −0 that rounding could make, so their bits read as signed integers order them as
+/// `total_cmp` does, more cheaply.
+fn merge_by_arrival(runs: &[Vec<Need>]) -> Vec<Need> {
+    let mut merged = Vec::with_capacity(runs.iter().map(Vec::len).sum());
+    let mut rest: Vec<&[Need]> = runs.iter().map(Vec::as_slice).collect();
+    while let Some(run) = (rest.iter_mut())
+        .filter(|run| !run.is_empty())
+        .min_by_key(|run| run[0].arrival_day.to_bits() as i64)
+    {
+        merged.push(run[0].clone());
+        *run = &run[1..];
+    }
+    merged
 }
 
 /// For each term, the day an AGI clause takes effect; infinite for other terms. Every clause
