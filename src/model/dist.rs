@@ -150,7 +150,7 @@ impl Dist {
             Dist::Uniform(d) => d.sample(rng),
             Dist::Normal(d) => d.sample(rng),
             Dist::Lognormal(d) => d.sample(rng),
-            Dist::Exponential(d) => d.sample(rng),
+            Dist::Exponential(d) => sample_apart(d, rng),
         }
     }
 
@@ -159,4 +159,12 @@ impl Dist {
     pub fn sample_non_negative<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
         self.sample(rng).max(0.0)
     }
+}
+
+/// Draws from `distribution` in a call of its own. The exponential's sampler (a ziggurat) is
+/// large: inlined, it kept `Dist::sample` out of line and made each of its calls, mostly
+/// uniform draws of a few instructions, save and restore the registers the ziggurat needs.
+#[inline(never)]
+fn sample_apart<D: Distribution<f64>, R: Rng + ?Sized>(distribution: &D, rng: &mut R) -> f64 {
+    distribution.sample(rng)
 }
