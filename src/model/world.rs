@@ -128,7 +128,7 @@ impl World {
         Self::from_parts(
             scenario,
             seed,
-            draw_needs(scenario, seed),
+            draw_needs(scenario, seed, None),
             (draw_capacity(scenario, seed), draw_outages(scenario, seed)),
             draw_prices(scenario, seed),
         )
@@ -136,7 +136,8 @@ impl World {
 
     /// Draws the world of `variant`, a regime's variant of `scenario`, with the seed of `base`,
     /// `scenario`'s world: the parts whose inputs the variant leaves as they are would be drawn
-    /// the same (each part has its own streams), so they are copied from `base`.
+    /// the same (each part, and each class's needs, has its own streams), so they are copied
+    /// from `base`.
     pub fn sample_variant(variant: &Scenario, scenario: &Scenario, base: &World) -> Self {
         let seed = base.seed;
         let same_calendar = variant.calendar == scenario.calendar;
@@ -145,7 +146,7 @@ impl World {
         let needs = if same_needs {
             (base.needs.clone(), base.revenue_usd_per_mw_month.clone())
         } else {
-            draw_needs(variant, seed)
+            draw_needs(variant, seed, same_calendar.then_some((scenario, base)))
         };
         let supply = if same_providers {
             (base.capacity.clone(), base.outages.clone())
@@ -364,11 +365,29 @@ fn draw_outages(scenario: &Scenario, seed: u64) -> Vec<Outage> {
     outages
 }
 
-/// Needs in arrival order, and each class's revenue per MW-month.
-fn draw_needs(scenario: &Scenario, seed: u64) -> (Vec<Need>, Vec<f64>) {
+/// Needs in arrival order, and each class's revenue per MW-month. A class that `base`'s
+/// scenario has as it is, at the same index, is copied from `base`, a world of the same seed
+/// and calendar: its own stream would draw it the same.
+fn draw_needs(
+    scenario: &Scenario,
+    seed: u64,
+    base: Option<(&Scenario, &World)>,
+) -> (Vec<Need>, Vec<f64>) {
     let horizon = scenario.calendar.horizon_days();
     let (runs, revenue_usd_per_mw_month): (Vec<_>, _) = (scenario.classes.iter().enumerate())
-        .map(|(index, class)| draw_class_needs(class, ClassId(index as u16), seed, horizon))
+        .map(|(index, class)| {
+            let class_id = ClassId(index as u16);
+            match base {
+                Some((base_scenario, base)) if base_scenario.classes.get(index) == Some(class) => {
+                    let needs = base.needs.iter().filter(|need| need.class == class_id);
+                    (
+                        needs.cloned().collect(),
+                        base.revenue_usd_per_mw_month[index],
+                    )
+                }
+                _ => draw_class_needs(class, class_id, seed, horizon),
+            }
+        })
         .unzip();
     (merge_by_arrival(&runs), revenue_usd_per_mw_month)
 }
