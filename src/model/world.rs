@@ -470,11 +470,8 @@ fn draw_class_needs(
         }
     }
     // Arrivals follow the cumulative intensity, which only grows, but a logarithm's rounding
-    // is not promised to be monotone: sorted in the rare case it shows.
-    let in_order = |a: &Need, b: &Need| a.arrival_day.total_cmp(&b.arrival_day);
-    if !needs.is_sorted_by(|a, b| in_order(a, b).is_le()) {
-        needs.sort_by(in_order);
-    }
+    // is not promised to be monotone. A stable sort of a list already in order is one pass.
+    needs.sort_by(|a, b| a.arrival_day.total_cmp(&b.arrival_day));
     (needs, revenue_usd_per_mw_month)
 }
 
