@@ -464,7 +464,8 @@ impl<'a> Simulation<'a> {
             }
             Event::LeaseEnds(l) => {
                 let lease = self.outcome.leases[l as usize];
-                *self.holding_mw(lease.need, lease.provider) -= lease.size_mw;
+                let lab = self.is_lab(lease.need);
+                *self.holding_mw(lab, lease.provider.0 as usize) -= lease.size_mw;
                 self.update_free(lease.provider.0 as usize);
                 self.log(|s| TraceRecord {
                     need: Some(lease.need),
@@ -607,17 +608,24 @@ impl<'a> Simulation<'a> {
             .map(|_| outside | holder)
     }
 
-    /// The MW need `i`'s owner holds at provider `p`: the lab's, or the provider's own work's.
-    fn holding_mw(&mut self, i: u32, p: ProviderId) -> &mut f64 {
-        let class = &self.scenario.classes[self.world.needs[i as usize].class.0 as usize];
-        if class.is_lab() {
-            &mut self.used_mw[p.0 as usize]
+    /// Whether need `i` is the lab's (not a provider's own work).
+    #[inline]
+    fn is_lab(&self, i: u32) -> bool {
+        self.scenario.classes[self.world.needs[i as usize].class.0 as usize].is_lab()
+    }
+
+    /// The MW held at provider `p` by the lab (`lab`) or by the provider's own work.
+    #[inline]
+    fn holding_mw(&mut self, lab: bool, p: usize) -> &mut f64 {
+        if lab {
+            &mut self.used_mw[p]
         } else {
-            &mut self.host_used_mw[p.0 as usize]
+            &mut self.host_used_mw[p]
         }
     }
 
     /// Recomputes provider `p`'s free MW after a change to what it has or what it holds.
+    #[inline]
     fn update_free(&mut self, p: usize) {
         self.free_mw[p] =
             self.capacity_mw[p] - self.down_mw[p] - self.used_mw[p] - self.host_used_mw[p];
@@ -832,9 +840,9 @@ impl<'a> Simulation<'a> {
         });
         let lease_index = self.outcome.leases.len() as u32;
         let p = chosen.provider.0 as usize;
-        *self.holding_mw(i, chosen.provider) += need.size_mw;
-        self.update_free(p);
         let lab = self.scenario.classes[need.class.0 as usize].is_lab();
+        *self.holding_mw(lab, p) += need.size_mw;
+        self.update_free(p);
         // Outages and commitments concern the lab's leases only.
         if lab {
             let decided_from_day = (self.commitments_by_provider[p].iter())
