@@ -992,7 +992,11 @@ impl<'a> Simulation<'a> {
             }
             waiting[kept] = entry;
             kept += 1;
-            smallest_seen[class] = smallest_seen[class].min(size);
+            // A comparison, not `f64::min`: sizes are never NaN, and this runs for every need
+            // a scan passes.
+            if size < smallest_seen[class] {
+                smallest_seen[class] = size;
+            }
         }
         if scanned == waiting.len() {
             // A whole scan: the smallest waiting sizes of this queue's classes are known again.
