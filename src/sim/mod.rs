@@ -1015,19 +1015,18 @@ impl<'a> Simulation<'a> {
     /// Updates, for each class that may use a provider in `touched` (a bit mask), its most
     /// room (plus tolerance) among the providers in `gained` it may use; `NEG_INFINITY` if none.
     fn measure_room(&mut self, touched: u64, gained: u64) {
-        for class in 0..self.room_by_class_mw.len() {
-            let eligible = self.eligible_by_class[class];
+        let free_mw = &self.free_mw;
+        for (room, &eligible) in (self.room_by_class_mw.iter_mut()).zip(&self.eligible_by_class) {
             if eligible & touched == 0 {
                 continue;
             }
             let mut most = f64::NEG_INFINITY;
             for p in providers_in(eligible & gained) {
-                let free = self.free_mw[p];
-                if free > most {
-                    most = free;
+                if free_mw[p] > most {
+                    most = free_mw[p];
                 }
             }
-            self.room_by_class_mw[class] = most + ROOM_TOLERANCE_MW;
+            *room = most + ROOM_TOLERANCE_MW;
         }
     }
 
