@@ -214,7 +214,10 @@ impl StudyAggregate {
                     .for_each(|(series, summaries)| {
                         let at = first + series * summaries.len();
                         for (month, summary) in summaries.iter_mut().enumerate() {
-                            summary.add_each(monthly.iter().map(|values| values[at + month]));
+                            // The index by value: `add_each` is a call of its own, and a
+                            // captured reference would be read again for every value.
+                            let index = at + month;
+                            summary.add_each(monthly.iter().map(move |values| values[index]));
                         }
                     });
             });

@@ -30,11 +30,11 @@ pub struct OutOfRange {
 /// `experiment::Batch` holds them) that is not finite or exceeds the statistics' range: the
 /// first of the totals if any, else the first monthly value.
 pub fn check(scenario: &Scenario, row: &ReplicationRow, monthly: &[f64]) -> Result<(), OutOfRange> {
+    // False for NaN and infinities too.
+    let in_range = |v: f64| v.abs() <= MAX_MAGNITUDE;
     // A mean over nothing is NaN where that can happen (`Metric::undefined_when`): not
     // applicable, and the statistics leave it out.
-    let bad = |v: f64, may_be_undefined: bool| {
-        !(v.is_finite() && v.abs() <= MAX_MAGNITUDE || may_be_undefined && v.is_nan())
-    };
+    let bad = |v: f64, may_be_undefined: bool| !(in_range(v) || may_be_undefined && v.is_nan());
     let error = |regime: usize, quantity: String, value: f64| OutOfRange {
         regime: scenario.regimes[regime].name.clone(),
         replication: row.replication,
@@ -82,8 +82,11 @@ pub fn check(scenario: &Scenario, row: &ReplicationRow, monthly: &[f64]) -> Resu
             }
         }
     }
-    // One pass over the flat values; the labels are made only for an error.
-    if let Some(at) = monthly.iter().position(|&v| bad(v, false)) {
+    // Monthly values are never undefined. The pass over all of them has no early exit, so it
+    // vectorises; the bad value is searched for, and the labels made, only for an error.
+    if !monthly.iter().fold(true, |all, &v| all & in_range(v)) {
+        let at = (monthly.iter().position(|&v| !in_range(v)))
+            .expect("a value out of range, found in the pass above");
         let ids: Vec<String> = scenario.providers.iter().map(|p| p.id.clone()).collect();
         let labels = series_labels(&ids);
         let months = scenario.calendar.months();

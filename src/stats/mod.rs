@@ -129,17 +129,19 @@ impl Distribution {
         self.add_fixed(value);
     }
 
-    /// Adds `values` in turn, as `add` would one by one. The count, sum, minimum and maximum
-    /// stay in registers until the last value rather than going to memory at each: the
-    /// aggregation hands a monthly cell the values of a whole batch at once.
-    #[inline]
-    pub fn add_each(&mut self, values: impl IntoIterator<Item = f64>) {
-        let (mut count, mut sum) = (self.count, self.sum);
-        self.sketch.add_each(values, |value| {
-            count += 1;
-            sum += checked_fixed_point(value);
-        });
-        (self.count, self.sum) = (count, sum);
+    /// Adds `values` in turn, as `add` would one by one. The sum, minimum and maximum stay in
+    /// registers until the last value rather than going to memory at each: the aggregation
+    /// hands a monthly cell the values of a whole batch at once. The count is added once, from
+    /// the iterator's length: a counter in the loop cost a register it is short of (−4
+    /// instructions a value). Never inlined: inside the aggregation's loops, their variables
+    /// held registers this loop needs, which it then shuffled for every value (−5 a value).
+    #[inline(never)]
+    pub fn add_each(&mut self, values: impl ExactSizeIterator<Item = f64>) {
+        self.count += values.len() as u64;
+        let mut sum = self.sum;
+        self.sketch
+            .add_each(values, |value| sum += checked_fixed_point(value));
+        self.sum = sum;
     }
 
     /// Adds one value and returns it in fixed point (see `fixed_point`).

