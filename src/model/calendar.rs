@@ -153,18 +153,21 @@ impl<'a, const N: usize> MonthlyIntegral<'a, N> {
         }
     }
 
-    /// Returns rates × days summed in each month.
-    pub fn per_month(&self) -> Vec<[f64; N]> {
+    /// Returns, month by month, its length in days and its rates × days summed: an iterator,
+    /// so callers fill their own series without a vector in between.
+    pub fn per_month(&self) -> impl Iterator<Item = (f64, [f64; N])> + '_ {
         let mut rates = [0.0; N];
-        (0..self.partial.len())
-            .map(|month| {
-                let days = self.calendar.month_days(month);
-                std::array::from_fn(|k| {
-                    rates[k] += self.whole_rate_steps[month][k];
-                    self.partial[month][k] + rates[k] * days
-                })
-            })
-            .collect()
+        let month_days =
+            (self.calendar.boundaries_days.windows(2)).map(|bounds| bounds[1] - bounds[0]);
+        (month_days.zip(&self.partial).zip(&self.whole_rate_steps)).map(
+            move |((days, partial), rate_steps)| {
+                let sums = std::array::from_fn(|k| {
+                    rates[k] += rate_steps[k];
+                    partial[k] + rates[k] * days
+                });
+                (days, sums)
+            },
+        )
     }
 }
 
@@ -194,7 +197,10 @@ mod tests {
         // 2 MW from day 20 to day 70: 11 days of January, all 28 of February, 11 of March.
         let mut integral = MonthlyIntegral::new(&cal);
         integral.add(20.0, 70.0, [2.0]);
-        assert_eq!(integral.per_month(), vec![[22.0], [56.0], [22.0]]);
+        assert_eq!(
+            integral.per_month().collect::<Vec<_>>(),
+            vec![(31.0, [22.0]), (28.0, [56.0]), (31.0, [22.0])]
+        );
         // Within one month; up to a boundary; past the horizon; before day 0.
         let mut integral = MonthlyIntegral::new(&cal);
         integral.add(3.0, 5.5, [1.0, 2.0]);
@@ -202,8 +208,12 @@ mod tests {
         integral.add(80.0, 1e9, [1.0, -1.0]);
         integral.add(-50.0, -1.0, [1.0, 1.0]);
         assert_eq!(
-            integral.per_month(),
-            vec![[23.5, 5.0], [28.0, 0.0], [10.0, -10.0]]
+            integral.per_month().collect::<Vec<_>>(),
+            vec![
+                (31.0, [23.5, 5.0]),
+                (28.0, [28.0, 0.0]),
+                (31.0, [10.0, -10.0])
+            ]
         );
     }
 

@@ -159,28 +159,36 @@ pub fn account(
     }
 
     // Mean MW in a month is its MW-days over its days; spend is USD per MW-month × MW-months.
-    let provider_months: Vec<Vec<[f64; 2]>> = served_and_cost
-        .iter()
-        .map(MonthlyIntegral::per_month)
+    let months = calendar.months();
+    let mut served_mw = Vec::with_capacity(providers);
+    let mut cost_usd = Vec::with_capacity(providers);
+    // Demand is what was served plus what was not: first the served MW of all providers.
+    let mut demand_mw = vec![0.0; months];
+    for integral in &served_and_cost {
+        let mut served_row = Vec::with_capacity(months);
+        let mut cost_row = Vec::with_capacity(months);
+        for ((days, [mw_days, usd_days_per_month]), demand) in
+            integral.per_month().zip(&mut demand_mw)
+        {
+            let mw = mw_days / days;
+            served_row.push(mw);
+            cost_row.push(usd_days_per_month / DAYS_PER_MONTH);
+            *demand += mw;
+        }
+        served_mw.push(served_row);
+        cost_usd.push(cost_row);
+    }
+    let unmet_mw: Vec<f64> = (unmet_mw_days.per_month())
+        .map(|(days, [mw_days])| mw_days / days)
         .collect();
-    let mean_mw = |mw_days: &[f64], month: usize| mw_days[0] / calendar.month_days(month);
+    for (demand, unmet) in demand_mw.iter_mut().zip(&unmet_mw) {
+        *demand += unmet;
+    }
     let mut monthly = MonthlySeries {
-        served_mw: (provider_months.iter())
-            .map(|months| {
-                months
-                    .iter()
-                    .enumerate()
-                    .map(|(m, v)| mean_mw(v, m))
-                    .collect()
-            })
-            .collect(),
-        cost_usd: (provider_months.iter())
-            .map(|months| months.iter().map(|v| v[1] / DAYS_PER_MONTH).collect())
-            .collect(),
-        demand_mw: Vec::new(),
-        unmet_mw: (unmet_mw_days.per_month().iter().enumerate())
-            .map(|(m, v)| mean_mw(v, m))
-            .collect(),
+        served_mw,
+        cost_usd,
+        demand_mw,
+        unmet_mw,
     };
 
     // Commitments: what counted, what is short, and take-or-pay payments at the deadline.
@@ -247,9 +255,6 @@ pub fn account(
         );
     }
 
-    monthly.demand_mw = (0..calendar.months())
-        .map(|m| monthly.unmet_mw[m] + (0..providers).map(|p| monthly.served_mw[p][m]).sum::<f64>())
-        .collect();
     // Demand is what was served plus what was not.
     totals[Metric::DemandMwMonths as usize] =
         totals[Metric::ServedMwMonths as usize] + totals[Metric::UnmetMwMonths as usize];
