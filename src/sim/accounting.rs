@@ -64,18 +64,23 @@ pub fn account(
                     (from, to): (f64, f64),
                     (mw, cost, revenue): (f64, f64, f64),
                     lost: bool| {
+        // Clipped to the horizon once, here: the windows below need only their own bounds.
+        let (from, to) = (from.max(0.0), to.min(horizon));
+        if to <= from {
+            return;
+        }
         let p = provider.0 as usize;
         let sign = if lost { -1.0 } else { 1.0 };
-        let months = sign * overlap(from, to, 0.0, horizon) / DAYS_PER_MONTH;
+        let months = sign * (to - from) / DAYS_PER_MONTH;
         add(Metric::ServedMwMonths, mw * months);
         add(Metric::ComputeCostUsd, cost * months);
         add(Metric::RevenueUsd, revenue * months);
         provider_totals[p].served_mw_months += mw * months;
         provider_totals[p].cost_usd += cost * months;
         served_and_cost[p].add(from, to, [sign * mw, sign * cost]);
-        for (s, &(start, end, rate, _)) in shares.iter().enumerate() {
-            share_due_usd[s] +=
-                sign * rate * revenue * overlap(from, to, start, end) / DAYS_PER_MONTH;
+        for (&(start, end, rate, _), due_usd) in shares.iter().zip(&mut share_due_usd) {
+            let days = (to.min(end) - from.max(start)).max(0.0);
+            *due_usd += sign * rate * revenue * days / DAYS_PER_MONTH;
         }
         for commitment in &commitments_of[p] {
             spent_usd_by_term[commitment.term.0 as usize] +=
