@@ -85,6 +85,12 @@ impl Calendar {
         self.start + chrono::Days::new(day.max(0.0).floor() as u64)
     }
 
+    /// Returns `[from, to)` clipped to the horizon, or `None` if none of it falls within.
+    pub fn clip(&self, from: f64, to: f64) -> Option<(f64, f64)> {
+        let (from, to) = (from.max(0.0), to.min(self.horizon_days()));
+        (from < to).then_some((from, to))
+    }
+
     /// Returns the month containing `day` (clamped to the horizon).
     pub fn month_of(&self, day: f64) -> usize {
         if day >= self.horizon_days() {
@@ -125,13 +131,11 @@ impl<'a, const N: usize> MonthlyIntegral<'a, N> {
         }
     }
 
-    /// Adds `rates` over `[from, to)`, clipped to the horizon.
-    pub fn add(&mut self, from: f64, to: f64, rates: [f64; N]) {
+    /// Adds `rates` over `(from, to)`, an interval `Calendar::clip` returned: callers clip it
+    /// themselves, as they need its days too.
+    pub fn add(&mut self, (from, to): (f64, f64), rates: [f64; N]) {
         let calendar = self.calendar;
-        let (from, to) = (from.max(0.0), to.min(calendar.horizon_days()));
-        if to <= from {
-            return;
-        }
+        debug_assert!(0.0 <= from && from < to && to <= calendar.horizon_days());
         let (first, last) = (calendar.month_of(from), calendar.month_of(to));
         let bounds = &calendar.boundaries_days;
         if first == last {
@@ -196,17 +200,16 @@ mod tests {
         let cal = Calendar::new(date(2025, 1, 1), date(2025, 4, 1));
         // 2 MW from day 20 to day 70: 11 days of January, all 28 of February, 11 of March.
         let mut integral = MonthlyIntegral::new(&cal);
-        integral.add(20.0, 70.0, [2.0]);
+        integral.add((20.0, 70.0), [2.0]);
         assert_eq!(
             integral.per_month().collect::<Vec<_>>(),
             vec![(31.0, [22.0]), (28.0, [56.0]), (31.0, [22.0])]
         );
-        // Within one month; up to a boundary; past the horizon; before day 0.
+        // Within one month; up to a boundary; up to the horizon's end.
         let mut integral = MonthlyIntegral::new(&cal);
-        integral.add(3.0, 5.5, [1.0, 2.0]);
-        integral.add(10.0, 59.0, [1.0, 0.0]);
-        integral.add(80.0, 1e9, [1.0, -1.0]);
-        integral.add(-50.0, -1.0, [1.0, 1.0]);
+        integral.add((3.0, 5.5), [1.0, 2.0]);
+        integral.add((10.0, 59.0), [1.0, 0.0]);
+        integral.add((80.0, 90.0), [1.0, -1.0]);
         assert_eq!(
             integral.per_month().collect::<Vec<_>>(),
             vec![
@@ -215,6 +218,16 @@ mod tests {
                 (31.0, [10.0, -10.0])
             ]
         );
+    }
+
+    #[test]
+    fn clipping_keeps_what_falls_within_the_horizon() {
+        let cal = Calendar::new(date(2025, 1, 1), date(2025, 4, 1));
+        assert_eq!(cal.clip(-5.0, 20.0), Some((0.0, 20.0)));
+        assert_eq!(cal.clip(80.0, 1e9), Some((80.0, 90.0)));
+        assert_eq!(cal.clip(-50.0, -1.0), None);
+        assert_eq!(cal.clip(90.0, 95.0), None);
+        assert_eq!(cal.clip(30.0, 30.0), None);
     }
 
     #[test]

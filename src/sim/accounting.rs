@@ -65,10 +65,9 @@ pub fn account(
                     (mw, cost, revenue): (f64, f64, f64),
                     lost: bool| {
         // Clipped to the horizon once, here: the windows below need only their own bounds.
-        let (from, to) = (from.max(0.0), to.min(horizon));
-        if to <= from {
+        let Some((from, to)) = calendar.clip(from, to) else {
             return;
-        }
+        };
         let p = provider.0 as usize;
         let sign = if lost { -1.0 } else { 1.0 };
         let months = sign * (to - from) / DAYS_PER_MONTH;
@@ -77,7 +76,7 @@ pub fn account(
         add(Metric::RevenueUsd, revenue * months);
         provider_totals[p].served_mw_months += mw * months;
         provider_totals[p].cost_usd += cost * months;
-        served_and_cost[p].add(from, to, [sign * mw, sign * cost]);
+        served_and_cost[p].add((from, to), [sign * mw, sign * cost]);
         for (&(start, end, rate, _), due_usd) in shares.iter().zip(&mut share_due_usd) {
             let days = (to.min(end) - from.max(start)).max(0.0);
             *due_usd += sign * rate * revenue * days / DAYS_PER_MONTH;
@@ -89,7 +88,7 @@ pub fn account(
         if lost {
             add(Metric::UnmetMwMonths, -mw * months);
             add(Metric::RevenueLostUsd, -revenue * months);
-            unmet_mw_days.add(from, to, [mw]);
+            unmet_mw_days.add((from, to), [mw]);
         }
     };
     let mut wait_days_sum = 0.0;
@@ -149,18 +148,16 @@ pub fn account(
                 need.wanted_start_day + need.term_days
             }
         };
-        let unmet_mw_months = need.size_mw
-            * overlap(need.wanted_start_day, unmet_until_day, 0.0, horizon)
-            / DAYS_PER_MONTH;
-        if unmet_mw_months <= 0.0 {
+        let Some((from, to)) = calendar.clip(need.wanted_start_day, unmet_until_day) else {
             continue;
-        }
+        };
+        let unmet_mw_months = need.size_mw * (to - from) / DAYS_PER_MONTH;
         add(Metric::UnmetMwMonths, unmet_mw_months);
         add(
             Metric::RevenueLostUsd,
             world.revenue_usd_per_mw_month[need.class.0 as usize] * unmet_mw_months,
         );
-        unmet_mw_days.add(need.wanted_start_day, unmet_until_day, [need.size_mw]);
+        unmet_mw_days.add((from, to), [need.size_mw]);
     }
 
     // Mean MW in a month is its MW-days over its days; spend is USD per MW-month × MW-months.
