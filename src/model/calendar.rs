@@ -137,22 +137,26 @@ impl<'a, const N: usize> MonthlyIntegral<'a, N> {
         let calendar = self.calendar;
         debug_assert!(0.0 <= from && from < to && to <= calendar.horizon_days());
         let (first, last) = (calendar.month_of(from), calendar.month_of(to));
-        let bounds = &calendar.boundaries_days;
         if first == last {
             for (partial, rate) in self.partial[first].iter_mut().zip(rates) {
                 *partial += rate * (to - from);
             }
             return;
         }
+        // Bounds and vectors are read once, before the writes that could overwrite them for all
+        // the compiler knows.
+        let bounds = &calendar.boundaries_days;
+        let (first_end_day, last_start_day) = (bounds[first + 1], bounds[last]);
+        let (partial, rate_steps) = (&mut self.partial[..], &mut self.whole_rate_steps[..]);
         for (k, &rate) in rates.iter().enumerate() {
-            self.partial[first][k] += rate * (bounds[first + 1] - from);
-            self.whole_rate_steps[first + 1][k] += rate;
-            self.whole_rate_steps[last][k] -= rate;
+            partial[first][k] += rate * (first_end_day - from);
+            rate_steps[first + 1][k] += rate;
+            rate_steps[last][k] -= rate;
         }
         // `to` on a boundary (or the horizon end) leaves nothing in its month.
-        if to > bounds[last] {
-            for (partial, rate) in self.partial[last].iter_mut().zip(rates) {
-                *partial += rate * (to - bounds[last]);
+        if to > last_start_day {
+            for (partial, rate) in partial[last].iter_mut().zip(rates) {
+                *partial += rate * (to - last_start_day);
             }
         }
     }
