@@ -99,28 +99,30 @@ pub fn account(
     }
 
     // Mean MW in a month is its MW-days over its days; spend is USD per MW-month × MW-months.
-    let months = calendar.months();
-    let mut served_mw = Vec::with_capacity(providers);
-    let mut cost_usd = Vec::with_capacity(providers);
-    // Demand is what was served plus what was not: first the served MW of all providers.
-    let mut demand_mw = vec![0.0; months];
-    for integral in &books.served_and_cost {
-        let mut served_row = Vec::with_capacity(months);
-        let mut cost_row = Vec::with_capacity(months);
-        for ((days, [mw_days, usd_days_per_month]), demand) in
-            integral.per_month().zip(&mut demand_mw)
-        {
-            let mw = mw_days / days;
-            served_row.push(mw);
-            cost_row.push(usd_days_per_month / DAYS_PER_MONTH);
-            *demand += mw;
-        }
-        served_mw.push(served_row);
-        cost_usd.push(cost_row);
-    }
+    let served_mw: Vec<Vec<f64>> = (books.served_and_cost.iter())
+        .map(|integral| {
+            (integral.per_month())
+                .map(|(days, [mw_days, _])| mw_days / days)
+                .collect()
+        })
+        .collect();
+    let cost_usd = (books.served_and_cost.iter())
+        .map(|integral| {
+            (integral.per_month())
+                .map(|(_, [_, usd_days_per_month])| usd_days_per_month / DAYS_PER_MONTH)
+                .collect()
+        })
+        .collect();
     let unmet_mw: Vec<f64> = (books.unmet_mw_days.per_month())
         .map(|(days, [mw_days])| mw_days / days)
         .collect();
+    // Demand is what was served plus what was not: first the served MW of all providers.
+    let mut demand_mw = vec![0.0; calendar.months()];
+    for row in &served_mw {
+        for (demand, mw) in demand_mw.iter_mut().zip(row) {
+            *demand += mw;
+        }
+    }
     for (demand, unmet) in demand_mw.iter_mut().zip(&unmet_mw) {
         *demand += unmet;
     }
