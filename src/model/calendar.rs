@@ -87,7 +87,11 @@ impl Calendar {
 
     /// Returns `[from, to)` clipped to the horizon, or `None` if none of it falls within.
     pub fn clip(&self, from: f64, to: f64) -> Option<(f64, f64)> {
-        let (from, to) = (from.max(0.0), to.min(self.horizon_days()));
+        let horizon = self.horizon_days();
+        // `to.min(horizon)`, as the horizon is never NaN: one comparison, where `f64::min`
+        // would also handle a NaN horizon.
+        let to = if to < horizon { to } else { horizon };
+        let from = from.max(0.0);
         (from < to).then_some((from, to))
     }
 
