@@ -85,6 +85,16 @@ impl Calendar {
         self.start + chrono::Days::new(day.max(0.0).floor() as u64)
     }
 
+    /// Returns `[from, to)` clipped to the horizon, or `None` if none of it falls within.
+    pub fn clip(&self, from: f64, to: f64) -> Option<(f64, f64)> {
+        let horizon = self.horizon_days();
+        // `to.min(horizon)`, as the horizon is never NaN: one comparison, where `f64::min`
+        // would also handle a NaN horizon.
+        let to = if to < horizon { to } else { horizon };
+        let from = from.max(0.0);
+        (from < to).then_some((from, to))
+    }
+
     /// Returns the month containing `day` (clamped to the horizon).
     pub fn month_of(&self, day: f64) -> usize {
         if day >= self.horizon_days() {
@@ -125,46 +135,51 @@ impl<'a, const N: usize> MonthlyIntegral<'a, N> {
         }
     }
 
-    /// Adds `rates` over `[from, to)`, clipped to the horizon.
-    pub fn add(&mut self, from: f64, to: f64, rates: [f64; N]) {
+    /// Adds `rates` over `(from, to)`, an interval `Calendar::clip` returned: callers clip it
+    /// themselves, as they need its days too.
+    pub fn add(&mut self, (from, to): (f64, f64), rates: [f64; N]) {
         let calendar = self.calendar;
-        let (from, to) = (from.max(0.0), to.min(calendar.horizon_days()));
-        if to <= from {
-            return;
-        }
+        debug_assert!(0.0 <= from && from < to && to <= calendar.horizon_days());
         let (first, last) = (calendar.month_of(from), calendar.month_of(to));
-        let bounds = &calendar.boundaries_days;
         if first == last {
             for (partial, rate) in self.partial[first].iter_mut().zip(rates) {
                 *partial += rate * (to - from);
             }
             return;
         }
+        // Bounds and vectors are read once, before the writes that could overwrite them for all
+        // the compiler knows.
+        let bounds = &calendar.boundaries_days;
+        let (first_end_day, last_start_day) = (bounds[first + 1], bounds[last]);
+        let (partial, rate_steps) = (&mut self.partial[..], &mut self.whole_rate_steps[..]);
         for (k, &rate) in rates.iter().enumerate() {
-            self.partial[first][k] += rate * (bounds[first + 1] - from);
-            self.whole_rate_steps[first + 1][k] += rate;
-            self.whole_rate_steps[last][k] -= rate;
+            partial[first][k] += rate * (first_end_day - from);
+            rate_steps[first + 1][k] += rate;
+            rate_steps[last][k] -= rate;
         }
         // `to` on a boundary (or the horizon end) leaves nothing in its month.
-        if to > bounds[last] {
-            for (partial, rate) in self.partial[last].iter_mut().zip(rates) {
-                *partial += rate * (to - bounds[last]);
+        if to > last_start_day {
+            for (partial, rate) in partial[last].iter_mut().zip(rates) {
+                *partial += rate * (to - last_start_day);
             }
         }
     }
 
-    /// Returns rates × days summed in each month.
-    pub fn per_month(&self) -> Vec<[f64; N]> {
+    /// Returns, month by month, its length in days and its rates × days summed: an iterator,
+    /// so callers fill their own series without a vector in between.
+    pub fn per_month(&self) -> impl Iterator<Item = (f64, [f64; N])> + '_ {
         let mut rates = [0.0; N];
-        (0..self.partial.len())
-            .map(|month| {
-                let days = self.calendar.month_days(month);
-                std::array::from_fn(|k| {
-                    rates[k] += self.whole_rate_steps[month][k];
-                    self.partial[month][k] + rates[k] * days
-                })
-            })
-            .collect()
+        let month_days =
+            (self.calendar.boundaries_days.windows(2)).map(|bounds| bounds[1] - bounds[0]);
+        (month_days.zip(&self.partial).zip(&self.whole_rate_steps)).map(
+            move |((days, partial), rate_steps)| {
+                let sums = std::array::from_fn(|k| {
+                    rates[k] += rate_steps[k];
+                    partial[k] + rates[k] * days
+                });
+                (days, sums)
+            },
+        )
     }
 }
 
@@ -193,18 +208,34 @@ mod tests {
         let cal = Calendar::new(date(2025, 1, 1), date(2025, 4, 1));
         // 2 MW from day 20 to day 70: 11 days of January, all 28 of February, 11 of March.
         let mut integral = MonthlyIntegral::new(&cal);
-        integral.add(20.0, 70.0, [2.0]);
-        assert_eq!(integral.per_month(), vec![[22.0], [56.0], [22.0]]);
-        // Within one month; up to a boundary; past the horizon; before day 0.
-        let mut integral = MonthlyIntegral::new(&cal);
-        integral.add(3.0, 5.5, [1.0, 2.0]);
-        integral.add(10.0, 59.0, [1.0, 0.0]);
-        integral.add(80.0, 1e9, [1.0, -1.0]);
-        integral.add(-50.0, -1.0, [1.0, 1.0]);
+        integral.add((20.0, 70.0), [2.0]);
         assert_eq!(
-            integral.per_month(),
-            vec![[23.5, 5.0], [28.0, 0.0], [10.0, -10.0]]
+            integral.per_month().collect::<Vec<_>>(),
+            vec![(31.0, [22.0]), (28.0, [56.0]), (31.0, [22.0])]
         );
+        // Within one month; up to a boundary; up to the horizon's end.
+        let mut integral = MonthlyIntegral::new(&cal);
+        integral.add((3.0, 5.5), [1.0, 2.0]);
+        integral.add((10.0, 59.0), [1.0, 0.0]);
+        integral.add((80.0, 90.0), [1.0, -1.0]);
+        assert_eq!(
+            integral.per_month().collect::<Vec<_>>(),
+            vec![
+                (31.0, [23.5, 5.0]),
+                (28.0, [28.0, 0.0]),
+                (31.0, [10.0, -10.0])
+            ]
+        );
+    }
+
+    #[test]
+    fn clipping_keeps_what_falls_within_the_horizon() {
+        let cal = Calendar::new(date(2025, 1, 1), date(2025, 4, 1));
+        assert_eq!(cal.clip(-5.0, 20.0), Some((0.0, 20.0)));
+        assert_eq!(cal.clip(80.0, 1e9), Some((80.0, 90.0)));
+        assert_eq!(cal.clip(-50.0, -1.0), None);
+        assert_eq!(cal.clip(90.0, 95.0), None);
+        assert_eq!(cal.clip(30.0, 30.0), None);
     }
 
     #[test]

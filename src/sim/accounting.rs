@@ -5,7 +5,7 @@
 //! outages take its MW, and served otherwise; a need never served is unmet over its wanted term.
 //! Spend is Σ price × MW × time over what was served.
 
-use crate::model::calendar::MonthlyIntegral;
+use crate::model::calendar::{Calendar, MonthlyIntegral};
 use crate::model::world::{Need, World};
 use crate::model::{Commitment, DAYS_PER_MONTH, ProviderId, Regime, Scenario, TermKind};
 use crate::results::{CommitmentTotals, Metric, MonthlySeries, ProviderTotals, ReplicationResult};
@@ -22,71 +22,13 @@ pub fn account(
     let calendar = &scenario.calendar;
     let horizon = calendar.horizon_days();
     let providers = scenario.providers.len();
-    // Per provider: MW and USD per MW-month over days; and MW unmet over days.
-    let mut served_and_cost = vec![MonthlyIntegral::<2>::new(calendar); providers];
-    let mut unmet_mw_days = MonthlyIntegral::<1>::new(calendar);
-    let mut provider_totals = vec![ProviderTotals::default(); providers];
-    let mut totals = [0.0; Metric::COUNT];
-    let mut add = |metric: Metric, value: f64| totals[metric as usize] += value;
-
-    // Windows of the regime's revenue-share and commitment terms, as they turned out.
-    let shares: Vec<(f64, f64, f64, Option<f64>)> = regime
-        .terms
-        .iter()
-        .filter_map(|&id| {
-            let t = &scenario.terms[id.0 as usize];
-            match t.kind {
-                TermKind::RevenueShare { rate, cap_usd } => Some((
-                    t.start_day,
-                    outcome.term_end_day[id.0 as usize],
-                    rate,
-                    cap_usd,
-                )),
-                _ => None,
-            }
-        })
-        .collect();
-    let mut share_due_usd = vec![0.0; shares.len()];
-    // A lease counts only towards its provider's commitments: book it against those alone.
-    let commitments_of = commitments_by_provider(scenario, regime);
-    let mut spent_usd_by_term = vec![0.0; scenario.terms.len()];
+    let mut books = Books::new(scenario, regime, outcome);
 
     // Days of an interval [from, to) clipped to the horizon and to a window.
     let overlap = |from: f64, to: f64, lo: f64, hi: f64| {
         (to.min(hi).min(horizon) - from.max(lo).max(0.0)).max(0.0)
     };
 
-    // Served MW-days are booked by month and by term window: each lease adds its MW over its
-    // term, and each outage loss takes its MW back as unmet. `cost` and `revenue` are the MW
-    // times their rates, per month.
-    let mut book = |provider: ProviderId,
-                    decision_day: f64,
-                    (from, to): (f64, f64),
-                    (mw, cost, revenue): (f64, f64, f64),
-                    lost: bool| {
-        let p = provider.0 as usize;
-        let sign = if lost { -1.0 } else { 1.0 };
-        let months = sign * overlap(from, to, 0.0, horizon) / DAYS_PER_MONTH;
-        add(Metric::ServedMwMonths, mw * months);
-        add(Metric::ComputeCostUsd, cost * months);
-        add(Metric::RevenueUsd, revenue * months);
-        provider_totals[p].served_mw_months += mw * months;
-        provider_totals[p].cost_usd += cost * months;
-        served_and_cost[p].add(from, to, [sign * mw, sign * cost]);
-        for (s, &(start, end, rate, _)) in shares.iter().enumerate() {
-            share_due_usd[s] +=
-                sign * rate * revenue * overlap(from, to, start, end) / DAYS_PER_MONTH;
-        }
-        for commitment in &commitments_of[p] {
-            spent_usd_by_term[commitment.term.0 as usize] +=
-                sign * commitment.counted_usd(decision_day, (from, to), cost);
-        }
-        if lost {
-            add(Metric::UnmetMwMonths, -mw * months);
-            add(Metric::RevenueLostUsd, -revenue * months);
-            unmet_mw_days.add(from, to, [mw]);
-        }
-    };
     let mut wait_days_sum = 0.0;
     let mut waits = 0u64;
     // The providers' own work is not the lab's: only how much room it took is reported.
@@ -104,7 +46,7 @@ pub fn account(
             continue;
         }
         let revenue_rate = world.revenue_usd_per_mw_month[need.class.0 as usize];
-        book(
+        books.book(
             lease.provider,
             lease.decision_day,
             (lease.delivery_day, lease.end_day),
@@ -121,7 +63,7 @@ pub fn account(
         }
     }
     for loss in &outcome.losses {
-        book(
+        books.book(
             loss.provider,
             loss.decided_from_day,
             (loss.start_day, loss.end_day),
@@ -131,56 +73,64 @@ pub fn account(
     }
 
     // A need is unmet while it waits: until its delivery if served, else over its wanted term.
-    add(Metric::HostWorkMwMonths, host_work_mw_months);
+    books.add(Metric::HostWorkMwMonths, host_work_mw_months);
     for (need, fate) in world.needs.iter().zip(&outcome.fates) {
         if !is_lab(need) {
             continue;
         }
-        add(Metric::Needs, 1.0);
+        books.add(Metric::Needs, 1.0);
         let unmet_until_day = match *fate {
             Fate::Served(lease) => outcome.leases[lease as usize].delivery_day,
             _ => {
-                add(Metric::NeedsUnmet, 1.0);
+                books.add(Metric::NeedsUnmet, 1.0);
                 need.wanted_start_day + need.term_days
             }
         };
-        let unmet_mw_months = need.size_mw
-            * overlap(need.wanted_start_day, unmet_until_day, 0.0, horizon)
-            / DAYS_PER_MONTH;
-        if unmet_mw_months <= 0.0 {
+        let Some((from, to)) = calendar.clip(need.wanted_start_day, unmet_until_day) else {
             continue;
-        }
-        add(Metric::UnmetMwMonths, unmet_mw_months);
-        add(
+        };
+        let unmet_mw_months = need.size_mw * (to - from) / DAYS_PER_MONTH;
+        books.add(Metric::UnmetMwMonths, unmet_mw_months);
+        books.add(
             Metric::RevenueLostUsd,
             world.revenue_usd_per_mw_month[need.class.0 as usize] * unmet_mw_months,
         );
-        unmet_mw_days.add(need.wanted_start_day, unmet_until_day, [need.size_mw]);
+        books.unmet_mw_days.add((from, to), [need.size_mw]);
     }
 
     // Mean MW in a month is its MW-days over its days; spend is USD per MW-month × MW-months.
-    let provider_months: Vec<Vec<[f64; 2]>> = served_and_cost
-        .iter()
-        .map(MonthlyIntegral::per_month)
+    let served_mw: Vec<Vec<f64>> = (books.served_and_cost.iter())
+        .map(|integral| {
+            (integral.per_month())
+                .map(|(days, [mw_days, _])| mw_days / days)
+                .collect()
+        })
         .collect();
-    let mean_mw = |mw_days: &[f64], month: usize| mw_days[0] / calendar.month_days(month);
+    let cost_usd = (books.served_and_cost.iter())
+        .map(|integral| {
+            (integral.per_month())
+                .map(|(_, [_, usd_days_per_month])| usd_days_per_month / DAYS_PER_MONTH)
+                .collect()
+        })
+        .collect();
+    let unmet_mw: Vec<f64> = (books.unmet_mw_days.per_month())
+        .map(|(days, [mw_days])| mw_days / days)
+        .collect();
+    // Demand is what was served plus what was not: first the served MW of all providers.
+    let mut demand_mw = vec![0.0; calendar.months()];
+    for row in &served_mw {
+        for (demand, mw) in demand_mw.iter_mut().zip(row) {
+            *demand += mw;
+        }
+    }
+    for (demand, unmet) in demand_mw.iter_mut().zip(&unmet_mw) {
+        *demand += unmet;
+    }
     let mut monthly = MonthlySeries {
-        served_mw: (provider_months.iter())
-            .map(|months| {
-                months
-                    .iter()
-                    .enumerate()
-                    .map(|(m, v)| mean_mw(v, m))
-                    .collect()
-            })
-            .collect(),
-        cost_usd: (provider_months.iter())
-            .map(|months| months.iter().map(|v| v[1] / DAYS_PER_MONTH).collect())
-            .collect(),
-        demand_mw: Vec::new(),
-        unmet_mw: (unmet_mw_days.per_month().iter().enumerate())
-            .map(|(m, v)| mean_mw(v, m))
-            .collect(),
+        served_mw,
+        cost_usd,
+        demand_mw,
+        unmet_mw,
     };
 
     // Commitments: what counted, what is short, and take-or-pay payments at the deadline.
@@ -222,34 +172,35 @@ pub fn account(
             })
             .sum::<f64>()
             - own_work_usd;
-        let spent_usd = spent_usd_by_term[term.0 as usize];
+        let spent_usd = books.spent_usd_by_term[term.0 as usize];
         let shortfall = (amount.min(deliverable_usd) - spent_usd).max(0.0);
         commitment_totals.push(CommitmentTotals {
             counted_usd: spent_usd,
             shortfall_usd: shortfall,
         });
         if holder == scenario.incumbent {
-            add(Metric::CommitmentSpentUsd, spent_usd);
-            add(Metric::CommitmentShortfallUsd, shortfall);
+            books.add(Metric::CommitmentSpentUsd, spent_usd);
+            books.add(Metric::CommitmentShortfallUsd, shortfall);
         } else {
-            add(Metric::DealShortfallUsd, shortfall);
+            books.add(Metric::DealShortfallUsd, shortfall);
         }
         if take_or_pay && shortfall > 0.0 {
-            provider_totals[holder.0 as usize].cost_usd += shortfall;
+            books.provider_totals[holder.0 as usize].cost_usd += shortfall;
             monthly.cost_usd[holder.0 as usize][calendar.month_of(deadline.min(horizon) - 1e-9)] +=
                 shortfall;
         }
     }
-    for (s, &(_, _, _, cap)) in shares.iter().enumerate() {
-        add(
-            Metric::RevenueShareUsd,
-            cap.map_or(share_due_usd[s], |cap| share_due_usd[s].min(cap)),
-        );
+    let Books {
+        mut totals,
+        mut provider_totals,
+        shares,
+        ..
+    } = books;
+    for share in &shares {
+        totals[Metric::RevenueShareUsd as usize] +=
+            (share.cap_usd).map_or(share.due_usd, |cap| share.due_usd.min(cap));
     }
 
-    monthly.demand_mw = (0..calendar.months())
-        .map(|m| monthly.unmet_mw[m] + (0..providers).map(|p| monthly.served_mw[p][m]).sum::<f64>())
-        .collect();
     // Demand is what was served plus what was not.
     totals[Metric::DemandMwMonths as usize] =
         totals[Metric::ServedMwMonths as usize] + totals[Metric::UnmetMwMonths as usize];
@@ -274,5 +225,109 @@ pub fn account(
         providers: provider_totals,
         commitments: commitment_totals,
         monthly,
+    }
+}
+
+/// The running sums of an accounting: totals, per provider and by month, and what each
+/// revenue share is due and each commitment has counted, as leases and losses are booked.
+struct Books<'a> {
+    calendar: &'a Calendar,
+    totals: [f64; Metric::COUNT],
+    provider_totals: Vec<ProviderTotals>,
+    /// Per provider: MW and USD per MW-month over days.
+    served_and_cost: Vec<MonthlyIntegral<'a, 2>>,
+    /// MW unmet over days.
+    unmet_mw_days: MonthlyIntegral<'a, 1>,
+    /// The regime's revenue-share terms.
+    shares: Vec<RevenueShare>,
+    /// A lease counts only towards its provider's commitments: it is booked against those alone.
+    commitments_of: Vec<Vec<Commitment>>,
+    /// Spend counted towards each commitment, by term (other terms' entries stay 0).
+    spent_usd_by_term: Vec<f64>,
+}
+
+/// A revenue-share term: its window as it turned out, its rate and cap, and what it is due.
+struct RevenueShare {
+    start_day: f64,
+    end_day: f64,
+    rate: f64,
+    cap_usd: Option<f64>,
+    due_usd: f64,
+}
+
+impl<'a> Books<'a> {
+    fn new(scenario: &'a Scenario, regime: &Regime, outcome: &Outcome) -> Self {
+        let calendar = &scenario.calendar;
+        let providers = scenario.providers.len();
+        let shares = (regime.terms.iter())
+            .filter_map(|&id| {
+                let t = &scenario.terms[id.0 as usize];
+                match t.kind {
+                    TermKind::RevenueShare { rate, cap_usd } => Some(RevenueShare {
+                        start_day: t.start_day,
+                        end_day: outcome.term_end_day[id.0 as usize],
+                        rate,
+                        cap_usd,
+                        due_usd: 0.0,
+                    }),
+                    _ => None,
+                }
+            })
+            .collect();
+        Self {
+            calendar,
+            totals: [0.0; Metric::COUNT],
+            provider_totals: vec![ProviderTotals::default(); providers],
+            served_and_cost: vec![MonthlyIntegral::new(calendar); providers],
+            unmet_mw_days: MonthlyIntegral::new(calendar),
+            shares,
+            commitments_of: commitments_by_provider(scenario, regime),
+            spent_usd_by_term: vec![0.0; scenario.terms.len()],
+        }
+    }
+
+    fn add(&mut self, metric: Metric, value: f64) {
+        self.totals[metric as usize] += value;
+    }
+
+    /// Books served MW-days by month and by term window: a lease adds its MW over its term,
+    /// and an outage loss takes its MW back as unmet. `cost` and `revenue` are the MW times
+    /// their rates, per month. Inlined: it runs for every lease, whose call then drops the
+    /// branches only losses take.
+    #[inline(always)]
+    fn book(
+        &mut self,
+        provider: ProviderId,
+        decision_day: f64,
+        (from, to): (f64, f64),
+        (mw, cost, revenue): (f64, f64, f64),
+        lost: bool,
+    ) {
+        // Clipped to the horizon once, here: the windows below need only their own bounds.
+        let Some((from, to)) = self.calendar.clip(from, to) else {
+            return;
+        };
+        let p = provider.0 as usize;
+        let sign = if lost { -1.0 } else { 1.0 };
+        let months = sign * (to - from) / DAYS_PER_MONTH;
+        self.add(Metric::ServedMwMonths, mw * months);
+        self.add(Metric::ComputeCostUsd, cost * months);
+        self.add(Metric::RevenueUsd, revenue * months);
+        self.provider_totals[p].served_mw_months += mw * months;
+        self.provider_totals[p].cost_usd += cost * months;
+        self.served_and_cost[p].add((from, to), [sign * mw, sign * cost]);
+        for share in &mut self.shares {
+            let days = (to.min(share.end_day) - from.max(share.start_day)).max(0.0);
+            share.due_usd += sign * share.rate * revenue * days / DAYS_PER_MONTH;
+        }
+        for commitment in &self.commitments_of[p] {
+            self.spent_usd_by_term[commitment.term.0 as usize] +=
+                sign * commitment.counted_usd(decision_day, (from, to), cost);
+        }
+        if lost {
+            self.add(Metric::UnmetMwMonths, -mw * months);
+            self.add(Metric::RevenueLostUsd, -revenue * months);
+            self.unmet_mw_days.add((from, to), [mw]);
+        }
     }
 }
