@@ -14,7 +14,7 @@ use rand::rngs::SmallRng;
 
 use crate::engine::EventQueue;
 use crate::model::world::{DRAW_ANSWER_WINDOW, DRAW_COVERED, World, stream_seed};
-use crate::model::{Commitment, ProviderId, Regime, Scenario, TermId, TermKind};
+use crate::model::{ClassId, Commitment, ProviderId, Regime, Scenario, TermId, TermKind};
 use crate::policy::{self, AllocationPolicy, Candidate, Reason};
 use crate::results::ReplicationResult;
 
@@ -464,7 +464,7 @@ impl<'a> Simulation<'a> {
             }
             Event::LeaseEnds(l) => {
                 let lease = self.outcome.leases[l as usize];
-                let lab = self.is_lab(lease.need);
+                let lab = self.is_lab(self.world.needs[lease.need as usize].class);
                 *self.holding_mw(lab, lease.provider.0 as usize) -= lease.size_mw;
                 self.update_free(lease.provider.0 as usize);
                 self.log(|s| TraceRecord {
@@ -555,7 +555,7 @@ impl<'a> Simulation<'a> {
             for &term in &self.regime.terms {
                 let t = &self.scenario.terms[term.0 as usize];
                 if matches!(t.kind, TermKind::Exclusivity)
-                    && t.classes.contains(crate::model::ClassId(class as u16))
+                    && t.classes.contains(ClassId(class as u16))
                     && self.in_force(term, now)
                 {
                     let holder = t.holder.expect("validated: exclusivity has a holder");
@@ -608,10 +608,10 @@ impl<'a> Simulation<'a> {
             .map(|_| outside | holder)
     }
 
-    /// Whether need `i` is the lab's (not a provider's own work).
+    /// Whether `class` is the lab's (not a provider's own work).
     #[inline]
-    fn is_lab(&self, i: u32) -> bool {
-        self.scenario.classes[self.world.needs[i as usize].class.0 as usize].is_lab()
+    fn is_lab(&self, class: ClassId) -> bool {
+        self.scenario.classes[class.0 as usize].is_lab()
     }
 
     /// The MW held at provider `p` by the lab (`lab`) or by the provider's own work.
@@ -840,7 +840,7 @@ impl<'a> Simulation<'a> {
         });
         let lease_index = self.outcome.leases.len() as u32;
         let p = chosen.provider.0 as usize;
-        let lab = self.scenario.classes[need.class.0 as usize].is_lab();
+        let lab = self.is_lab(need.class);
         *self.holding_mw(lab, p) += need.size_mw;
         self.update_free(p);
         // Outages and commitments concern the lab's leases only.
@@ -961,7 +961,7 @@ impl<'a> Simulation<'a> {
 
     /// The waiting queue of a class: 0 for a provider's own work, 1 for the lab's.
     fn queue_of(&self, class: usize) -> usize {
-        usize::from(self.scenario.classes[class].is_lab())
+        usize::from(self.is_lab(ClassId(class as u16)))
     }
 
     /// Places what fits from waiting queue `queue`, in order; see `serve_waiting`.
