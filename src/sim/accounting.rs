@@ -39,9 +39,9 @@ pub fn account(
     for lease in &outcome.leases {
         let need = &world.needs[lease.need as usize];
         if !is_lab(need) {
-            host_work_mw_months += lease.size_mw
-                * overlap(lease.delivery_day, lease.end_day, 0.0, horizon)
-                / DAYS_PER_MONTH;
+            if let Some((from, to)) = calendar.clip(lease.delivery_day, lease.end_day) {
+                host_work_mw_months += lease.size_mw * (to - from) / DAYS_PER_MONTH;
+            }
             own_work_leases[lease.provider.0 as usize].push(lease);
             continue;
         }
