@@ -810,14 +810,15 @@ impl<'a> Simulation<'a> {
         }
         let mut candidates = std::mem::take(&mut self.candidates);
         self.candidates(i, now, mask, &mut candidates);
-        let total_used_mw = self.used_mw.iter().sum();
-        let size = self.world.needs[i as usize].size_mw;
-        let choice = self
-            .policy
-            .choose(size, total_used_mw, &candidates)
-            .map(|(chosen, reason)| (candidates[chosen], reason));
+        // Nobody has room for two needs in five (they wait): then there is nothing to choose.
+        let choice = (!candidates.is_empty()).then(|| {
+            let total_used_mw = self.used_mw.iter().sum();
+            let size = self.world.needs[i as usize].size_mw;
+            (self.policy.choose(size, total_used_mw, &candidates))
+                .map(|(chosen, reason)| (candidates[chosen], reason))
+        });
         self.candidates = candidates;
-        let (chosen, reason) = choice?;
+        let (chosen, reason) = choice.flatten()?;
         Some(self.place(now, i, chosen, reason))
     }
 
