@@ -637,6 +637,7 @@ impl<'a> Simulation<'a> {
 
     /// Provider `p`'s quote for need `i` now, with its lead time if `lead_time` (else it is
     /// drawn only if `p` is chosen: see `place`).
+    #[inline(always)]
     fn candidate(&self, i: u32, p: ProviderId, now: f64, lead_time: bool) -> Candidate {
         // The spend rate each commitment to `p` needs to be met by its deadline.
         let pace = self.commitments_by_provider[p.0 as usize]
@@ -947,7 +948,9 @@ impl<'a> Simulation<'a> {
             if self.no_class_has_room() {
                 return;
             }
-            self.serve_queue(now, changed, queue);
+            if !self.waiting[queue].is_empty() {
+                self.serve_queue(now, changed, queue);
+            }
         }
     }
 
