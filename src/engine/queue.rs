@@ -109,6 +109,15 @@ impl<E> EventQueue<E> {
         }
     }
 
+    /// Empties the queue and sets the clock back to day 0, keeping the heap's memory for the
+    /// next run.
+    pub fn clear(&mut self) {
+        self.heap.clear();
+        self.now_days = 0.0;
+        self.next_sequence = 0;
+        self.processed = 0;
+    }
+
     /// Returns the current simulation time in days.
     #[inline]
     pub fn now_days(&self) -> f64 {

@@ -9,6 +9,8 @@ mod accounting;
 
 pub use accounting::account;
 
+use std::cell::RefCell;
+
 use rand::SeedableRng;
 use rand::rngs::SmallRng;
 
@@ -212,7 +214,32 @@ pub fn simulate_traced(
 
 /// Runs one regime on one world and returns its accounted result.
 pub fn replicate(scenario: &Scenario, regime: &Regime, world: &World) -> ReplicationResult {
-    account(scenario, regime, world, &simulate(scenario, regime, world))
+    let outcome = simulate(scenario, regime, world);
+    let result = account(scenario, regime, world, &outcome);
+    SPARE.with_borrow_mut(|spare| {
+        (spare.leases, spare.losses, spare.fates) = (outcome.leases, outcome.losses, outcome.fates);
+    });
+    result
+}
+
+/// The buffers a simulation grows as it runs, kept per thread for the next one: allocated and
+/// grown afresh for every regime of every replication (a few hundred allocations and copies a
+/// replication), they cost 1.6% of its instructions and about 3% of its time.
+#[derive(Default)]
+struct Buffers {
+    events: EventQueue<Event>,
+    waiting: [Vec<Waiting>; 2],
+    running_by_provider: Vec<Vec<Running>>,
+    candidates: Vec<Candidate>,
+    whole_losses: Vec<OutageLoss>,
+    /// An outcome's, given back once it has been accounted (see `replicate`).
+    leases: Vec<Lease>,
+    losses: Vec<OutageLoss>,
+    fates: Vec<Fate>,
+}
+
+thread_local! {
+    static SPARE: RefCell<Buffers> = RefCell::default();
 }
 
 struct Simulation<'a> {
@@ -280,20 +307,41 @@ impl<'a> Simulation<'a> {
         let signed_deals = (commitments_by_provider.iter().enumerate())
             .filter(|(_, commitments)| !commitments.is_empty())
             .fold(0, |mask, (p, _)| mask | 1 << p);
+        let Buffers {
+            mut events,
+            mut waiting,
+            mut running_by_provider,
+            mut candidates,
+            whole_losses,
+            mut leases,
+            mut losses,
+            mut fates,
+        } = SPARE.take();
+        events.clear();
+        waiting.iter_mut().for_each(Vec::clear);
+        running_by_provider.resize_with(providers, Vec::new);
+        running_by_provider.iter_mut().for_each(Vec::clear);
+        candidates.clear();
+        // A need is placed at most once: the leases never outgrow this.
+        leases.clear();
+        leases.reserve(world.needs.len());
+        losses.clear();
+        fates.clear();
+        fates.resize(world.needs.len(), Fate::Pending);
         Self {
             scenario,
             regime,
             world,
             policy: policy::for_kind(regime.policy),
             horizon_days: scenario.calendar.horizon_days(),
-            events: EventQueue::with_capacity(1024),
+            events,
             capacity_mw: vec![0.0; providers],
             free_mw: vec![0.0; providers],
             down_mw: vec![0.0; providers],
             used_mw: vec![0.0; providers],
             host_used_mw: vec![0.0; providers],
             outage_down_mw: vec![0.0; world.outages.len()],
-            waiting: [Vec::new(), Vec::new()],
+            waiting,
             smallest_waiting_mw: vec![f64::INFINITY; scenario.classes.len()],
             room_by_class_mw: vec![0.0; scenario.classes.len()],
             smallest_seen_mw: vec![f64::INFINITY; scenario.classes.len()],
@@ -302,15 +350,14 @@ impl<'a> Simulation<'a> {
             first_refusal_terms: terms_of_kind(|kind| {
                 matches!(kind, TermKind::FirstRefusal { .. })
             }),
-            candidates: Vec::with_capacity(providers),
-            running_by_provider: vec![Vec::new(); providers],
-            whole_losses: Vec::new(),
+            candidates,
+            running_by_provider,
+            whole_losses,
             contracted_usd: vec![0.0; scenario.terms.len()],
             outcome: Outcome {
-                // A need is placed at most once: the leases never outgrow this.
-                leases: Vec::with_capacity(world.needs.len()),
-                losses: Vec::new(),
-                fates: vec![Fate::Pending; world.needs.len()],
+                leases,
+                losses,
+                fates,
                 rofr_offers: 0,
                 rofr_declines: 0,
                 rofr_delay_days: 0.0,
@@ -419,6 +466,13 @@ impl<'a> Simulation<'a> {
             // Losses are found late (see `lose`): put them in time order, ties as logged.
             trace.sort_by(|a, b| a.day.total_cmp(&b.day));
         }
+        SPARE.with_borrow_mut(|spare| {
+            spare.events = self.events;
+            spare.waiting = self.waiting;
+            spare.running_by_provider = self.running_by_provider;
+            spare.candidates = self.candidates;
+            spare.whole_losses = self.whole_losses;
+        });
         (self.outcome, self.trace)
     }
 
