@@ -12,6 +12,9 @@ use dist::Dist;
 pub const DAYS_PER_MONTH: f64 = 30.4375;
 /// Days in an average year.
 pub const DAYS_PER_YEAR: f64 = 365.25;
+/// Most providers, and most demand classes, a scenario may have: sets of them are bits of a
+/// `u64`.
+pub const MAX_PROVIDERS: usize = 64;
 
 /// Index of a provider in `Scenario::providers`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]

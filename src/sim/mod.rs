@@ -16,7 +16,9 @@ use rand::rngs::SmallRng;
 
 use crate::engine::EventQueue;
 use crate::model::world::{DRAW_ANSWER_WINDOW, DRAW_COVERED, World, stream_seed};
-use crate::model::{ClassId, Commitment, ProviderId, Regime, Scenario, TermId, TermKind};
+use crate::model::{
+    ClassId, Commitment, MAX_PROVIDERS, ProviderId, Regime, Scenario, TermId, TermKind,
+};
 use crate::policy::{self, AllocationPolicy, Candidate, Reason};
 use crate::results::ReplicationResult;
 
@@ -249,15 +251,15 @@ struct Simulation<'a> {
     policy: Box<dyn AllocationPolicy>,
     horizon_days: f64,
     events: EventQueue<Event>,
-    capacity_mw: Vec<f64>,
+    capacity_mw: [f64; MAX_PROVIDERS],
     /// Capacity less what is down and held, per provider: kept by `update_free` after every
     /// change, because every need's search for room reads it for every provider it may use.
-    free_mw: Vec<f64>,
-    down_mw: Vec<f64>,
+    free_mw: [f64; MAX_PROVIDERS],
+    down_mw: [f64; MAX_PROVIDERS],
     /// MW the lab holds, per provider.
-    used_mw: Vec<f64>,
+    used_mw: [f64; MAX_PROVIDERS],
     /// MW the providers' own work holds (classes with a host), per provider.
-    host_used_mw: Vec<f64>,
+    host_used_mw: [f64; MAX_PROVIDERS],
     /// MW each outage took down, to give back when it ends.
     outage_down_mw: Vec<f64>,
     /// Waiting needs in two queues, each in order of waiting: the providers' own work, served
@@ -335,11 +337,11 @@ impl<'a> Simulation<'a> {
             policy: policy::for_kind(regime.policy),
             horizon_days: scenario.calendar.horizon_days(),
             events,
-            capacity_mw: vec![0.0; providers],
-            free_mw: vec![0.0; providers],
-            down_mw: vec![0.0; providers],
-            used_mw: vec![0.0; providers],
-            host_used_mw: vec![0.0; providers],
+            capacity_mw: [0.0; MAX_PROVIDERS],
+            free_mw: [0.0; MAX_PROVIDERS],
+            down_mw: [0.0; MAX_PROVIDERS],
+            used_mw: [0.0; MAX_PROVIDERS],
+            host_used_mw: [0.0; MAX_PROVIDERS],
             outage_down_mw: vec![0.0; world.outages.len()],
             waiting,
             smallest_waiting_mw: vec![f64::INFINITY; scenario.classes.len()],
@@ -867,7 +869,7 @@ impl<'a> Simulation<'a> {
         self.candidates(i, now, mask, &mut candidates);
         // Nobody has room for two needs in five (they wait): then there is nothing to choose.
         let choice = (!candidates.is_empty()).then(|| {
-            let total_used_mw = self.used_mw.iter().sum();
+            let total_used_mw = self.used_mw[..self.scenario.providers.len()].iter().sum();
             let size = self.world.needs[i as usize].size_mw;
             (self.policy.choose(size, total_used_mw, &candidates))
                 .map(|(chosen, reason)| (candidates[chosen], reason))
