@@ -295,6 +295,8 @@ struct Simulation<'a> {
     trace: Option<Vec<TraceRecord>>,
     /// Providers each class may use now (bit masks), kept by `refresh_eligibility`.
     eligible_by_class: Vec<u64>,
+    /// The lab's classes (a bit mask), read for every placement, lease end and wait.
+    lab_classes: u64,
 }
 
 impl<'a> Simulation<'a> {
@@ -368,6 +370,9 @@ impl<'a> Simulation<'a> {
             },
             trace: traced.then(Vec::new),
             eligible_by_class: vec![0; scenario.classes.len()],
+            lab_classes: (scenario.classes.iter().enumerate())
+                .filter(|(_, class)| class.is_lab())
+                .fold(0, |mask, (c, _)| mask | 1 << c),
         }
     }
 
@@ -667,7 +672,7 @@ impl<'a> Simulation<'a> {
     /// Whether `class` is the lab's (not a provider's own work).
     #[inline]
     fn is_lab(&self, class: ClassId) -> bool {
-        self.scenario.classes[class.0 as usize].is_lab()
+        self.lab_classes & (1 << class.0) != 0
     }
 
     /// The MW held at provider `p` by the lab (`lab`) or by the provider's own work.
