@@ -15,6 +15,10 @@ pub const DAYS_PER_YEAR: f64 = 365.25;
 /// Most providers, and most demand classes, a scenario may have: sets of them are bits of a
 /// `u64`.
 pub const MAX_PROVIDERS: usize = 64;
+/// A value for each provider, indexed by `ProviderId`, in an array of the most a scenario may
+/// have (the entries past its providers stay unused): a provider read from a bit mask then
+/// indexes it without a bounds check, on every quote and search for room.
+pub type PerProvider<T> = [T; MAX_PROVIDERS];
 
 /// Index of a provider in `Scenario::providers`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -9,7 +9,10 @@ use rand::SeedableRng;
 use rand::rngs::SmallRng;
 use rand_distr::{Distribution, Exp1};
 
-use super::{ClassId, DAYS_PER_YEAR, Dist, ProviderId, Scenario, TermKind, WorkloadClass};
+use super::{
+    ClassId, DAYS_PER_YEAR, Dist, MAX_PROVIDERS, PerProvider, ProviderId, Scenario, TermKind,
+    WorkloadClass,
+};
 
 /// Mixes a seed with a purpose tag and an index into an independent stream seed (SplitMix64).
 pub fn stream_seed(seed: u64, purpose: u64, index: u64) -> u64 {
@@ -97,11 +100,11 @@ pub struct World {
     /// Outages in start order.
     pub outages: Vec<Outage>,
     /// Each provider's price at day 0, USD per MW-month.
-    pub price0_usd_per_mw_month: Vec<f64>,
+    pub price0_usd_per_mw_month: PerProvider<f64>,
     /// Each provider's price growth, ln(1 + trend) per day, during the market's shortage and
     /// on the long-run trend line; 0 at a contract price (an exponential is cheaper than a
     /// power on every quote).
-    pub price_log_growth_per_day: Vec<[f64; 2]>,
+    pub price_log_growth_per_day: PerProvider<[f64; 2]>,
     /// Day the shortage ends (the market's `shortage_until`).
     pub shortage_until_day: f64,
     /// Each class's revenue per MW-month served.
@@ -154,10 +157,7 @@ impl World {
             (draw_capacity(variant, seed), draw_outages(variant, seed))
         };
         let prices = if same_providers && variant.market == scenario.market {
-            (
-                base.price0_usd_per_mw_month.clone(),
-                base.price_log_growth_per_day.clone(),
-            )
+            (base.price0_usd_per_mw_month, base.price_log_growth_per_day)
         } else {
             draw_prices(variant, seed)
         };
@@ -175,7 +175,10 @@ impl World {
         seed: u64,
         (needs, revenue_usd_per_mw_month): (Vec<Need>, Vec<f64>),
         (capacity, outages): (Vec<CapacityArrival>, Vec<Outage>),
-        (price0_usd_per_mw_month, price_log_growth_per_day): (Vec<f64>, Vec<[f64; 2]>),
+        (price0_usd_per_mw_month, price_log_growth_per_day): (
+            PerProvider<f64>,
+            PerProvider<[f64; 2]>,
+        ),
     ) -> Self {
         Self {
             seed,
@@ -259,7 +262,7 @@ fn lead_time_dists(scenario: &Scenario) -> Vec<Dist> {
 
 /// Each provider's price at the start and its log growth per day (see
 /// `World::price_log_growth_per_day`).
-fn draw_prices(scenario: &Scenario, seed: u64) -> (Vec<f64>, Vec<[f64; 2]>) {
+fn draw_prices(scenario: &Scenario, seed: u64) -> (PerProvider<f64>, PerProvider<[f64; 2]>) {
     let mut price_rng = SmallRng::seed_from_u64(stream_seed(seed, PURPOSE_PRICES, 0));
     let market_price = scenario
         .market
@@ -277,24 +280,22 @@ fn draw_prices(scenario: &Scenario, seed: u64) -> (Vec<f64>, Vec<[f64; 2]>) {
             .shortage_trend_per_year
             .sample(&mut shortage_rng),
     );
-    scenario
-        .providers
-        .iter()
-        .map(|p| {
-            // Both draws are made for every provider, so streams stay aligned across variants.
-            let premium = p.price_premium.sample(&mut price_rng);
-            let contract = p
-                .contract_price_usd_per_mw_month
-                .map(|d| d.sample_non_negative(&mut price_rng));
-            match contract {
-                Some(price) => (price, [0.0, 0.0]),
-                None => (
-                    market_price * (1.0 + premium).max(0.0),
-                    [shortage_growth, market_growth],
-                ),
-            }
-        })
-        .unzip()
+    let mut prices = ([0.0; MAX_PROVIDERS], [[0.0; 2]; MAX_PROVIDERS]);
+    for (p, provider) in scenario.providers.iter().enumerate() {
+        // Both draws are made for every provider, so streams stay aligned across variants.
+        let premium = provider.price_premium.sample(&mut price_rng);
+        let contract = provider
+            .contract_price_usd_per_mw_month
+            .map(|d| d.sample_non_negative(&mut price_rng));
+        (prices.0[p], prices.1[p]) = match contract {
+            Some(price) => (price, [0.0, 0.0]),
+            None => (
+                market_price * (1.0 + premium).max(0.0),
+                [shortage_growth, market_growth],
+            ),
+        };
+    }
+    prices
 }
 
 /// Capacity arrivals in day order.

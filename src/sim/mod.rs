@@ -17,7 +17,7 @@ use rand::rngs::SmallRng;
 use crate::engine::EventQueue;
 use crate::model::world::{DRAW_ANSWER_WINDOW, DRAW_COVERED, World, stream_seed};
 use crate::model::{
-    ClassId, Commitment, MAX_PROVIDERS, ProviderId, Regime, Scenario, TermId, TermKind,
+    ClassId, Commitment, MAX_PROVIDERS, PerProvider, ProviderId, Regime, Scenario, TermId, TermKind,
 };
 use crate::policy::{self, AllocationPolicy, Candidate, Reason};
 use crate::results::ReplicationResult;
@@ -251,15 +251,15 @@ struct Simulation<'a> {
     policy: Box<dyn AllocationPolicy>,
     horizon_days: f64,
     events: EventQueue<Event>,
-    capacity_mw: [f64; MAX_PROVIDERS],
+    capacity_mw: PerProvider<f64>,
     /// Capacity less what is down and held, per provider: kept by `update_free` after every
     /// change, because every need's search for room reads it for every provider it may use.
-    free_mw: [f64; MAX_PROVIDERS],
-    down_mw: [f64; MAX_PROVIDERS],
+    free_mw: PerProvider<f64>,
+    down_mw: PerProvider<f64>,
     /// MW the lab holds, per provider.
-    used_mw: [f64; MAX_PROVIDERS],
+    used_mw: PerProvider<f64>,
     /// MW the providers' own work holds (classes with a host), per provider.
-    host_used_mw: [f64; MAX_PROVIDERS],
+    host_used_mw: PerProvider<f64>,
     /// MW each outage took down, to give back when it ends.
     outage_down_mw: Vec<f64>,
     /// Waiting needs in two queues, each in order of waiting: the providers' own work, served

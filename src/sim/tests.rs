@@ -2,7 +2,7 @@
 
 use super::*;
 use crate::model::world::{CapacityArrival, Need, Outage};
-use crate::model::{ClassId, DAYS_PER_MONTH};
+use crate::model::{ClassId, DAYS_PER_MONTH, MAX_PROVIDERS};
 use crate::results::Metric;
 use crate::scenario::load_str;
 
@@ -65,8 +65,8 @@ fn world(scenario: &Scenario, azure_mw: f64, rival_mw: f64, patience: f64) -> Wo
         },
     ];
     world.outages = vec![];
-    world.price0_usd_per_mw_month = vec![1.2e6, 1.0e6];
-    world.price_log_growth_per_day = vec![[0.0, 0.0]; 2];
+    world.price0_usd_per_mw_month[..2].copy_from_slice(&[1.2e6, 1.0e6]);
+    world.price_log_growth_per_day = [[0.0, 0.0]; MAX_PROVIDERS];
     world.shortage_until_day = 0.0;
     world.revenue_usd_per_mw_month = vec![2.0e6];
     world.agi_effective_day = vec![f64::INFINITY; scenario.terms.len()];
