@@ -7,7 +7,9 @@
 
 use crate::model::calendar::{Calendar, MonthlyIntegral};
 use crate::model::world::{Need, World};
-use crate::model::{Commitment, DAYS_PER_MONTH, ProviderId, Regime, Scenario, TermKind};
+use crate::model::{
+    Commitment, DAYS_PER_MONTH, PerProvider, ProviderId, Regime, Scenario, TermKind,
+};
 use crate::results::{CommitmentTotals, Metric, MonthlySeries, ProviderTotals, ReplicationResult};
 
 use super::{Fate, Lease, Outcome, commitments_by_provider};
@@ -241,7 +243,7 @@ struct Books<'a> {
     /// The regime's revenue-share terms.
     shares: Vec<RevenueShare>,
     /// A lease counts only towards its provider's commitments: it is booked against those alone.
-    commitments_of: Vec<Vec<Commitment>>,
+    commitments_of: PerProvider<Vec<Commitment>>,
     /// Spend counted towards each commitment, by term (other terms' entries stay 0).
     spent_usd_by_term: Vec<f64>,
 }

@@ -276,7 +276,7 @@ struct Simulation<'a> {
     smallest_seen_mw: Vec<f64>,
     /// The regime's commitment terms by holder, which every quote and placement with the
     /// holder consults.
-    commitments_by_provider: Vec<Vec<Commitment>>,
+    commitments_by_provider: PerProvider<Vec<Commitment>>,
     /// The regime's first-refusal terms, which every arriving need consults.
     first_refusal_terms: Vec<TermId>,
     /// Providers holding a commitment in the regime (bit mask): signed deals, whose capacity
@@ -1187,8 +1187,8 @@ fn providers_in(mut mask: u64) -> impl Iterator<Item = usize> {
 }
 
 /// The regime's commitment terms, listed under their holders in the regime's order.
-fn commitments_by_provider(scenario: &Scenario, regime: &Regime) -> Vec<Vec<Commitment>> {
-    let mut by_provider = vec![Vec::new(); scenario.providers.len()];
+fn commitments_by_provider(scenario: &Scenario, regime: &Regime) -> PerProvider<Vec<Commitment>> {
+    let mut by_provider: PerProvider<Vec<Commitment>> = std::array::from_fn(|_| Vec::new());
     for commitment in scenario.commitments(regime) {
         by_provider[commitment.holder.0 as usize].push(commitment);
     }
