@@ -297,6 +297,8 @@ struct Simulation<'a> {
     eligible_by_class: Vec<u64>,
     /// The lab's classes (a bit mask), read for every placement, lease end and wait.
     lab_classes: u64,
+    /// Every provider of the scenario (a bit mask).
+    all_providers: u64,
 }
 
 impl<'a> Simulation<'a> {
@@ -373,6 +375,7 @@ impl<'a> Simulation<'a> {
             lab_classes: (scenario.classes.iter().enumerate())
                 .filter(|(_, class)| class.is_lab())
                 .fold(0, |mask, (c, _)| mask | 1 << c),
+            all_providers: u64::MAX >> (MAX_PROVIDERS - providers),
         }
     }
 
@@ -550,7 +553,7 @@ impl<'a> Simulation<'a> {
                     detail: s.terms_changing(now),
                     ..TraceRecord::new(now, "term_boundary")
                 });
-                self.serve_waiting(now, u64::MAX);
+                self.serve_waiting(now, self.all_providers);
             }
             Event::AgiDeclared(term) => {
                 self.log(|s| {
@@ -568,7 +571,7 @@ impl<'a> Simulation<'a> {
                     }
                 }
                 self.refresh_eligibility(now);
-                self.serve_waiting(now, u64::MAX);
+                self.serve_waiting(now, self.all_providers);
             }
         }
     }
@@ -602,17 +605,12 @@ impl<'a> Simulation<'a> {
     /// Recomputes which providers each class may use. Exclusivity changes only when a term
     /// starts or ends or an AGI declaration ends one, and each of those is an event.
     fn refresh_eligibility(&mut self, now: f64) {
-        let all = if self.scenario.providers.len() >= 64 {
-            u64::MAX
-        } else {
-            (1u64 << self.scenario.providers.len()) - 1
-        };
         for (class, workload) in self.scenario.classes.iter().enumerate() {
             if let Some(host) = workload.host {
                 self.eligible_by_class[class] = 1 << host.0;
                 continue;
             }
-            let mut mask = all;
+            let mut mask = self.all_providers;
             for &term in &self.regime.terms {
                 let t = &self.scenario.terms[term.0 as usize];
                 if matches!(t.kind, TermKind::Exclusivity)
@@ -1002,6 +1000,22 @@ impl<'a> Simulation<'a> {
     /// only shrunk since, because every gain of room calls this.
     fn serve_waiting(&mut self, now: f64, changed: u64) {
         if self.waiting.iter().all(Vec::is_empty) {
+            return;
+        }
+        // Half the time no waiting need of any class is as small as the most room gained:
+        // that is told before measuring each class's room among the providers it may use.
+        let mut most_gained_mw = f64::NEG_INFINITY;
+        for p in providers_in(changed) {
+            if self.free_mw[p] > most_gained_mw {
+                most_gained_mw = self.free_mw[p];
+            }
+        }
+        let room_mw = most_gained_mw + ROOM_TOLERANCE_MW;
+        if self
+            .smallest_waiting_mw
+            .iter()
+            .all(|&smallest| room_mw < smallest)
+        {
             return;
         }
         self.measure_room(u64::MAX, changed);
