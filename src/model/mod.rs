@@ -12,13 +12,17 @@ use dist::Dist;
 pub const DAYS_PER_MONTH: f64 = 30.4375;
 /// Days in an average year.
 pub const DAYS_PER_YEAR: f64 = 365.25;
-/// Most providers, and most demand classes, a scenario may have: sets of them are bits of a
-/// `u64`.
+/// Most providers a scenario may have: sets of them are bits of a `u64`.
 pub const MAX_PROVIDERS: usize = 64;
+/// Most demand classes a scenario may have: sets of them are bits of a `u64`.
+pub const MAX_CLASSES: usize = 64;
 /// A value for each provider, indexed by `ProviderId`, in an array of the most a scenario may
 /// have (the entries past its providers stay unused): a provider read from a bit mask then
 /// indexes it without a bounds check, on every quote and search for room.
 pub type PerProvider<T> = [T; MAX_PROVIDERS];
+/// A value for each demand class, indexed by `ClassId`, in an array of the most a scenario may
+/// have, as `PerProvider` is for providers.
+pub type PerClass<T> = [T; MAX_CLASSES];
 
 /// Index of a provider in `Scenario::providers`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]

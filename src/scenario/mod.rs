@@ -19,8 +19,8 @@ use toml::value::Datetime;
 use crate::model::calendar::Calendar;
 use crate::model::dist::{Dist, DistSpec};
 use crate::model::{
-    ClassId, ClassSet, MAX_PROVIDERS, Market, Outages, PolicyKind, Provider, ProviderId, Regime,
-    Scenario, Term, TermId, TermKind, Tranche, WorkloadClass,
+    ClassId, ClassSet, MAX_CLASSES, MAX_PROVIDERS, Market, Outages, PolicyKind, Provider,
+    ProviderId, Regime, Scenario, Term, TermId, TermKind, Tranche, WorkloadClass,
 };
 pub use inputs::{UncertainInput, uncertain_inputs};
 pub use locate::Location;
@@ -276,11 +276,12 @@ fn validate(raw: RawScenario) -> Result<Scenario, Vec<Problem>> {
             format!("found {end}; allowed a date after scenario.start ({start})"),
         );
     }
-    if raw.providers.len() > MAX_PROVIDERS || raw.demand.len() > MAX_PROVIDERS {
+    if raw.providers.len() > MAX_PROVIDERS || raw.demand.len() > MAX_CLASSES {
         c.problem(
             "providers",
             format!(
-                "found {} providers and {} demand classes; allowed at most {MAX_PROVIDERS} of each",
+                "found {} providers and {} demand classes; allowed at most {MAX_PROVIDERS} and \
+                 {MAX_CLASSES}",
                 raw.providers.len(),
                 raw.demand.len()
             ),
