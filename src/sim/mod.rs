@@ -1075,6 +1075,9 @@ impl<'a> Simulation<'a> {
         }
         if scanned == waiting.len() {
             // A whole scan: the smallest waiting sizes of this queue's classes are known again.
+            // Indexed: iterating over `smallest_seen` instead compiled to 0.1 M more
+            // instructions a replication.
+            #[allow(clippy::needless_range_loop)]
             for class in 0..self.classes {
                 if self.queue_of(class) == queue {
                     self.smallest_waiting_mw[class] = smallest_seen[class];
