@@ -207,19 +207,33 @@ impl StudyAggregate {
                     }
                 }
                 let first = regime * values_per_regime;
-                aggregate
-                    .monthly
-                    .par_iter_mut()
-                    .enumerate()
-                    .for_each(|(series, summaries)| {
-                        let at = first + series * summaries.len();
-                        for (month, summary) in summaries.iter_mut().enumerate() {
-                            // The index by value: `add_each` is a call of its own, and a
-                            // captured reference would be read again for every value.
-                            let index = at + month;
-                            summary.add_each(monthly.iter().map(move |values| values[index]));
+                aggregate.monthly.par_iter_mut().enumerate().for_each_init(
+                    Vec::new,
+                    |by_month, (series, summaries)| {
+                        let months = summaries.len();
+                        let at = first + series * months;
+                        // The series' values regrouped month by month, each month's
+                        // replications side by side: read replication by replication, where
+                        // the series is contiguous, then summed from cache. Reading one month
+                        // of every replication in turn stalled on memory at each value (−1.8%
+                        // of cycles, for +0.15 M instructions a replication). A row is a cache
+                        // line longer than the batch: rows of 128 values would share a few
+                        // cache sets and evict each other. A buffer serves several series of
+                        // one size: only the first fills it with zeros.
+                        let row_len = monthly.len() + 8;
+                        by_month.resize(months * row_len, 0.0);
+                        for (replication, values) in monthly.iter().enumerate() {
+                            let values = &values[at..at + months];
+                            for (month, &value) in values.iter().enumerate() {
+                                by_month[month * row_len + replication] = value;
+                            }
                         }
-                    });
+                        for (summary, values) in summaries.iter_mut().zip(by_month.chunks(row_len))
+                        {
+                            summary.add_each(values[..monthly.len()].iter().copied());
+                        }
+                    },
+                );
             });
     }
 

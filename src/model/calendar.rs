@@ -97,12 +97,12 @@ impl Calendar {
 
     /// Returns the month containing `day` (clamped to the horizon).
     pub fn month_of(&self, day: f64) -> usize {
-        if day >= self.horizon_days() {
-            return self.months() - 1;
-        }
         // Boundaries fall on whole days, so the day's floor finds its month. A `u32` holds any
-        // day of the horizon and converts from `f64` in fewer instructions than a `usize`.
-        self.month_by_day[day.max(0.0) as u32 as usize] as usize
+        // day of the horizon and converts from `f64` in fewer instructions than a `usize`. A
+        // day past the table is at or after the horizon's end: the table's own bounds check
+        // finds it, with no horizon to read and compare first.
+        let whole_day = day.max(0.0) as u32 as usize;
+        (self.month_by_day.get(whole_day)).map_or(self.months() - 1, |&month| usize::from(month))
     }
 
     /// Returns the length of month `index` in days (the last may be partial).
