@@ -268,8 +268,25 @@ impl Commitment {
         if decision_day < self.counts_leases_from_day {
             return 0.0;
         }
-        let days = to.min(self.deadline_day) - from.max(self.start_day).max(0.0);
-        usd_per_month * days.max(0.0) / DAYS_PER_MONTH
+        // Plain comparisons, not `f64::min` and `max`, whose NaN handling no day needs: this
+        // runs for every lab lease and loss with each of its provider's commitments.
+        let to = if to < self.deadline_day {
+            to
+        } else {
+            self.deadline_day
+        };
+        let from = if from > self.start_day {
+            from
+        } else {
+            self.start_day
+        };
+        let from = if from > 0.0 { from } else { 0.0 };
+        let days = to - from;
+        if days > 0.0 {
+            usd_per_month * days / DAYS_PER_MONTH
+        } else {
+            0.0
+        }
     }
 }
 
