@@ -268,26 +268,20 @@ impl Commitment {
         if decision_day < self.counts_leases_from_day {
             return 0.0;
         }
-        // Plain comparisons, not `f64::min` and `max`, whose NaN handling no day needs: this
-        // runs for every lab lease and loss with each of its provider's commitments.
-        let to = if to < self.deadline_day {
-            to
-        } else {
-            self.deadline_day
-        };
-        let from = if from > self.start_day {
-            from
-        } else {
-            self.start_day
-        };
-        let from = if from > 0.0 { from } else { 0.0 };
-        let days = to - from;
-        if days > 0.0 {
-            usd_per_month * days / DAYS_PER_MONTH
-        } else {
-            0.0
-        }
+        let window = (self.start_day.max(0.0), self.deadline_day);
+        usd_per_month * days_within((from, to), window) / DAYS_PER_MONTH
     }
+}
+
+/// The days of `[from, to)` within `[start, end)`, 0 if none. Plain comparisons, not `f64::min`
+/// and `max`, whose NaN handling no day needs: it runs for every lease and loss booked, with
+/// each commitment and revenue share of its provider.
+#[inline]
+pub fn days_within((from, to): (f64, f64), (start, end): (f64, f64)) -> f64 {
+    let to = if to < end { to } else { end };
+    let from = if from > start { from } else { start };
+    let days = to - from;
+    if days > 0.0 { days } else { 0.0 }
 }
 
 /// The rule that chooses among eligible providers with room.

@@ -8,7 +8,7 @@
 use crate::model::calendar::{Calendar, MonthlyIntegral};
 use crate::model::world::{Need, World};
 use crate::model::{
-    Commitment, DAYS_PER_MONTH, PerProvider, ProviderId, Regime, Scenario, TermKind,
+    Commitment, DAYS_PER_MONTH, PerProvider, ProviderId, Regime, Scenario, TermKind, days_within,
 };
 use crate::results::{CommitmentTotals, Metric, MonthlySeries, ProviderTotals, ReplicationResult};
 
@@ -319,19 +319,7 @@ impl<'a> Books<'a> {
         self.provider_totals[p].cost_usd += cost * months;
         self.served_and_cost[p].add((from, to), [sign * mw, sign * cost]);
         for share in &mut self.shares {
-            // Plain comparisons, not `f64::min` and `max`, whose NaN handling no day here
-            // needs (−0.08 M instructions a replication).
-            let end_day = if to < share.end_day {
-                to
-            } else {
-                share.end_day
-            };
-            let start_day = if from > share.start_day {
-                from
-            } else {
-                share.start_day
-            };
-            let days = (end_day - start_day).max(0.0);
+            let days = days_within((from, to), (share.start_day, share.end_day));
             share.due_usd += sign * share.rate * revenue * days / DAYS_PER_MONTH;
         }
         for commitment in &self.commitments_of[p] {
