@@ -1190,8 +1190,8 @@ impl<'a> Simulation<'a> {
 
 /// The index of class `class` in a `PerClass`. Classes are validated below `MAX_CLASSES`,
 /// which the modulo (a bit mask) tells the compiler, so that a queue scan indexes per-class
-/// arrays without bounds checks (three for each of ~5,000 waiting needs a scan passes in a
-/// regime).
+/// arrays without bounds checks (three for each waiting need passed, about 5,000 a regime
+/// in a replication).
 #[inline]
 fn class_index(class: u16) -> usize {
     usize::from(class) % MAX_CLASSES
