@@ -17,8 +17,8 @@ use rand::rngs::SmallRng;
 use crate::engine::EventQueue;
 use crate::model::world::{DRAW_ANSWER_WINDOW, DRAW_COVERED, World, stream_seed};
 use crate::model::{
-    ClassId, Commitment, MAX_CLASSES, MAX_PROVIDERS, PerClass, PerProvider, ProviderId, Regime,
-    Scenario, TermId, TermKind,
+    ClassId, ClassSet, Commitment, MAX_CLASSES, MAX_PROVIDERS, PerClass, PerProvider, ProviderId,
+    Regime, Scenario, TermId, TermKind,
 };
 use crate::policy::{self, AllocationPolicy, Candidate, Reason};
 use crate::results::ReplicationResult;
@@ -277,7 +277,7 @@ struct Simulation<'a> {
     /// holder consults.
     commitments_by_provider: PerProvider<Vec<Commitment>>,
     /// The regime's first-refusal terms, which every arriving need consults.
-    first_refusal_terms: Vec<TermId>,
+    first_refusals: Vec<FirstRefusal>,
     /// Providers holding a commitment in the regime (bit mask): signed deals, whose capacity
     /// the lab already holds.
     signed_deals: u64,
@@ -305,11 +305,6 @@ struct Simulation<'a> {
 impl<'a> Simulation<'a> {
     fn new(scenario: &'a Scenario, regime: &'a Regime, world: &'a World, traced: bool) -> Self {
         let providers = scenario.providers.len();
-        let terms_of_kind = |wanted: fn(&TermKind) -> bool| -> Vec<TermId> {
-            (regime.terms.iter().copied())
-                .filter(|&term| wanted(&scenario.terms[term.0 as usize].kind))
-                .collect()
-        };
         let commitments_by_provider = commitments_by_provider(scenario, regime);
         let signed_deals = (commitments_by_provider.iter().enumerate())
             .filter(|(_, commitments)| !commitments.is_empty())
@@ -353,9 +348,7 @@ impl<'a> Simulation<'a> {
             room_by_class_mw: [0.0; MAX_CLASSES],
             commitments_by_provider,
             signed_deals,
-            first_refusal_terms: terms_of_kind(|kind| {
-                matches!(kind, TermKind::FirstRefusal { .. })
-            }),
+            first_refusals: first_refusals(scenario, regime),
             candidates,
             running_by_provider,
             whole_losses,
@@ -629,19 +622,21 @@ impl<'a> Simulation<'a> {
     /// Returns the first-refusal term in force for need `i` whose holder is eligible.
     fn first_refusal(&self, i: u32, now: f64, mask: u64) -> Option<TermId> {
         let need = &self.world.needs[i as usize];
-        self.first_refusal_terms.iter().copied().find(|&term| {
-            let t = &self.scenario.terms[term.0 as usize];
-            let TermKind::FirstRefusal { share_of_needs, .. } = t.kind else {
-                return false;
-            };
-            t.classes.contains(need.class)
-                && self.in_force(term, now)
-                && mask & (1 << t.holder.expect("validated: first refusal has a holder").0) != 0
-                && (share_of_needs >= 1.0 || {
-                    let seed = stream_seed(need.seed, DRAW_COVERED, term.0 as u64);
-                    rand::RngExt::random::<f64>(&mut SmallRng::seed_from_u64(seed)) < share_of_needs
+        let covers = |right: &&FirstRefusal| {
+            right.classes.contains(need.class)
+                && right.start_day <= now
+                && now < self.outcome.term_end_day[right.term.0 as usize]
+                && mask & right.holder != 0
+                && (right.share_of_needs >= 1.0 || {
+                    let seed = stream_seed(need.seed, DRAW_COVERED, right.term.0 as u64);
+                    rand::RngExt::random::<f64>(&mut SmallRng::seed_from_u64(seed))
+                        < right.share_of_needs
                 })
-        })
+        };
+        self.first_refusals
+            .iter()
+            .find(covers)
+            .map(|right| right.term)
     }
 
     /// Where need `i` goes without an offer under first-refusal `term`, if capacity among
@@ -1206,6 +1201,37 @@ fn providers_in(mut mask: u64) -> impl Iterator<Item = usize> {
             p
         })
     })
+}
+
+/// A first-refusal term of the regime with what an arriving need tests unpacked, so that the
+/// test, made for every need, reads neither the scenario's terms nor their kinds.
+#[derive(Debug, Clone, Copy)]
+struct FirstRefusal {
+    term: TermId,
+    classes: ClassSet,
+    /// The holder (a bit mask).
+    holder: u64,
+    start_day: f64,
+    share_of_needs: f64,
+}
+
+/// The regime's first-refusal terms, in the regime's order.
+fn first_refusals(scenario: &Scenario, regime: &Regime) -> Vec<FirstRefusal> {
+    (regime.terms.iter().copied())
+        .filter_map(|term| {
+            let t = &scenario.terms[term.0 as usize];
+            let TermKind::FirstRefusal { share_of_needs, .. } = t.kind else {
+                return None;
+            };
+            Some(FirstRefusal {
+                term,
+                classes: t.classes,
+                holder: 1 << t.holder.expect("validated: first refusal has a holder").0,
+                start_day: t.start_day,
+                share_of_needs,
+            })
+        })
+        .collect()
 }
 
 /// The regime's commitment terms, listed under their holders in the regime's order.
