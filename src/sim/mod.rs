@@ -250,6 +250,8 @@ struct Simulation<'a> {
     regime: &'a Regime,
     world: &'a World,
     policy: Box<dyn AllocationPolicy>,
+    /// Whether the policy reads lead times, asked once: every placement's quotes need it.
+    policy_reads_lead_times: bool,
     horizon_days: f64,
     events: EventQueue<Event>,
     capacity_mw: PerProvider<f64>,
@@ -309,6 +311,8 @@ impl<'a> Simulation<'a> {
         let signed_deals = (commitments_by_provider.iter().enumerate())
             .filter(|(_, commitments)| !commitments.is_empty())
             .fold(0, |mask, (p, _)| mask | 1 << p);
+        let policy = policy::for_kind(regime.policy);
+        let policy_reads_lead_times = policy.reads_lead_times();
         let Buffers {
             mut events,
             mut waiting,
@@ -334,7 +338,8 @@ impl<'a> Simulation<'a> {
             scenario,
             regime,
             world,
-            policy: policy::for_kind(regime.policy),
+            policy,
+            policy_reads_lead_times,
             horizon_days: scenario.calendar.horizon_days(),
             events,
             capacity_mw: [0.0; MAX_PROVIDERS],
@@ -720,7 +725,7 @@ impl<'a> Simulation<'a> {
     /// Puts the candidates with room among `mask` into `into` (emptied first).
     fn candidates(&self, i: u32, now: f64, mask: u64, into: &mut Vec<Candidate>) {
         let size = self.world.needs[i as usize].size_mw;
-        let lead_times = self.policy.reads_lead_times();
+        let lead_times = self.policy_reads_lead_times;
         into.clear();
         into.extend(
             (self.with_room(mask, size))
