@@ -1046,18 +1046,36 @@ impl<'a> Simulation<'a> {
         let mut smallest_seen = [f64::INFINITY; MAX_CLASSES];
         let mut kept = 0;
         let mut scanned = 0;
-        while scanned < waiting.len() {
-            let entry = waiting[scanned];
+        loop {
+            // Pass the needs that neither leave nor fit (most of them) in a loop that only
+            // reads, then move them up as one run.
+            let run_start = scanned;
+            while let Some(entry) = waiting.get(scanned)
+                && now < entry.give_up_day
+                && self.room_by_class_mw[class_index(entry.class)] < entry.size_mw
+            {
+                // A comparison, not `f64::min`: sizes are never NaN, and this runs for every
+                // need a scan passes.
+                let smallest = &mut smallest_seen[class_index(entry.class)];
+                if entry.size_mw < *smallest {
+                    *smallest = entry.size_mw;
+                }
+                scanned += 1;
+            }
+            if kept != run_start {
+                waiting.copy_within(run_start..scanned, kept);
+            }
+            kept += scanned - run_start;
+            let Some(&entry) = waiting.get(scanned) else {
+                break;
+            };
             scanned += 1;
             if entry.give_up_day <= now {
                 self.lose(entry.need);
                 continue;
             }
-            let (class, size) = (class_index(entry.class), entry.size_mw);
-            // Cheap test first: most waiting needs find no room among the changed providers.
-            if size <= self.room_by_class_mw[class]
-                && let Some(chosen) = self.try_place(now, entry.need, self.eligible_by_class[class])
-            {
+            let class = class_index(entry.class);
+            if let Some(chosen) = self.try_place(now, entry.need, self.eligible_by_class[class]) {
                 // Only the chosen provider has less room now.
                 self.measure_room(1 << chosen.provider.0, changed);
                 if self.no_class_has_room() {
@@ -1067,10 +1085,8 @@ impl<'a> Simulation<'a> {
             }
             waiting[kept] = entry;
             kept += 1;
-            // A comparison, not `f64::min`: sizes are never NaN, and this runs for every need
-            // a scan passes.
-            if size < smallest_seen[class] {
-                smallest_seen[class] = size;
+            if entry.size_mw < smallest_seen[class] {
+                smallest_seen[class] = entry.size_mw;
             }
         }
         if scanned == waiting.len() {
