@@ -1110,6 +1110,21 @@ impl<'a> Simulation<'a> {
     fn measure_room(&mut self, touched: u64, gained: u64) {
         let free_mw = &self.free_mw;
         let rooms = self.room_by_class_mw[..self.classes].iter_mut();
+        if gained.is_power_of_two() {
+            // One provider gained room (a capacity, a lease end, an outage end: nearly always).
+            let p = gained.trailing_zeros() as usize % MAX_PROVIDERS;
+            let room_mw = free_mw[p] + ROOM_TOLERANCE_MW;
+            for (room, &eligible) in rooms.zip(&self.eligible_by_class) {
+                if eligible & touched != 0 {
+                    *room = if eligible & gained != 0 {
+                        room_mw
+                    } else {
+                        f64::NEG_INFINITY
+                    };
+                }
+            }
+            return;
+        }
         for (room, &eligible) in rooms.zip(&self.eligible_by_class) {
             if eligible & touched == 0 {
                 continue;
