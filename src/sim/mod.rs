@@ -298,6 +298,8 @@ struct Simulation<'a> {
     eligible_by_class: PerClass<u64>,
     /// The lab's classes (a bit mask), read for every placement, lease end and wait.
     lab_classes: u64,
+    /// The host of each class that is a provider's own work, read for every placement.
+    host_by_class: PerClass<Option<ProviderId>>,
     /// Every provider of the scenario (a bit mask).
     all_providers: u64,
     /// How many classes the scenario has (the entries of a `PerClass` in use).
@@ -374,6 +376,9 @@ impl<'a> Simulation<'a> {
             lab_classes: (scenario.classes.iter().enumerate())
                 .filter(|(_, class)| class.is_lab())
                 .fold(0, |mask, (c, _)| mask | 1 << c),
+            host_by_class: std::array::from_fn(|c| {
+                scenario.classes.get(c).and_then(|class| class.host)
+            }),
             all_providers: u64::MAX >> (MAX_PROVIDERS - providers),
         }
     }
@@ -858,8 +863,7 @@ impl<'a> Simulation<'a> {
 
     /// Places need `i` with the policy's choice among `mask`; returns the choice, if any.
     fn try_place(&mut self, now: f64, i: u32, mask: u64) -> Option<Candidate> {
-        let class = &self.scenario.classes[self.world.needs[i as usize].class.0 as usize];
-        if let Some(host) = class.host {
+        if let Some(host) = self.host_by_class[class_index(self.world.needs[i as usize].class.0)] {
             // A provider's own work runs there or waits; no policy chooses for it.
             if mask & (1 << host.0) == 0
                 || !self.has_room(host.0 as usize, self.world.needs[i as usize].size_mw)
