@@ -120,9 +120,9 @@ pub struct World {
     /// Shared with the world of a variant whose needs and lead-time distributions are this
     /// world's, whose draws from the needs' own streams would come out the same.
     lead_times_days: Rc<OnceCell<Vec<Cell<f64>>>>,
-    /// The last price growth factor computed, as (day, log growth, factor): quotes come in runs
-    /// at one instant and the providers at the market price share its growth, so most reuse it.
-    price_factor_memo: Cell<(f64, [f64; 2], f64)>,
+    /// The last price growth factor computed, as (exponent, factor): quotes come in runs at one
+    /// instant and the providers at the market price share its growth, so most reuse it.
+    price_factor_memo: Cell<(f64, f64)>,
 }
 
 impl World {
@@ -192,7 +192,7 @@ impl World {
             agi_effective_day: draw_agi_days(scenario, seed),
             lead_time_dists: lead_time_dists(scenario),
             lead_times_days: Rc::default(),
-            price_factor_memo: Cell::new((f64::NAN, [0.0; 2], 1.0)),
+            price_factor_memo: Cell::new((f64::NAN, 1.0)),
         }
     }
 
@@ -233,18 +233,19 @@ impl World {
         if growth == [0.0, 0.0] {
             return self.price0_usd_per_mw_month[p]; // a contract price does not move
         }
-        let (memo_day, memo_growth, memo_factor) = self.price_factor_memo.get();
-        let factor = if (memo_day, memo_growth) == (day, growth) {
+        let [during, trend] = growth;
+        let rate = if day < self.shortage_until_day {
+            during
+        } else {
+            trend
+        };
+        let exponent = rate * day;
+        let (memo_exponent, memo_factor) = self.price_factor_memo.get();
+        let factor = if exponent == memo_exponent {
             memo_factor
         } else {
-            let [during, trend] = growth;
-            let rate = if day < self.shortage_until_day {
-                during
-            } else {
-                trend
-            };
-            let factor = (rate * day).exp();
-            self.price_factor_memo.set((day, growth, factor));
+            let factor = exponent.exp();
+            self.price_factor_memo.set((exponent, factor));
             factor
         };
         self.price0_usd_per_mw_month[p] * factor
