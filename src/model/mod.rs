@@ -320,6 +320,15 @@ impl Scenario {
             .map_or(self, |v| &self.variants[v])
     }
 
+    /// Returns the lab's classes as a bit mask (bit `c` for class `c`): the simulation and the
+    /// accounting test it for every need and lease, where a class record's own flag is a
+    /// further load away.
+    pub fn lab_classes(&self) -> u64 {
+        (self.classes.iter().enumerate())
+            .filter(|(_, class)| class.is_lab())
+            .fold(0, |mask, (c, _)| mask | 1 << c)
+    }
+
     /// Returns the commitment terms of `regime`, in its order.
     pub fn commitments<'s>(&'s self, regime: &'s Regime) -> impl Iterator<Item = Commitment> + 's {
         regime.terms.iter().filter_map(|&term| {

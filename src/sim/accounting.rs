@@ -34,7 +34,8 @@ pub fn account(
     let mut wait_days_sum = 0.0;
     let mut waits = 0u64;
     // The providers' own work is not the lab's: only how much room it took is reported.
-    let is_lab = |need: &Need| scenario.classes[need.class.0 as usize].is_lab();
+    let lab_classes = scenario.lab_classes();
+    let is_lab = |need: &Need| lab_classes & (1 << need.class.0) != 0;
     let mut host_work_mw_months = 0.0;
     // Each provider's own-work leases, in lease order, for the take-or-pay cap below.
     let mut own_work_leases: Vec<Vec<&Lease>> = vec![Vec::new(); providers];

@@ -373,9 +373,7 @@ impl<'a> Simulation<'a> {
             trace: traced.then(Vec::new),
             eligible_by_class: [0; MAX_CLASSES],
             classes: scenario.classes.len(),
-            lab_classes: (scenario.classes.iter().enumerate())
-                .filter(|(_, class)| class.is_lab())
-                .fold(0, |mask, (c, _)| mask | 1 << c),
+            lab_classes: scenario.lab_classes(),
             host_by_class: std::array::from_fn(|c| {
                 scenario.classes.get(c).and_then(|class| class.host)
             }),
