@@ -320,9 +320,8 @@ impl Scenario {
             .map_or(self, |v| &self.variants[v])
     }
 
-    /// Returns the lab's classes as a bit mask (bit `c` for class `c`): the simulation and the
-    /// accounting test it for every need and lease, where a class record's own flag is a
-    /// further load away.
+    /// Returns the lab's classes as a bit mask (bit `c` for class `c`): the accounting tests it
+    /// for every need and lease, where a class record's own flag is a further load away.
     pub fn lab_classes(&self) -> u64 {
         (self.classes.iter().enumerate())
             .filter(|(_, class)| class.is_lab())

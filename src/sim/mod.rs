@@ -296,9 +296,8 @@ struct Simulation<'a> {
     trace: Option<Vec<TraceRecord>>,
     /// Providers each class may use now (bit masks), kept by `refresh_eligibility`.
     eligible_by_class: PerClass<u64>,
-    /// The lab's classes (a bit mask), read for every placement, lease end and wait.
-    lab_classes: u64,
-    /// The host of each class that is a provider's own work, read for every placement.
+    /// The host of each class that is a provider's own work (`None` for the lab's), read for
+    /// every placement, lease end and wait.
     host_by_class: PerClass<Option<ProviderId>>,
     /// Every provider of the scenario (a bit mask).
     all_providers: u64,
@@ -373,7 +372,6 @@ impl<'a> Simulation<'a> {
             trace: traced.then(Vec::new),
             eligible_by_class: [0; MAX_CLASSES],
             classes: scenario.classes.len(),
-            lab_classes: scenario.lab_classes(),
             host_by_class: std::array::from_fn(|c| {
                 scenario.classes.get(c).and_then(|class| class.host)
             }),
@@ -674,7 +672,7 @@ impl<'a> Simulation<'a> {
     /// Whether `class` is the lab's (not a provider's own work).
     #[inline]
     fn is_lab(&self, class: ClassId) -> bool {
-        self.lab_classes & (1 << class.0) != 0
+        self.host_by_class[class_index(class.0)].is_none()
     }
 
     /// The MW held at provider `p` by the lab (`lab`) or by the provider's own work.
