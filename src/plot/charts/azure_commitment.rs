@@ -11,6 +11,8 @@ use crate::plot::regime_colour;
 
 /// Colour of the commitment amount and deadline lines: apart from every regime colour.
 const COMMITMENT: RGBColor = RGBColor(0xB0, 0x1E, 0x1E);
+/// Size of the labels inside the panels, in pixels.
+const LABEL_PX: u32 = 13;
 /// Neutral colour for legend swatches of series drawn in each regime's colour.
 const NEUTRAL: RGBColor = RGBColor(0x70, 0x70, 0x70);
 
@@ -59,7 +61,7 @@ where
             colour.stroke_width(3),
         ))?;
 
-        let label_style = font(13).color(&COMMITMENT);
+        let label_style = font(LABEL_PX).color(&COMMITMENT);
         let mut notes: Vec<String> = Vec::new();
         for mark in &panel.commitments {
             ctx.draw_series(DashedLineSeries::new(
@@ -98,20 +100,34 @@ where
                         Circle::new((mark.deadline_x, spent), 6, colour.filled()),
                         Circle::new((mark.deadline_x, spent), 6, REFERENCE.stroke_width(1)),
                     ])?;
-                    // Beside the dot, on a side the rising line leaves free: upper left (lower
-                    // left below the amount line, clear of its label), or lower right when the
-                    // deadline is near the left edge.
-                    let left = mark.deadline_x > axis.start + span * 0.25;
-                    let below = !left || spent < mark.amount;
-                    let (x, h) = if left {
-                        (mark.deadline_x - span * 0.012, HPos::Right)
+                    // Where the cumulative line, which only rises, leaves room: left of the
+                    // deadline, above the dot, under the amount line if the text fits there,
+                    // else a row above the amount line's own label (below the dot, the line
+                    // would run through the text wherever it rises slowly); right of the
+                    // deadline and below the dot when the deadline is near the left edge.
+                    let gap = y_max * 0.02;
+                    let text_height = f64::from(LABEL_PX) * y_max
+                        / f64::from(ctx.plotting_area().dim_in_pixel().1.max(1));
+                    let (x, h, y, v) = if mark.deadline_x <= axis.start + span * 0.25 {
+                        (
+                            mark.deadline_x + span * 0.012,
+                            HPos::Left,
+                            spent - gap,
+                            VPos::Top,
+                        )
                     } else {
-                        (mark.deadline_x + span * 0.012, HPos::Left)
-                    };
-                    let (y, v) = if below {
-                        (spent - y_max * 0.02, VPos::Top)
-                    } else {
-                        (spent + y_max * 0.02, VPos::Bottom)
+                        let fits_under_amount = spent + 2.0 * gap + text_height <= mark.amount;
+                        let base = if spent >= mark.amount || fits_under_amount {
+                            spent
+                        } else {
+                            mark.amount + gap + text_height
+                        };
+                        (
+                            mark.deadline_x - span * 0.012,
+                            HPos::Right,
+                            base + gap,
+                            VPos::Bottom,
+                        )
                     };
                     ctx.draw_series(std::iter::once(Text::new(
                         match mark.shortfall_usd {
@@ -123,7 +139,7 @@ where
                             _ => format!("{} counted (mean)", chart.unit.format(spent_usd)),
                         },
                         (x, y),
-                        anchored(font(13).color(&REFERENCE), h, v),
+                        anchored(font(LABEL_PX).color(&REFERENCE), h, v),
                     )))?;
                 }
             } else if mark.deadline_x > axis.end {
@@ -141,7 +157,7 @@ where
             ctx.draw_series(std::iter::once(Text::new(
                 text.clone(),
                 (axis.start + span * 0.015, y_max * (0.96 - 0.07 * i as f64)),
-                anchored(font(13).color(&MUTED), HPos::Left, VPos::Top),
+                anchored(font(LABEL_PX).color(&MUTED), HPos::Left, VPos::Top),
             )))?;
         }
     }
