@@ -26,11 +26,6 @@ pub fn account(
     let providers = scenario.providers.len();
     let mut books = Books::new(scenario, regime, outcome);
 
-    // Days of an interval [from, to) clipped to the horizon and to a window.
-    let overlap = |from: f64, to: f64, lo: f64, hi: f64| {
-        (to.min(hi).min(horizon) - from.max(lo).max(0.0)).max(0.0)
-    };
-
     let mut wait_days_sum = 0.0;
     let mut waits = 0u64;
     // The providers' own work is not the lab's: only how much room it took is reported.
@@ -150,17 +145,13 @@ pub fn account(
         // Owed is at most what the holder could have delivered: its capacity for the lab in
         // the window, each tranche at its price on the day it was there to be bought, less
         // what its own work held (served first, that room was never the lab's to buy), at the
-        // price that work was quoted.
+        // price that work was quoted. Both over the commitment's window within the horizon.
+        let window = (commitment.start_day.max(0.0), deadline.min(horizon));
         let own_work_usd: f64 = (own_work_leases[holder.0 as usize].iter())
             .map(|lease| {
                 lease.size_mw
                     * lease.price_usd_per_mw_month
-                    * overlap(
-                        lease.delivery_day,
-                        lease.end_day,
-                        commitment.start_day,
-                        deadline,
-                    )
+                    * days_within((lease.delivery_day, lease.end_day), window)
                     / DAYS_PER_MONTH
             })
             .sum();
@@ -170,7 +161,7 @@ pub fn account(
                 let from = arrival.day.max(commitment.start_day);
                 arrival.mw
                     * world.price_usd_per_mw_month(holder, from)
-                    * overlap(from, deadline, commitment.start_day, deadline)
+                    * days_within((from, deadline), window)
                     / DAYS_PER_MONTH
             })
             .sum::<f64>()
