@@ -202,7 +202,7 @@ pub struct TraceRecord {
 
 /// Runs one regime on one world and returns the raw outcome.
 pub fn simulate(scenario: &Scenario, regime: &Regime, world: &World) -> Outcome {
-    Simulation::new(scenario, regime, world, false).run().0
+    Simulation::<false>::new(scenario, regime, world).run().0
 }
 
 /// Runs one regime on one world and returns the raw outcome with its event log.
@@ -211,8 +211,7 @@ pub fn simulate_traced(
     regime: &Regime,
     world: &World,
 ) -> (Outcome, Vec<TraceRecord>) {
-    let (outcome, trace) = Simulation::new(scenario, regime, world, true).run();
-    (outcome, trace.unwrap_or_default())
+    Simulation::<true>::new(scenario, regime, world).run()
 }
 
 /// Runs one regime on one world and returns its accounted result.
@@ -245,7 +244,10 @@ thread_local! {
     static SPARE: RefCell<Buffers> = RefCell::default();
 }
 
-struct Simulation<'a> {
+/// `TRACED`: whether it keeps an event log. A parameter of the type, not a field, so that an
+/// untraced run compiles without the log's code and the tests of it (a hundred places, several
+/// in the loops over waiting needs and running leases).
+struct Simulation<'a, const TRACED: bool> {
     scenario: &'a Scenario,
     regime: &'a Regime,
     world: &'a World,
@@ -292,8 +294,8 @@ struct Simulation<'a> {
     /// Spend already contracted towards each commitment term (by scenario term index).
     contracted_usd: Vec<f64>,
     outcome: Outcome,
-    /// The event log, when one is asked for.
-    trace: Option<Vec<TraceRecord>>,
+    /// The event log (empty unless `TRACED`).
+    trace: Vec<TraceRecord>,
     /// Providers each class may use now (bit masks), kept by `refresh_eligibility`.
     eligible_by_class: PerClass<u64>,
     /// The host of each class that is a provider's own work (`None` for the lab's), read for
@@ -305,8 +307,8 @@ struct Simulation<'a> {
     classes: usize,
 }
 
-impl<'a> Simulation<'a> {
-    fn new(scenario: &'a Scenario, regime: &'a Regime, world: &'a World, traced: bool) -> Self {
+impl<'a, const TRACED: bool> Simulation<'a, TRACED> {
+    fn new(scenario: &'a Scenario, regime: &'a Regime, world: &'a World) -> Self {
         let providers = scenario.providers.len();
         let commitments_by_provider = commitments_by_provider(scenario, regime);
         let signed_deals = (commitments_by_provider.iter().enumerate())
@@ -369,7 +371,7 @@ impl<'a> Simulation<'a> {
                 term_end_day: scenario.terms.iter().map(|t| t.end_day).collect(),
                 events: 0,
             },
-            trace: traced.then(Vec::new),
+            trace: Vec::new(),
             eligible_by_class: [0; MAX_CLASSES],
             classes: scenario.classes.len(),
             host_by_class: std::array::from_fn(|c| {
@@ -379,13 +381,11 @@ impl<'a> Simulation<'a> {
         }
     }
 
-    /// Appends to the event log, if there is one; `make` runs only then.
+    /// Appends to the event log, if there is one (`TRACED`); `make` runs only then.
     fn log(&mut self, make: impl FnOnce(&Self) -> TraceRecord) {
-        if self.trace.is_some() {
+        if TRACED {
             let record = make(self);
-            if let Some(trace) = self.trace.as_mut() {
-                trace.push(record);
-            }
+            self.trace.push(record);
         }
     }
 
@@ -415,7 +415,7 @@ impl<'a> Simulation<'a> {
         described.join("; ")
     }
 
-    fn run(mut self) -> (Outcome, Option<Vec<TraceRecord>>) {
+    fn run(mut self) -> (Outcome, Vec<TraceRecord>) {
         self.refresh_eligibility(0.0);
         // Capacity first, so that capacity online at day 0 is there for needs at day 0.
         for (i, arrival) in self.world.capacity.iter().enumerate() {
@@ -472,9 +472,9 @@ impl<'a> Simulation<'a> {
                 _ => {}
             }
         }
-        if let Some(trace) = self.trace.as_mut() {
+        if TRACED {
             // Losses are found late (see `lose`): put them in time order, ties as logged.
-            trace.sort_by(|a, b| a.day.total_cmp(&b.day));
+            self.trace.sort_by(|a, b| a.day.total_cmp(&b.day));
         }
         SPARE.with_borrow_mut(|spare| {
             spare.events = self.events;
