@@ -183,6 +183,12 @@ impl<E> EventQueue<E> {
         time_days
     }
 
+    /// Returns the time of the earliest pending event, if any.
+    #[inline]
+    pub fn next_time_days(&self) -> Option<f64> {
+        self.heap.peek().map(Scheduled::time_days)
+    }
+
     /// Pops the earliest event if it fires at or before `until_days`.
     #[inline]
     pub fn pop_until(&mut self, until_days: f64) -> Option<(f64, E)> {

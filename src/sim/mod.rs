@@ -28,8 +28,12 @@ const ROOM_TOLERANCE_MW: f64 = 1e-6;
 
 /// Something that happens at an instant.
 ///
-/// Needs are not queued: they arrive in the world's order, and the loop takes each when no
-/// queued event comes first (at one instant, queued events go first).
+/// What the world fixes in advance is not queued: capacity arrivals, outage starts and needs
+/// come from the world's lists, each in time order, and the loop takes the earliest of them and
+/// of the queued events. At one instant capacity comes first (so that capacity online at day 0
+/// is there for needs at day 0), then outage starts, then queued events, then needs. Queued,
+/// the two hundred capacity arrivals and outages of a replication were most of the heap, and
+/// each pop cost a level more.
 #[derive(Debug, Clone, Copy)]
 pub enum Event {
     /// The holder of a first-refusal term answers the offer of a need.
@@ -417,15 +421,6 @@ impl<'a, const TRACED: bool> Simulation<'a, TRACED> {
 
     fn run(mut self) -> (Outcome, Vec<TraceRecord>) {
         self.refresh_eligibility(0.0);
-        // Capacity first, so that capacity online at day 0 is there for needs at day 0.
-        for (i, arrival) in self.world.capacity.iter().enumerate() {
-            self.events
-                .schedule_at(arrival.day, Event::CapacityOnline(i as u32));
-        }
-        for (i, outage) in self.world.outages.iter().enumerate() {
-            self.events
-                .schedule_at(outage.start_day, Event::OutageStarts(i as u32));
-        }
         for &term in &self.regime.terms {
             let t = &self.scenario.terms[term.0 as usize];
             for day in [t.start_day, t.end_day] {
@@ -439,18 +434,29 @@ impl<'a, const TRACED: bool> Simulation<'a, TRACED> {
                     .schedule_at(agi_day.max(t.start_day), Event::AgiDeclared(term));
             }
         }
-        let mut next_need = 0;
+        let world = self.world;
+        let day_of = |days: Option<f64>| days.unwrap_or(f64::INFINITY);
+        let (mut next_capacity, mut next_outage, mut next_need) = (0, 0, 0);
         loop {
-            let arrival_day = self
-                .world
-                .needs
-                .get(next_need as usize)
-                .map_or(f64::INFINITY, |need| need.arrival_day);
-            if let Some((now, event)) = self.events.pop_until(arrival_day.min(self.horizon_days)) {
+            let capacity_day = day_of(world.capacity.get(next_capacity).map(|a| a.day));
+            let outage_day = day_of(world.outages.get(next_outage).map(|o| o.start_day));
+            let arrival_day = day_of(world.needs.get(next_need).map(|need| need.arrival_day));
+            let until_day = arrival_day.min(self.horizon_days);
+            let known_day = capacity_day.min(outage_day);
+            if known_day <= until_day && known_day <= day_of(self.events.next_time_days()) {
+                let now = self.events.advance_to(known_day);
+                if capacity_day <= outage_day {
+                    self.handle(now, Event::CapacityOnline(next_capacity as u32));
+                    next_capacity += 1;
+                } else {
+                    self.handle(now, Event::OutageStarts(next_outage as u32));
+                    next_outage += 1;
+                }
+            } else if let Some((now, event)) = self.events.pop_until(until_day) {
                 self.handle(now, event);
             } else if arrival_day <= self.horizon_days {
                 let now = self.events.advance_to(arrival_day);
-                self.on_need(now, next_need);
+                self.on_need(now, next_need as u32);
                 next_need += 1;
             } else {
                 break;
