@@ -77,15 +77,35 @@ impl<E> Ord for Scheduled<E> {
 
 /// The simulation clock and its pending events.
 ///
-/// `pop` is O(log n), `schedule` O(log n). Times are `f64` days compared with `total_cmp`;
-/// scheduling into the past is a bug in the model and panics.
+/// Events are kept by window of time (`with_window_days`): those of the earliest window with
+/// any are in a heap, the later ones unsorted in a list per window, heaped only when their
+/// window comes. When most pending events are far ahead (leases that end years on), the heap
+/// stays small and a pop walks few levels; scheduling into a later window is a push onto a
+/// list. With one window (`new`), it is a plain heap. Either way events come out in (time,
+/// sequence) order: windows partition time, so every event of a later window is later than
+/// every event in the heap.
+///
+/// Times are `f64` days compared as `total_cmp` orders them; scheduling into the past is a bug
+/// in the model and panics.
 #[derive(Debug)]
 pub struct EventQueue<E> {
+    /// The events of windows up to `current_window`.
     heap: QuaternaryHeap<Scheduled<E>>,
+    /// Unsorted events by window, for windows after `current_window`; a list keeps its memory
+    /// when emptied, for the next run.
+    later: Vec<Vec<Scheduled<E>>>,
+    /// The latest window whose events are in the heap. When the heap is empty, no event is
+    /// pending at all (a pop that empties it heaps the next window's).
+    current_window: usize,
+    /// 1 / the window's length in days (0 for one window): multiplied, not divided by.
+    windows_per_day: f64,
     now_days: f64,
     next_sequence: u64,
     processed: u64,
 }
+
+/// Windows past this one share it: a bound on the lists kept, whatever the times.
+const LAST_WINDOW: usize = 1 << 12;
 
 impl<E> Default for EventQueue<E> {
     fn default() -> Self {
@@ -94,28 +114,54 @@ impl<E> Default for EventQueue<E> {
 }
 
 impl<E> EventQueue<E> {
-    /// Creates an empty queue with the clock at day 0.
+    /// Creates an empty queue with the clock at day 0, keeping every event in one heap.
     pub fn new() -> Self {
-        Self::with_capacity(0)
+        Self::with_window_days(f64::INFINITY)
     }
 
-    /// Creates an empty queue with room for `capacity` pending events.
-    pub fn with_capacity(capacity: usize) -> Self {
+    /// Creates an empty queue with the clock at day 0 that heaps events a window of
+    /// `window_days` at a time (see `EventQueue`): best when a window holds a few events.
+    pub fn with_window_days(window_days: f64) -> Self {
+        assert!(window_days > 0.0, "a window must be longer than 0 days");
         Self {
-            heap: QuaternaryHeap::with_capacity(capacity),
+            heap: QuaternaryHeap::new(),
+            later: Vec::new(),
+            current_window: 0,
+            windows_per_day: 1.0 / window_days,
             now_days: 0.0,
             next_sequence: 0,
             processed: 0,
         }
     }
 
-    /// Empties the queue and sets the clock back to day 0, keeping the heap's memory for the
-    /// next run.
+    /// Empties the queue and sets the clock back to day 0, keeping the memory for the next run.
     pub fn clear(&mut self) {
         self.heap.clear();
+        self.later.iter_mut().for_each(Vec::clear);
+        self.current_window = 0;
         self.now_days = 0.0;
         self.next_sequence = 0;
         self.processed = 0;
+    }
+
+    /// The window of time `time_days` (not negative).
+    #[inline(always)]
+    fn window(&self, time_days: f64) -> usize {
+        // A float-to-integer cast saturates, and takes NaN (∞ × 0) to 0: infinite times go to
+        // the last window, or the only one.
+        ((time_days * self.windows_per_day) as usize).min(LAST_WINDOW)
+    }
+
+    /// After a pop has emptied the heap: heaps the events of the next window that has any.
+    #[cold]
+    fn heap_next_window(&mut self) {
+        while let Some(events) = self.later.get_mut(self.current_window + 1) {
+            self.current_window += 1;
+            if !events.is_empty() {
+                self.heap.extend(events.drain(..));
+                return;
+            }
+        }
     }
 
     /// Returns the current simulation time in days.
@@ -131,7 +177,7 @@ impl<E> EventQueue<E> {
 
     /// Returns how many events are pending.
     pub fn len(&self) -> usize {
-        self.heap.len()
+        self.heap.len() + self.later.iter().map(Vec::len).sum::<usize>()
     }
 
     /// Returns true when no event is pending.
@@ -149,7 +195,20 @@ impl<E> EventQueue<E> {
         );
         let sequence = self.next_sequence;
         self.next_sequence += 1;
-        self.heap.push(Scheduled::new(time_days, sequence, event));
+        let scheduled = Scheduled::new(time_days, sequence, event);
+        let window = self.window(time_days);
+        if self.heap.is_empty() {
+            // Nothing is pending: its window is the first that has an event.
+            self.current_window = self.current_window.max(window);
+        }
+        if window <= self.current_window {
+            self.heap.push(scheduled);
+        } else {
+            if self.later.len() <= window {
+                self.later.resize_with(window + 1, Vec::new);
+            }
+            self.later[window].push(scheduled);
+        }
     }
 
     /// Schedules `event` after `delay_days` (non-negative) from now.
@@ -162,6 +221,9 @@ impl<E> EventQueue<E> {
     #[inline(always)]
     pub fn pop(&mut self) -> Option<(f64, E)> {
         let next = self.heap.pop()?;
+        if self.heap.is_empty() {
+            self.heap_next_window();
+        }
         self.now_days = next.time_days();
         self.processed += 1;
         Some((self.now_days, next.event))
@@ -242,6 +304,34 @@ mod tests {
                     .then(b.sequence.cmp(&a.sequence));
                 assert_eq!(a.cmp(b), by_floats, "{a:?} / {b:?}");
             }
+        }
+    }
+
+    proptest::proptest! {
+        /// A queue kept by windows pops what one heap pops, in the same order: ties, events in
+        /// the current window or far past it, infinite times, a queue emptied and refilled.
+        #[test]
+        fn windows_pop_as_one_heap_does(
+            window_days in proptest::sample::select(vec![0.5, 4.0, 30.0, 1e6]),
+            steps in proptest::collection::vec(
+                (0u8..8, proptest::sample::select(vec![0.0, 0.1, 3.0, 4.0, 45.0, 900.0, 1e9, f64::INFINITY])),
+                1..200,
+            ),
+        ) {
+            let mut windowed = EventQueue::with_window_days(window_days);
+            let mut plain = EventQueue::new();
+            for (label, (action, delay_days)) in steps.into_iter().enumerate() {
+                if action < 3 {
+                    proptest::prop_assert_eq!(windowed.pop(), plain.pop());
+                } else if windowed.now_days().is_finite() {
+                    windowed.schedule_in(delay_days, label);
+                    plain.schedule_in(delay_days, label);
+                }
+                proptest::prop_assert_eq!(windowed.len(), plain.len());
+            }
+            let rest: Vec<_> = std::iter::from_fn(|| windowed.pop()).collect();
+            let expected: Vec<_> = std::iter::from_fn(|| plain.pop()).collect();
+            proptest::prop_assert_eq!(rest, expected);
         }
     }
 
