@@ -256,8 +256,8 @@ impl<E> EventQueue<E> {
     /// Pops the earliest event if it fires at or before `until_days`.
     #[inline]
     pub fn pop_until(&mut self, until_days: f64) -> Option<(f64, E)> {
-        match self.heap.peek() {
-            Some(next) if next.time_days() <= until_days => self.pop(),
+        match self.next_time_days() {
+            Some(next_days) if next_days <= until_days => self.pop(),
             _ => None,
         }
     }
@@ -316,7 +316,12 @@ mod tests {
         fn windows_pop_as_one_heap_does(
             window_days in proptest::sample::select(vec![0.5, 4.0, 30.0, 1e6]),
             steps in proptest::collection::vec(
-                (0u8..8, proptest::sample::select(vec![0.0, 0.1, 3.0, 4.0, 45.0, 900.0, 1e9, f64::INFINITY])),
+                (
+                    0u8..8,
+                    proptest::sample::select(vec![
+                        0.0, 0.1, 3.0, 4.0, 45.0, 900.0, 1e9, f64::INFINITY,
+                    ]),
+                ),
                 1..200,
             ),
         ) {
