@@ -24,26 +24,10 @@ const SERVERS: usize = 10;
 const JOBS: usize = 1_000_000;
 const SEED: u64 = 1;
 
-/// An M/M/c scenario with λ = 9/day, μ = 1/day, c = 10 (10 MW of 1 MW jobs), over one year.
-const MMC_SCENARIO: &str = r#"
-[scenario]
-name = "mmc"
-start = 2000-01-01
-end = 2001-01-01
-incumbent = "station"
-baseline = "fcfs"
-[market]
-price_usd_per_mw_month = 1.0
-[providers.station]
-name = "Station"
-capacity = [{ online = 2000-01-01, size_mw = 10 }]
-[demand.jobs]
-arrivals_per_year = 3287.25
-size_mw = 1
-term_days = { dist = "exponential", mean = 1.0 }
-[regimes.fcfs]
-policy = "cheapest"
-"#;
+/// The M/M/c validation scenario of `data/scenarios/mmc.toml` (λ = 9/day, μ = 1/day, c = 10),
+/// cut to one year so that a sample is quick.
+const MMC_SCENARIO: &str = include_str!("../data/scenarios/mmc.toml");
+const MMC_ONE_YEAR: &str = "scenario.end=2001-01-01";
 
 /// An event time with a total order (`f64::total_cmp`), so it can key a heap (as the floor).
 #[derive(PartialEq)]
@@ -205,7 +189,8 @@ fn mmc_engine(c: &mut Criterion) {
 }
 
 fn mmc_simulator(c: &mut Criterion) {
-    let scenario = capsim::scenario::load_str(MMC_SCENARIO, "mmc", &[]).unwrap();
+    let one_year = capsim::scenario::parse_override(MMC_ONE_YEAR).unwrap();
+    let scenario = capsim::scenario::load_str(MMC_SCENARIO, "mmc.toml", &[one_year]).unwrap();
     let regime = &scenario.regimes[0];
     let world = World::sample(&scenario, SEED);
     let jobs = world.needs.len() as u64;

@@ -1,65 +1,29 @@
 //! Benchmarks of whole studies on the default scenario: one replication (every regime on one
 //! world) and a 200-replication study in parallel.
-//!
-//! If the embedded default scenario does not load, a small M/M/c scenario stands in (and the
-//! bench says so), so that the figures still exist while the default is being written.
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use capsim::experiment::{Batch, Plan, StudyAggregate, run_replication, run_study};
-use capsim::model::Scenario;
 use capsim::model::world::{World, replication_seed};
 use criterion::{Criterion, SamplingMode, criterion_group, criterion_main};
-
-/// Stand-in: M/M/c with λ = 9/day, μ = 1/day, c = 10, over ten years.
-const MMC_SCENARIO: &str = r#"
-[scenario]
-name = "mmc"
-start = 2000-01-01
-end = 2010-01-01
-incumbent = "station"
-baseline = "fcfs"
-[market]
-price_usd_per_mw_month = 1.0
-[providers.station]
-name = "Station"
-capacity = [{ online = 2000-01-01, size_mw = 10 }]
-[demand.jobs]
-arrivals_per_year = 3287.25
-size_mw = 1
-term_days = { dist = "exponential", mean = 1.0 }
-[regimes.fcfs]
-policy = "cheapest"
-"#;
 
 /// Replications in the study bench.
 const REPLICATIONS: u64 = 200;
 
-/// The default scenario, or the M/M/c stand-in if it does not load; the name says which.
-fn scenario() -> (Scenario, &'static str) {
-    match capsim::scenario::load_str(capsim::scenario::DEFAULT_SCENARIO, "default", &[]) {
-        Ok(s) => (s, "default"),
-        Err(e) => {
-            eprintln!("default scenario does not load ({e}); benching the M/M/c stand-in");
-            let s = capsim::scenario::load_str(MMC_SCENARIO, "mmc", &[]).unwrap();
-            (s, "mmc")
-        }
-    }
-}
-
 fn study(c: &mut Criterion) {
-    let (s, name) = scenario();
+    let s = capsim::scenario::load_str(capsim::scenario::DEFAULT_SCENARIO, "default", &[])
+        .expect("the embedded default scenario loads");
     let (_, results) = run_replication(&s, 1, 0);
     let needs = World::sample(&s, replication_seed(1, 0)).needs.len();
     eprintln!(
-        "{name}: {} regime(s), {} provider(s), {} months, {needs} needs in replication 0's world",
+        "default: {} regime(s), {} provider(s), {} months, {needs} needs in replication 0's world",
         results.len(),
         s.providers.len(),
         s.calendar.months()
     );
 
-    let mut group = c.benchmark_group(format!("study_{name}"));
+    let mut group = c.benchmark_group("study_default");
     // Replications take milliseconds: flat sampling keeps criterion from needing thousands.
     group
         .sampling_mode(SamplingMode::Flat)
