@@ -7,6 +7,7 @@ use plotters::style::text_anchor::{HPos, VPos};
 
 use super::common::{
     self, DrawResult, GRID, LegendItem, REFERENCE, Swatch, TickedAxis, anchored, bold, font,
+    provider_legend,
 };
 use crate::plot::prepare::AnnualChart;
 use crate::plot::units::{Ticks, Y_INTERVALS, number};
@@ -24,12 +25,7 @@ pub fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, chart: &AnnualCha
 where
     DB::ErrorType: 'static,
 {
-    let mut legend: Vec<LegendItem> = chart
-        .providers
-        .iter()
-        .enumerate()
-        .map(|(i, p)| LegendItem::new(p.clone(), Swatch::Fill(provider_colour(i))))
-        .collect();
+    let mut legend = provider_legend(&chart.providers);
     if chart.any_take_or_pay {
         legend.push(LegendItem::new(
             "take-or-pay (pale)",

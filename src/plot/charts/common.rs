@@ -11,8 +11,8 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::super::prepare::{Header, RegimeRef, TimeAxis};
-use super::super::regime_colour;
 use super::super::units::{Ticks, Y_INTERVALS};
+use super::super::{provider_colour, regime_colour};
 
 /// What drawing returns; plotters' error type is generic over the backend, so it is boxed.
 pub type DrawResult<T = ()> = Result<T, Box<dyn std::error::Error>>;
@@ -114,6 +114,13 @@ impl LegendItem {
             swatch,
         }
     }
+}
+
+/// A filled legend entry per provider, in its chart colour: the stacked charts' legend.
+pub fn provider_legend(providers: &[String]) -> Vec<LegendItem> {
+    (providers.iter().enumerate())
+        .map(|(i, p)| LegendItem::new(p.clone(), Swatch::Fill(provider_colour(i))))
+        .collect()
 }
 
 const SIDE_MARGIN: i32 = 24;

@@ -4,7 +4,7 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::common::{self, DrawResult, LegendItem, NotePlace, REFERENCE, Swatch};
+use super::common::{self, DrawResult, LegendItem, NotePlace, REFERENCE, Swatch, provider_legend};
 use crate::plot::prepare::ServedChart;
 use crate::plot::provider_colour;
 
@@ -13,12 +13,7 @@ pub fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, chart: &ServedCha
 where
     DB::ErrorType: 'static,
 {
-    let mut legend: Vec<LegendItem> = chart
-        .providers
-        .iter()
-        .enumerate()
-        .map(|(i, p)| LegendItem::new(p.clone(), Swatch::Fill(provider_colour(i))))
-        .collect();
+    let mut legend = provider_legend(&chart.providers);
     if chart.panels.iter().any(|p| p.demand.is_some()) {
         legend.push(LegendItem::new("demand (mean)", Swatch::Dashed(REFERENCE)));
     }
