@@ -7,7 +7,7 @@ use clap::Args;
 use super::UsageError;
 use super::run::progress_bar;
 use super::source::{ScenarioSource, regime_named};
-use crate::experiment::{Plan, run_study};
+use crate::experiment::run_study;
 use crate::report::{Replaces, calibrate, write_calibration};
 use crate::scenario::calibration::{DEFAULT_TARGETS, load_targets};
 
@@ -54,12 +54,7 @@ pub fn run(args: CalibrateArgs) -> anyhow::Result<()> {
         ),
     };
     let targets = load_targets(&text, &file, &scenario).map_err(UsageError)?;
-    let plan = Plan {
-        replications: args.replications,
-        master_seed: args.seed,
-        threads: args.work.threads(),
-        shard: None,
-    };
+    let plan = args.work.plan(args.replications, args.seed, None);
     let staging = args.output.stage(Replaces::Written)?;
     let progress = progress_bar(plan.replications, args.work.quiet);
     let aggregate = run_study(

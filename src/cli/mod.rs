@@ -15,8 +15,10 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::experiment::Plan;
 use crate::report::{Replaces, Staging};
 use crate::scenario::{Override, ScenarioError, parse_override};
+use crate::shard::Shard;
 use source::ScenarioArgs;
 
 /// Monte Carlo simulation of an AI lab's compute demand against its cloud contracts.
@@ -137,9 +139,15 @@ pub struct WorkArgs {
 }
 
 impl WorkArgs {
-    /// The thread count for a `Plan`.
-    fn threads(&self) -> Option<usize> {
-        self.threads.map(|t| t as usize)
+    /// The plan of a study of `replications` per regime from `master_seed` (all of them, or
+    /// `shard`'s slice), on these threads.
+    fn plan(&self, replications: u64, master_seed: u64, shard: Option<Shard>) -> Plan {
+        Plan {
+            replications,
+            master_seed,
+            threads: self.threads.map(|t| t as usize),
+            shard,
+        }
     }
 }
 

@@ -19,12 +19,7 @@ use crate::shard::{self, Manifest};
 pub fn run(args: RunArgs) -> anyhow::Result<()> {
     let source = ScenarioSource::read(args.input.scenario.as_deref())?;
     let scenario = source.load(&args.input.overrides)?;
-    let plan = Plan {
-        replications: args.replications,
-        master_seed: args.seed,
-        threads: args.work.threads(),
-        shard: args.shard,
-    };
+    let plan = args.work.plan(args.replications, args.seed, args.shard);
     if let Some(shard) = plan.shard.filter(|s| s.count > plan.replications) {
         return Err(UsageError(format!(
             "--shard {shard}: {} shards of {} replications would leave some empty; use at most \

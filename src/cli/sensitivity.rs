@@ -9,7 +9,6 @@ use clap::Args;
 use super::UsageError;
 use super::run::{progress_bar, simulate_with_bar};
 use super::source::ScenarioSource;
-use crate::experiment::Plan;
 use crate::model::Scenario;
 use crate::report::{Replaces, write_inputs, write_study, write_tornado};
 use crate::scenario::{Override, uncertain_inputs};
@@ -68,12 +67,7 @@ pub fn run(args: SensitivityArgs) -> anyhow::Result<()> {
     }
 
     let started = Instant::now();
-    let plan = Plan {
-        replications: args.replications,
-        master_seed: args.seed,
-        threads: args.work.threads(),
-        shard: None,
-    };
+    let plan = args.work.plan(args.replications, args.seed, None);
     let staging = args.output.stage(Replaces::Study)?;
     let runs = 1 + 2 * inputs.len() as u64;
     let progress = progress_bar(runs * plan.replications, args.work.quiet);

@@ -8,7 +8,6 @@ use clap::Args;
 use super::UsageError;
 use super::run::{progress_bar, simulate_with_bar};
 use super::source::ScenarioSource;
-use crate::experiment::Plan;
 use crate::report::{Replaces, SweepTables, write_summaries};
 use crate::scenario::Override;
 use crate::sweep::{Vary, grid, parse_vary};
@@ -73,12 +72,7 @@ pub fn run(args: SweepArgs) -> anyhow::Result<()> {
     }
 
     let started = Instant::now();
-    let plan = Plan {
-        replications: args.replications,
-        master_seed: args.seed,
-        threads: args.work.threads(),
-        shard: None,
-    };
+    let plan = args.work.plan(args.replications, args.seed, None);
     let staging = args.output.stage(Replaces::Study)?;
     let keys: Vec<String> = args.vary.iter().map(|v| v.key.clone()).collect();
     let mut tables = SweepTables::new(staging.path(), &keys);
