@@ -24,9 +24,9 @@ const SERVERS: usize = 10;
 const JOBS: usize = 1_000_000;
 const SEED: u64 = 1;
 
-/// The M/M/c validation scenario of `data/scenarios/mmc.toml` (λ = 9/day, μ = 1/day, c = 10),
-/// cut to one year so that a sample is quick.
+/// The M/M/c validation scenario of `data/scenarios/mmc.toml` (λ = 9/day, μ = 1/day, c = 10).
 const MMC_SCENARIO: &str = include_str!("../data/scenarios/mmc.toml");
+/// Its horizon cut from sixty years to one, so that a sample is quick.
 const MMC_ONE_YEAR: &str = "scenario.end=2001-01-01";
 
 /// An event time with a total order (`f64::total_cmp`), so it can key a heap (as the floor).
