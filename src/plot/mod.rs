@@ -12,6 +12,7 @@ mod data;
 mod fixture;
 mod html;
 mod prepare;
+mod raster;
 mod tornado;
 mod units;
 
@@ -244,8 +245,8 @@ fn replace_dir(new: &Path, target: &Path, aside: &Path) -> Result<(), PlotError>
     Ok(())
 }
 
-static FONT_REGULAR: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
-static FONT_BOLD: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans-Bold.ttf");
+pub(crate) static FONT_REGULAR: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
+pub(crate) static FONT_BOLD: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans-Bold.ttf");
 
 /// Registers the bundled DejaVu Sans as plotters' "sans-serif" once per process, so that text
 /// needs no system font library.

@@ -16,6 +16,7 @@ use plotters::prelude::*;
 
 use super::PlotError;
 use super::prepare::{Header, Prepared};
+use super::raster::PngBackend;
 use common::DrawResult;
 
 /// Which chart, with the data it draws.
@@ -113,7 +114,7 @@ impl<'a> Chart<'a> {
                 message: e.to_string(),
             }
         };
-        let root = BitMapBackend::new(&png, size).into_drawing_area();
+        let root = PngBackend::new(&png, size).into_drawing_area();
         self.draw(&root)
             .and_then(|()| Ok(root.present()?))
             .map_err(fail(&png))?;

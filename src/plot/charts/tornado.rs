@@ -11,6 +11,7 @@ use super::common::{
     self, DrawResult, GRID, LegendItem, MUTED, REFERENCE, Swatch, TickedAxis, anchored, bold, font,
 };
 use crate::plot::PlotError;
+use crate::plot::raster::PngBackend;
 use crate::plot::tornado::{Panel, TornadoChart};
 use crate::plot::units::{Ticks, number};
 
@@ -51,7 +52,7 @@ pub fn render(dir: &Path, stem: &str, chart: &TornadoChart) -> Result<Vec<PathBu
             message: e.to_string(),
         }
     };
-    let root = BitMapBackend::new(&png, size).into_drawing_area();
+    let root = PngBackend::new(&png, size).into_drawing_area();
     draw(&root, chart)
         .and_then(|()| Ok(root.present()?))
         .map_err(fail(&png))?;
