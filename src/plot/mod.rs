@@ -245,8 +245,8 @@ fn replace_dir(new: &Path, target: &Path, aside: &Path) -> Result<(), PlotError>
     Ok(())
 }
 
-pub(crate) static FONT_REGULAR: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
-pub(crate) static FONT_BOLD: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans-Bold.ttf");
+static FONT_REGULAR: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
+static FONT_BOLD: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans-Bold.ttf");
 
 /// Registers the bundled DejaVu Sans as plotters' "sans-serif" once per process, so that text
 /// needs no system font library.

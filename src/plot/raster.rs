@@ -17,7 +17,6 @@ use plotters_backend::{
     BackendColor, BackendCoord, BackendStyle, BackendTextStyle, DrawingBackend, DrawingErrorKind,
     FontStyle,
 };
-use plotters_bitmap::BitMapBackendError;
 
 use super::{FONT_BOLD, FONT_REGULAR};
 
@@ -44,20 +43,21 @@ impl<'a> PngBackend<'a> {
     }
 }
 
-type DrawResult<E> = Result<(), DrawingErrorKind<E>>;
+/// What each drawing call returns.
+type BackendResult<E> = Result<(), DrawingErrorKind<E>>;
 
 impl DrawingBackend for PngBackend<'_> {
-    type ErrorType = BitMapBackendError;
+    type ErrorType = <BitMapBackend<'static> as DrawingBackend>::ErrorType;
 
     fn get_size(&self) -> (u32, u32) {
         self.bitmap.get_size()
     }
 
-    fn ensure_prepared(&mut self) -> DrawResult<Self::ErrorType> {
+    fn ensure_prepared(&mut self) -> BackendResult<Self::ErrorType> {
         self.bitmap.ensure_prepared()
     }
 
-    fn present(&mut self) -> DrawResult<Self::ErrorType> {
+    fn present(&mut self) -> BackendResult<Self::ErrorType> {
         self.bitmap.present()
     }
 
@@ -65,7 +65,7 @@ impl DrawingBackend for PngBackend<'_> {
         &mut self,
         point: BackendCoord,
         color: BackendColor,
-    ) -> DrawResult<Self::ErrorType> {
+    ) -> BackendResult<Self::ErrorType> {
         self.bitmap.draw_pixel(point, color)
     }
 
@@ -74,7 +74,7 @@ impl DrawingBackend for PngBackend<'_> {
         from: BackendCoord,
         to: BackendCoord,
         style: &S,
-    ) -> DrawResult<Self::ErrorType> {
+    ) -> BackendResult<Self::ErrorType> {
         self.bitmap.draw_line(from, to, style)
     }
 
@@ -84,7 +84,7 @@ impl DrawingBackend for PngBackend<'_> {
         bottom_right: BackendCoord,
         style: &S,
         fill: bool,
-    ) -> DrawResult<Self::ErrorType> {
+    ) -> BackendResult<Self::ErrorType> {
         self.bitmap.draw_rect(upper_left, bottom_right, style, fill)
     }
 
@@ -93,7 +93,7 @@ impl DrawingBackend for PngBackend<'_> {
         pos: BackendCoord,
         size: (u32, u32),
         src: &[u8],
-    ) -> DrawResult<Self::ErrorType> {
+    ) -> BackendResult<Self::ErrorType> {
         self.bitmap.blit_bitmap(pos, size, src)
     }
 
@@ -104,7 +104,7 @@ impl DrawingBackend for PngBackend<'_> {
         text: &str,
         style: &S,
         pos: BackendCoord,
-    ) -> DrawResult<Self::ErrorType> {
+    ) -> BackendResult<Self::ErrorType> {
         let color = style.color();
         if color.alpha == 0.0 {
             return Ok(());
