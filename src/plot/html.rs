@@ -7,7 +7,7 @@ use super::charts::Chart;
 use super::data::{CompareRow, Inputs};
 use super::prepare::regimes;
 use super::regime_colour;
-use super::units::Unit;
+use super::units::{Unit, replications_per_regime};
 
 /// Returns a readable name for a metric column of replications.csv (the raw name for others).
 fn metric_label(metric: &str) -> &str {
@@ -91,7 +91,7 @@ pub fn render(inputs: &Inputs, charts: &[Chart<'_>]) -> String {
         esc(&study.scenario)
     );
     let mut meta = vec![
-        format!("{} replications per regime", study.replications),
+        replications_per_regime(study.replications),
         format!("master seed {}", esc(&study.seed)),
     ];
     if let Some(b) = &study.baseline {
@@ -136,14 +136,14 @@ fn compare_table(html: &mut String, inputs: &Inputs) {
     let baseline = inputs.study.baseline.as_deref();
     let _ = writeln!(
         html,
-        "<section id=\"compare\">\n<h2>Regimes compared ({} replications per regime)</h2>\n\
+        "<section id=\"compare\">\n<h2>Regimes compared ({})</h2>\n\
          <p class=\"meta\">Values are in the unit after each metric&rsquo;s name ($B: billions of \
          US dollars). Mean across replications in bold; below it the 95% confidence interval of \
          the mean, the 5th&ndash;95th percentile across replications, and &Delta;, the difference \
          from the baseline regime with its 95% confidence interval (for shares in percentage \
          points, pp). &ldquo;&mdash;&rdquo;: not defined (e.g. with one replication).{}</p>\n\
          <div class=\"table-wrap\"><table>",
-        inputs.study.replications,
+        replications_per_regime(inputs.study.replications),
         inputs
             .study
             .percentile_relative_error

@@ -4,7 +4,7 @@
 use chrono::{Datelike, NaiveDate};
 
 use super::data::{Commitment, Inputs, Metric, Month, ProviderKey, Stat, TimeSeries};
-use super::units::{Ticks, Unit, X_INTERVALS, Y_INTERVALS};
+use super::units::{Ticks, Unit, X_INTERVALS, Y_INTERVALS, replications_per_regime};
 
 /// The Azure provider id, both in timeseries.csv and as a commitment holder.
 pub const AZURE: &str = "azure";
@@ -318,14 +318,6 @@ pub fn regimes(inputs: &Inputs) -> Vec<RegimeRef> {
         .collect()
 }
 
-fn replications_note(inputs: &Inputs) -> String {
-    let n = inputs.study.replications;
-    format!(
-        "{n} replication{} per regime",
-        if n == 1 { "" } else { "s" }
-    )
-}
-
 /// Returns a note for subtitles when one replication leaves no spread or interval to draw.
 fn single_note(inputs: &Inputs) -> &'static str {
     if inputs.study.replications == 1 {
@@ -432,7 +424,7 @@ fn served(inputs: &Inputs) -> ServedChart {
         header: Header {
             title: format!(
                 "Compute served by provider (mean of {})",
-                replications_note(inputs)
+                replications_per_regime(inputs.study.replications)
             ),
             subtitle: format!(
                 "Scenario {}: monthly mean {} served, stacked by provider{}",
@@ -515,7 +507,7 @@ fn commitment(inputs: &Inputs) -> CommitmentChart {
         header: Header {
             title: format!(
                 "Cumulative Azure spend against the Azure commitment ({})",
-                replications_note(inputs)
+                replications_per_regime(inputs.study.replications)
             ),
             subtitle: format!(
                 "Scenario {}: line = mean, band = 5th-95th percentile across replications{}; {}",
@@ -590,7 +582,10 @@ fn unmet(inputs: &Inputs) -> FanChart {
         .collect();
     FanChart {
         header: Header {
-            title: format!("Unmet demand ({})", replications_note(inputs)),
+            title: format!(
+                "Unmet demand ({})",
+                replications_per_regime(inputs.study.replications)
+            ),
             subtitle: format!(
                 "Scenario {}: monthly mean {} of demand not served; line = median, \
                  band = 5th-95th percentile across replications{}, dashed = mean",
@@ -697,7 +692,10 @@ fn comparison(inputs: &Inputs) -> ComparisonChart {
         .collect();
     ComparisonChart {
         header: Header {
-            title: format!("Regimes compared ({})", replications_note(inputs)),
+            title: format!(
+                "Regimes compared ({})",
+                replications_per_regime(inputs.study.replications)
+            ),
             subtitle: format!(
                 "Scenario {}: dot = mean, black bar = 95% confidence interval of the mean, \
                  light bar = 5th-95th percentile across replications{}",
@@ -780,7 +778,7 @@ fn annual(inputs: &Inputs) -> AnnualChart {
         header: Header {
             title: format!(
                 "Annual spend by provider (mean of {})",
-                replications_note(inputs)
+                replications_per_regime(inputs.study.replications)
             ),
             subtitle: format!(
                 "Scenario {}: spend per calendar year in {}, stacked by provider{}{}",

@@ -155,6 +155,16 @@ pub fn grouped(v: f64, decimals: usize) -> String {
     out
 }
 
+/// "N replications per regime", N grouped by thousands as the axes are: the charts' titles and
+/// the report page say it alike.
+pub fn replications_per_regime(replications: u64) -> String {
+    let plural = if replications == 1 { "" } else { "s" };
+    format!(
+        "{} replication{plural} per regime",
+        grouped(replications as f64, 0)
+    )
+}
+
 /// Most intervals between ticks on a chart's value (y) axis.
 pub const Y_INTERVALS: usize = 7;
 /// Most intervals between ticks on the regime comparison's value (x) axis, which is narrower.
@@ -206,6 +216,19 @@ impl Ticks {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn replication_counts_read_as_the_axes_do() {
+        assert_eq!(replications_per_regime(1), "1 replication per regime");
+        assert_eq!(
+            replications_per_regime(1000),
+            "1,000 replications per regime"
+        );
+        assert_eq!(
+            replications_per_regime(100_000),
+            "100,000 replications per regime"
+        );
+    }
 
     #[test]
     fn picks_units_by_suffix_and_size() {
