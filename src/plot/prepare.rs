@@ -101,7 +101,7 @@ pub struct ServedPanel {
     pub regime: RegimeRef,
     /// Per provider (stack order), the top of its layer each month, in the chart's unit.
     pub tops: Vec<Vec<f64>>,
-    /// Mean demand each month, in the chart's unit, when the file has it (clipped to the
+    /// Mean demand each month, in the chart's unit, when the file has it (it may run off the
     /// chart's range; see `demand_peak`).
     pub demand: Option<Vec<f64>>,
     /// Demand's peak, in the chart's unit, when it runs off the shared scale.
@@ -411,13 +411,9 @@ fn served(inputs: &Inputs) -> ServedChart {
         for series in panel.tops.iter_mut().chain(panel.demand.iter_mut()) {
             series.iter_mut().for_each(|v| *v = unit.apply(*v));
         }
-        if let Some(demand) = &mut panel.demand {
-            let peak = demand.iter().fold(0.0, |m: f64, v| m.max(*v));
-            if peak > y_max {
-                panel.demand_peak = Some(peak);
-                demand.iter_mut().for_each(|v| *v = v.min(y_max));
-            }
-        }
+        panel.demand_peak = (panel.demand.as_ref())
+            .map(|demand| demand.iter().fold(0.0, |m: f64, v| m.max(*v)))
+            .filter(|&peak| peak > y_max);
     }
     let has_demand = panels.iter().any(|p| p.demand.is_some());
     ServedChart {

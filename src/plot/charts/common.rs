@@ -369,6 +369,24 @@ pub fn between(upper: &[(f64, f64)], lower: &[(f64, f64)]) -> Vec<(f64, f64)> {
         .collect()
 }
 
+/// Returns a line's points up to where it first leaves the top of the scale, ending on the
+/// edge: a line clipped to the edge instead would run flat along it, as if the series levelled
+/// off (the chart notes the peak instead).
+pub fn below_ceiling(points: &[(f64, f64)], y_max: f64) -> Vec<(f64, f64)> {
+    let mut kept = Vec::with_capacity(points.len());
+    for &(x, y) in points {
+        if y <= y_max {
+            kept.push((x, y));
+            continue;
+        }
+        if let Some(&(x0, y0)) = kept.last() {
+            kept.push((x0 + (x - x0) * (y_max - y0) / (y - y0), y_max));
+        }
+        break;
+    }
+    kept
+}
+
 /// Where a note goes in a panel's plotting area.
 #[derive(Debug, Clone, Copy)]
 pub enum NotePlace {
@@ -437,5 +455,23 @@ mod tests {
         );
         assert_eq!(time_label(2027.0), "2027");
         assert_eq!(time_label(2027.5), "Jul");
+    }
+
+    #[test]
+    fn a_line_stops_where_it_leaves_the_scale() {
+        // From 30 to 50 between x = 2 and 3: it reaches 40 halfway.
+        let points = [
+            (0.0, 10.0),
+            (1.0, 20.0),
+            (2.0, 30.0),
+            (3.0, 50.0),
+            (4.0, 45.0),
+        ];
+        assert_eq!(
+            below_ceiling(&points, 40.0),
+            vec![(0.0, 10.0), (1.0, 20.0), (2.0, 30.0), (2.5, 40.0)]
+        );
+        assert_eq!(below_ceiling(&points, 60.0), points.to_vec());
+        assert_eq!(below_ceiling(&points[3..], 40.0), vec![]);
     }
 }

@@ -28,11 +28,14 @@ where
         let mut lower = zero;
         for (p, top) in panel.tops.iter().enumerate() {
             let upper = chart.axis.monthly_points(top);
-            let colour = provider_colour(p);
-            ctx.draw_series(std::iter::once(Polygon::new(
-                common::between(&upper, &lower),
-                colour.mix(0.9).filled(),
-            )))?;
+            // A provider that serves nothing here has no layer: drawn, its outline would
+            // show as a line of its colour along the one below.
+            if upper != lower {
+                ctx.draw_series(std::iter::once(Polygon::new(
+                    common::between(&upper, &lower),
+                    provider_colour(p).mix(0.9).filled(),
+                )))?;
+            }
             lower = upper;
         }
         // A thin white line between layers keeps adjacent colours apart.
@@ -44,7 +47,7 @@ where
         }
         if let Some(demand) = &panel.demand {
             ctx.draw_series(DashedLineSeries::new(
-                chart.axis.monthly_points(demand),
+                common::below_ceiling(&chart.axis.monthly_points(demand), chart.y_max),
                 6,
                 4,
                 REFERENCE.stroke_width(2),
