@@ -535,6 +535,29 @@ fn plot_redraws_the_same_charts_from_the_csvs_alone() {
 }
 
 #[test]
+fn a_users_file_among_the_charts_is_kept_by_plot_and_refused_by_run() {
+    let out = TempDir::new().unwrap();
+    run_default(out.path(), 5, 2);
+    let mine = out.path().join("charts").join("my-notes.txt");
+    fs::write(&mine, "mine").unwrap();
+    capsim().arg("plot").arg(out.path()).assert().success();
+    assert_eq!(fs::read_to_string(&mine).unwrap(), "mine");
+    let assert = capsim()
+        .args(["run", "--replications", "5", "--out"])
+        .arg(out.path())
+        .assert()
+        .code(2);
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+    assert!(stderr.contains("(charts/my-notes.txt)"), "{stderr}");
+    capsim()
+        .args(["run", "--replications", "5", "--force", "--out"])
+        .arg(out.path())
+        .assert()
+        .success();
+    assert_eq!(fs::read_to_string(&mine).unwrap(), "mine");
+}
+
+#[test]
 fn plot_on_a_folder_without_csvs_is_an_input_error() {
     let dir = TempDir::new().unwrap();
     let assert = capsim().arg("plot").arg(dir.path()).assert().code(2);

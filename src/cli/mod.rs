@@ -11,7 +11,7 @@ mod sweep;
 mod trace;
 mod validate;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::{Args, Parser, Subcommand};
 
@@ -115,16 +115,21 @@ impl OutputArgs {
     /// removed (waiting for a publish in progress) and capsim says so and exits with status
     /// 130: the output folder keeps its previous contents.
     fn stage(&self, replaces: Replaces) -> anyhow::Result<Staging> {
-        let out = self.out.display().to_string();
-        // Without the handler (it fails only if one is set already) a killed run still leaves
-        // its staging folder beside the output, and the next run removes it.
-        let _ = ctrlc::set_handler(move || {
-            crate::report::abandon_all();
-            eprintln!("\ninterrupted: nothing written; {out} is as it was");
-            std::process::exit(INTERRUPTED);
-        });
-        Staging::with_force(&self.out, self.force, replaces)
+        stage(&self.out, self.force, replaces)
     }
+}
+
+/// Prepares `out`'s staging folder (see `OutputArgs::stage`).
+fn stage(out: &Path, force: bool, replaces: Replaces) -> anyhow::Result<Staging> {
+    let shown = out.display().to_string();
+    // Without the handler (it fails only if one is set already) a killed run still leaves
+    // its staging folder beside the output, and the next run removes it.
+    let _ = ctrlc::set_handler(move || {
+        crate::report::abandon_all();
+        eprintln!("\ninterrupted: nothing written; {shown} is as it was");
+        std::process::exit(INTERRUPTED);
+    });
+    Staging::with_force(out, force, replaces)
 }
 
 /// Threads and progress, for the commands that run many replications.

@@ -4,6 +4,9 @@ use std::path::PathBuf;
 
 use clap::Args;
 
+use super::UsageError;
+use crate::report::Replaces;
+
 /// Arguments of `capsim plot`.
 #[derive(Debug, Args)]
 pub struct PlotArgs {
@@ -11,9 +14,18 @@ pub struct PlotArgs {
     pub dir: PathBuf,
 }
 
-/// Draws the charts; a missing or malformed CSV is an input error (exit status 2).
+/// Draws the charts through a staging folder, as a run does: the folder changes only when
+/// every chart is drawn, and every file in it that the drawing does not write is kept (its
+/// CSVs, and any file of the user's, in charts/ too). A missing or malformed CSV is an input
+/// error (exit status 2).
 pub fn run(args: PlotArgs) -> anyhow::Result<()> {
-    let written = crate::plot::draw_all(&args.dir)?;
+    if !args.dir.is_dir() {
+        return Err(UsageError(format!("{}: no such folder", args.dir.display())).into());
+    }
+    // Forced: the folder is the user's to draw in, whoever wrote its CSVs.
+    let staging = super::stage(&args.dir, true, Replaces::Written)?;
+    let written = crate::plot::draw_all(&args.dir, staging.path())?;
+    staging.publish()?;
     println!("{} files written in {}", written.len(), args.dir.display());
     Ok(())
 }

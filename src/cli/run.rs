@@ -124,7 +124,7 @@ pub(super) fn write_results(
     aggregate: &StudyAggregate,
 ) -> anyhow::Result<()> {
     write_summaries(dir, scenario, plan, aggregate)?;
-    crate::plot::draw_all(dir).context("drawing charts")?;
+    crate::plot::draw_all(dir, dir).context("drawing charts")?;
     Ok(())
 }
 

@@ -3,8 +3,8 @@
 //!
 //! The pipeline reads left to right: `data` reads and validates every CSV into plain structs,
 //! `prepare` turns them into chart-ready series (stacks, bands, annual sums, units), `charts`
-//! draws one chart per function, and `html` writes index.html. [`draw_all`] runs it so that a
-//! failure leaves the previous charts/ and index.html as they were.
+//! draws one chart per function, and `html` writes index.html. [`draw_all`] runs it, into a
+//! staging folder that the caller publishes.
 
 mod charts;
 mod data;
@@ -143,106 +143,36 @@ pub const CHARTS_DIR: &str = "charts";
 /// Name of the report written into the run's folder.
 pub const INDEX_HTML: &str = "index.html";
 
-/// Draws every chart and index.html from the CSVs in `dir` alone.
+/// Draws every chart and index.html from the CSVs in `csv_dir` alone into `out_dir` (the same
+/// folder for a run).
 ///
-/// Reads study.csv, timeseries.csv, compare.csv and commitments.csv, validates all of them,
-/// then draws each chart as PNG and SVG into a temporary folder which replaces `dir/charts`
-/// only once every chart is drawn; index.html is likewise written to a temporary file and
-/// renamed. On error nothing in `dir` changes (apart from a stale temporary left by a killed
-/// process being removed). Returns the paths written: charts/NAME.png and .svg, then index.html.
-pub fn draw_all(dir: &Path) -> Result<Vec<PathBuf>, PlotError> {
-    let inputs = data::Inputs::read(dir)?;
+/// Reads study.csv, timeseries.csv, compare.csv and commitments.csv and validates all of them
+/// before drawing anything, then writes charts/NAME.png and .svg and index.html in place:
+/// meant for a staging folder (see `report::Staging`), which makes the whole output appear at
+/// once or not at all. Returns the paths written: the charts, then index.html.
+pub fn draw_all(csv_dir: &Path, out_dir: &Path) -> Result<Vec<PathBuf>, PlotError> {
+    let inputs = data::Inputs::read(csv_dir)?;
     let prepared = prepare::prepare(&inputs);
     let list = charts::list(&prepared);
     let page = html::render(&inputs, &list);
     register_fonts()?;
-
-    let pid = std::process::id();
-    let tmp_dir = dir.join(format!(".charts.tmp-{pid}"));
-    let tmp_index = dir.join(format!(".index.html.tmp-{pid}"));
-    let written = write_to_temporaries(&tmp_dir, &tmp_index, &list, &page);
-    if let Err(e) = written {
-        let _ = std::fs::remove_dir_all(&tmp_dir);
-        let _ = std::fs::remove_file(&tmp_index);
-        return Err(e);
-    }
-    let charts_dir = dir.join(CHARTS_DIR);
-    let index = dir.join(INDEX_HTML);
-    let published = replace_dir(
-        &tmp_dir,
-        &charts_dir,
-        &dir.join(format!(".charts.old-{pid}")),
-    )
-    .and_then(|()| {
-        std::fs::rename(&tmp_index, &index).map_err(|source| PlotError::Write {
-            path: index.clone(),
-            source,
-        })
-    });
-    if let Err(e) = published {
-        let _ = std::fs::remove_dir_all(&tmp_dir);
-        let _ = std::fs::remove_file(&tmp_index);
-        return Err(e);
-    }
-
+    let write_err = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| PlotError::Write { path, source }
+    };
+    let charts_dir = out_dir.join(CHARTS_DIR);
+    std::fs::create_dir_all(&charts_dir).map_err(write_err(&charts_dir))?;
     let mut paths = Vec::with_capacity(list.len() * 2 + 1);
     for chart in &list {
+        chart.render(&charts_dir)?;
         for ext in ["png", "svg"] {
             paths.push(charts_dir.join(format!("{}.{ext}", chart.name)));
         }
     }
+    let index = out_dir.join(INDEX_HTML);
+    std::fs::write(&index, page).map_err(write_err(&index))?;
     paths.push(index);
     Ok(paths)
-}
-
-fn write_to_temporaries(
-    tmp_dir: &Path,
-    tmp_index: &Path,
-    list: &[charts::Chart],
-    page: &str,
-) -> Result<(), PlotError> {
-    let io_err = |path: &Path| {
-        let path = path.to_path_buf();
-        move |source| PlotError::Write { path, source }
-    };
-    if tmp_dir.exists() {
-        std::fs::remove_dir_all(tmp_dir).map_err(io_err(tmp_dir))?;
-    }
-    std::fs::create_dir_all(tmp_dir).map_err(io_err(tmp_dir))?;
-    for chart in list {
-        chart.render(tmp_dir)?;
-    }
-    std::fs::write(tmp_index, page).map_err(io_err(tmp_index))
-}
-
-/// Moves `new` to `target`, replacing an existing `target` folder: the old one is moved aside
-/// first (rename cannot replace a non-empty folder) and deleted once the new one is in place.
-fn replace_dir(new: &Path, target: &Path, aside: &Path) -> Result<(), PlotError> {
-    let err = |path: &Path| {
-        let path = path.to_path_buf();
-        move |source| PlotError::Write { path, source }
-    };
-    let had_old = target.exists();
-    if had_old {
-        if aside.exists() {
-            std::fs::remove_dir_all(aside).map_err(err(aside))?;
-        }
-        std::fs::rename(target, aside).map_err(err(target))?;
-    }
-    if let Err(source) = std::fs::rename(new, target) {
-        if had_old {
-            let _ = std::fs::rename(aside, target);
-        }
-        let _ = std::fs::remove_dir_all(new);
-        return Err(PlotError::Write {
-            path: target.to_path_buf(),
-            source,
-        });
-    }
-    if had_old {
-        std::fs::remove_dir_all(aside).map_err(err(aside))?;
-    }
-    Ok(())
 }
 
 static FONT_REGULAR: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
@@ -342,7 +272,7 @@ mod tests {
     #[test]
     fn draws_every_chart_as_png_and_svg_with_its_title() {
         let dir = run_dir(&Spec::default());
-        let written = draw_all(dir.path()).unwrap();
+        let written = draw_all(dir.path(), dir.path()).unwrap();
         assert_eq!(written.len(), CHARTS.len() * 2 + 1);
         for path in &written {
             assert!(
@@ -383,7 +313,7 @@ mod tests {
     #[test]
     fn index_html_shows_every_chart_and_the_table_offline() {
         let dir = run_dir(&Spec::default());
-        draw_all(dir.path()).unwrap();
+        draw_all(dir.path(), dir.path()).unwrap();
         let html = std::fs::read_to_string(dir.path().join(INDEX_HTML)).unwrap();
         for name in CHARTS {
             assert!(
@@ -406,7 +336,7 @@ mod tests {
     fn a_regime_without_unmet_demand_still_draws() {
         let spec = Spec::default();
         let dir = run_dir(&spec);
-        draw_all(dir.path()).unwrap();
+        draw_all(dir.path(), dir.path()).unwrap();
         assert!(svg(dir.path(), "unmet_demand").contains("no unmet demand in any replication"));
 
         // Every regime without unmet demand: the y axis must not collapse to zero width.
@@ -417,14 +347,14 @@ mod tests {
             ..spec
         };
         let dir = run_dir(&spec);
-        draw_all(dir.path()).unwrap();
+        draw_all(dir.path(), dir.path()).unwrap();
         assert!(svg(dir.path(), "unmet_demand").contains("no unmet demand in any replication"));
     }
 
     #[test]
     fn drawing_twice_gives_the_same_bytes() {
         let dir = run_dir(&Spec::default());
-        draw_all(dir.path()).unwrap();
+        draw_all(dir.path(), dir.path()).unwrap();
         let read_all = |d: &Path| {
             CHARTS
                 .iter()
@@ -437,7 +367,7 @@ mod tests {
                 .collect::<Vec<_>>()
         };
         let first = read_all(dir.path());
-        draw_all(dir.path()).unwrap();
+        draw_all(dir.path(), dir.path()).unwrap();
         assert!(
             first == read_all(dir.path()),
             "second drawing differs from the first"
@@ -450,7 +380,7 @@ mod tests {
             replications: 1,
             ..Spec::default()
         });
-        draw_all(dir.path()).unwrap();
+        draw_all(dir.path(), dir.path()).unwrap();
         assert!(svg(dir.path(), "regime_comparison").contains("1 replication per regime"));
     }
 
@@ -464,13 +394,13 @@ mod tests {
             ..Spec::default()
         };
         let dir = run_dir(&spec);
-        draw_all(dir.path()).unwrap();
+        draw_all(dir.path(), dir.path()).unwrap();
         assert!(svg(dir.path(), "azure_commitment").contains("no Azure commitment in this regime"));
     }
 
     /// Asserts drawing fails and leaves nothing behind in a folder that had no charts.
     fn fails_cleanly(dir: &Path) -> PlotError {
-        let err = draw_all(dir).unwrap_err();
+        let err = draw_all(dir, dir).unwrap_err();
         assert!(outputs(dir).is_empty(), "left behind: {:?}", outputs(dir));
         err
     }
@@ -586,11 +516,11 @@ mod tests {
     #[test]
     fn a_failure_keeps_the_previous_charts() {
         let dir = run_dir(&Spec::default());
-        draw_all(dir.path()).unwrap();
+        draw_all(dir.path(), dir.path()).unwrap();
         let before = std::fs::read(dir.path().join(CHARTS_DIR).join("annual_spend.svg")).unwrap();
         edit(dir.path(), "study.csv", |t| t.replace("seed,", "sead,"));
         assert!(
-            matches!(draw_all(dir.path()), Err(PlotError::MissingKey { key, .. }) if key == "seed")
+            matches!(draw_all(dir.path(), dir.path()), Err(PlotError::MissingKey { key, .. }) if key == "seed")
         );
         assert_eq!(outputs(dir.path()), [CHARTS_DIR, INDEX_HTML]);
         let after = std::fs::read(dir.path().join(CHARTS_DIR).join("annual_spend.svg")).unwrap();
@@ -603,7 +533,7 @@ mod tests {
         edit(dir.path(), "commitments.csv", |t| {
             t.replace("2028-12-31", "2040-06-30")
         });
-        draw_all(dir.path()).unwrap();
+        draw_all(dir.path(), dir.path()).unwrap();
         assert!(
             svg(dir.path(), "azure_commitment")
                 .contains("deadline 2040-06-30 is after the simulated period")
@@ -652,7 +582,7 @@ mod tests {
             let dir = root.join(name);
             std::fs::create_dir_all(&dir).unwrap();
             fixture::write(&dir, &spec);
-            draw_all(&dir).unwrap();
+            draw_all(&dir, &dir).unwrap();
         }
     }
 }

@@ -75,8 +75,8 @@ pub enum OutputError {
     },
     /// The output folder is the current folder or one of its parents, which a swap would move.
     #[error(
-        "--out {}: is the current folder or holds it; capsim replaces its output folder as a \
-         whole, so name a folder of its own such as output/",
+        "{}: is the current folder or holds it, and capsim replaces the folder it writes as a \
+         whole: run capsim from outside it, or write to a folder of its own such as output/",
         path.display()
     )]
     HoldsCurrentFolder {
@@ -133,7 +133,7 @@ impl Staging {
         &self.dir
     }
 
-    /// Brings over every entry of the output folder that this run does not write (less an
+    /// Brings over every file of the output folder that this run does not write (less an
     /// earlier study's files when this is a study: see `Replaces`), writes the manifest, and
     /// swaps the staging folder with the output folder in one rename; then removes the
     /// previous output.
@@ -142,34 +142,8 @@ impl Staging {
         let mut files = Vec::new();
         list_files(&self.dir, "", &mut files)
             .with_context(|| format!("cannot list {}", self.dir.display()))?;
-        let previous = manifest_lines(&self.target);
-        for entry in fs::read_dir(&self.target)
-            .with_context(|| format!("cannot read {}", self.target.display()))?
-        {
-            let entry = entry?;
-            let name = entry.file_name();
-            let name_text = name.to_string_lossy();
-            if name_text == MANIFEST || self.dir.join(&name).exists() {
-                continue;
-            }
-            let capsims = previous
-                .iter()
-                .any(|line| top_name(line) == Some(name_text.as_ref()));
-            if capsims && self.replaces == Replaces::Study && !stands_beside_a_study(&name_text) {
-                continue; // part of an earlier study: it goes with the previous output
-            }
-            // Hard links: the kept files stay in the old folder until the swap succeeds.
-            link_tree(&entry.path(), &self.dir.join(&name)).with_context(|| {
-                format!("cannot keep {} in the new output", entry.path().display())
-            })?;
-            // What an earlier run wrote stays capsim's.
-            files.extend(
-                previous
-                    .iter()
-                    .filter(|line| top_name(line) == Some(name_text.as_ref()))
-                    .cloned(),
-            );
-        }
+        let previous: BTreeSet<String> = manifest_lines(&self.target).into_iter().collect();
+        self.keep("", &previous, &mut files)?;
         write_manifest(&self.dir, files)?;
         let old = swap(&self.dir, &self.target)
             .with_context(|| format!("cannot move the output into {}", self.target.display()))?;
@@ -180,6 +154,64 @@ impl Staging {
         // if it cannot be removed now, a later run removes it as stale.
         let _ = fs::remove_dir_all(&old);
         Ok(())
+    }
+
+    /// Brings over the entries of the output folder's subfolder `prefix` (`""` or ending in
+    /// `/`) that `publish` keeps, file by file, so that a file of the user's inside a folder
+    /// capsim writes (charts/) is kept too; adds those an earlier run wrote to `files`, as they
+    /// stay capsim's. Returns whether it kept anything.
+    fn keep(
+        &self,
+        prefix: &str,
+        previous: &BTreeSet<String>,
+        files: &mut Vec<String>,
+    ) -> Result<bool> {
+        let from = self.target.join(prefix);
+        let mut kept_any = false;
+        for entry in
+            fs::read_dir(&from).with_context(|| format!("cannot read {}", from.display()))?
+        {
+            let entry = entry?;
+            let name = format!("{prefix}{}", entry.file_name().to_string_lossy());
+            let to = self.dir.join(&name);
+            let written = fs::symlink_metadata(&to).ok();
+            if name == MANIFEST {
+                continue;
+            }
+            if entry.file_type()?.is_dir() {
+                // A file this run writes in its place wins.
+                if written.as_ref().is_some_and(|meta| !meta.is_dir()) {
+                    continue;
+                }
+                if written.is_none() {
+                    fs::create_dir(&to)
+                        .with_context(|| format!("cannot create {}", to.display()))?;
+                }
+                let kept = self.keep(&format!("{name}/"), previous, files)?;
+                let was_empty = fs::read_dir(entry.path())?.next().is_none();
+                if written.is_none() && !kept && !was_empty {
+                    fs::remove_dir(&to)?; // it held only an earlier study's files
+                }
+                kept_any |= kept || was_empty;
+                continue;
+            }
+            if written.is_some() {
+                continue; // this run writes it again
+            }
+            let capsims = previous.contains(&name);
+            if capsims && self.replaces == Replaces::Study && !stands_beside_a_study(&name) {
+                continue; // part of an earlier study: it goes with the previous output
+            }
+            // Hard links: the kept files stay in the old folder until the swap succeeds.
+            link_tree(&entry.path(), &to).with_context(|| {
+                format!("cannot keep {} in the new output", entry.path().display())
+            })?;
+            if capsims {
+                files.push(name);
+            }
+            kept_any = true;
+        }
+        Ok(kept_any)
     }
 }
 
@@ -265,39 +297,44 @@ fn manifest_lines(target: &Path) -> Vec<String> {
         .collect()
 }
 
-/// Returns the top-level entry a manifest line lies in.
-fn top_name(line: &str) -> Option<&str> {
-    line.split('/')
-        .next()
-        .filter(|name| !name.is_empty() && *name != "." && *name != "..")
-}
-
-/// Returns the top-level names a previous run's manifest lists.
-fn owned_names(target: &Path) -> BTreeSet<String> {
-    manifest_lines(target)
-        .iter()
-        .filter_map(|line| top_name(line))
-        .map(str::to_string)
-        .collect()
-}
-
-/// Returns the entries of `target` that capsim neither wrote nor keeps by design.
+/// Returns the entries of `target` that capsim neither wrote nor keeps by design: files the
+/// manifest does not list, and folders holding none that it does (named whole, ending in `/`).
 fn foreign_entries(target: &Path) -> Result<Vec<String>> {
-    let owned = owned_names(target);
+    let owned: BTreeSet<String> = manifest_lines(target).into_iter().collect();
     let mut foreign = Vec::new();
-    for entry in
-        fs::read_dir(target).with_context(|| format!("cannot read {}", target.display()))?
-    {
-        let entry = entry?;
-        let name = entry.file_name().to_string_lossy().into_owned();
-        if name == MANIFEST || KEPT.contains(&name.as_str()) || owned.contains(&name) {
-            continue;
-        }
-        let folder = entry.file_type().is_ok_and(|t| t.is_dir());
-        foreign.push(if folder { format!("{name}/") } else { name });
-    }
+    collect_foreign(target, "", &owned, &mut foreign)?;
     foreign.sort();
     Ok(foreign)
+}
+
+/// Adds the foreign entries of `target`'s subfolder `prefix` (see `foreign_entries`).
+fn collect_foreign(
+    target: &Path,
+    prefix: &str,
+    owned: &BTreeSet<String>,
+    foreign: &mut Vec<String>,
+) -> Result<()> {
+    let dir = target.join(prefix);
+    for entry in fs::read_dir(&dir).with_context(|| format!("cannot read {}", dir.display()))? {
+        let entry = entry?;
+        let name = format!("{prefix}{}", entry.file_name().to_string_lossy());
+        if prefix.is_empty() && (name == MANIFEST || KEPT.contains(&name.as_str())) {
+            continue;
+        }
+        if entry.file_type().is_ok_and(|t| t.is_dir()) {
+            let inside = format!("{name}/");
+            let holds_owned = (owned.range(inside.clone()..).next())
+                .is_some_and(|line| line.starts_with(&inside));
+            if holds_owned {
+                collect_foreign(target, &inside, owned, foreign)?;
+            } else {
+                foreign.push(inside);
+            }
+        } else if !owned.contains(&name) {
+            foreign.push(name);
+        }
+    }
+    Ok(())
 }
 
 /// Writes `files` (relative, `/`-separated) into `dir`'s manifest, sorted.
@@ -541,6 +578,56 @@ mod tests {
         // The manifest never claims the user's files.
         let manifest = fs::read_to_string(out.join(MANIFEST)).unwrap();
         assert!(!manifest.contains("notes.txt") && !manifest.contains("data/"));
+    }
+
+    #[test]
+    fn a_users_file_inside_a_folder_capsim_writes_is_foreign_and_kept() {
+        let tmp = tempfile::tempdir().unwrap();
+        let out = tmp.path().join("output");
+        let study = [("a.csv", "1"), ("charts/x.svg", "x"), ("charts/y.svg", "y")];
+        publish_as(&out, &study, false, Replaces::Study).unwrap();
+        write(&out.join("charts/mine.png"), "mine");
+        write(&out.join("charts/notes/n.txt"), "mine too");
+        let error = publish_as(&out, &study, false, Replaces::Study).unwrap_err();
+        assert!(
+            error
+                .to_string()
+                .contains("(charts/mine.png, charts/notes/)"),
+            "{error}"
+        );
+        // Forced, a new study keeps them and drops the earlier study's chart it does not draw.
+        let next = [("a.csv", "2"), ("charts/x.svg", "x2")];
+        publish_as(&out, &next, true, Replaces::Study).unwrap();
+        assert_eq!(
+            fs::read_to_string(out.join("charts/mine.png")).unwrap(),
+            "mine"
+        );
+        assert_eq!(
+            fs::read_to_string(out.join("charts/notes/n.txt")).unwrap(),
+            "mine too"
+        );
+        assert_eq!(fs::read_to_string(out.join("charts/x.svg")).unwrap(), "x2");
+        assert!(!out.join("charts/y.svg").exists());
+        let manifest = fs::read_to_string(out.join(MANIFEST)).unwrap();
+        assert!(manifest.ends_with("\na.csv\ncharts/x.svg\n"), "{manifest}");
+    }
+
+    #[test]
+    fn a_folder_left_with_only_an_earlier_studys_files_goes_with_them() {
+        let tmp = tempfile::tempdir().unwrap();
+        let out = tmp.path().join("output");
+        publish_as(
+            &out,
+            &[("a.csv", "1"), ("shard/s.json", "s")],
+            false,
+            Replaces::Study,
+        )
+        .unwrap();
+        fs::create_dir(out.join("empty")).unwrap();
+        publish_as(&out, &[("a.csv", "2")], true, Replaces::Study).unwrap();
+        assert!(!out.join("shard").exists());
+        // A folder of the user's that was empty stays.
+        assert!(out.join("empty").is_dir());
     }
 
     #[test]
