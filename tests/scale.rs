@@ -176,7 +176,7 @@ fn merge_refuses_shards_that_do_not_make_one_study() {
         args.extend(["--out", &out_arg]);
         args.into_iter().map(String::from).collect::<Vec<_>>()
     };
-    let cases: [(Vec<String>, &str); 6] = [
+    let cases: [(Vec<String>, &str); 7] = [
         (merge(&[&a0, &a1]), "missing shard(s) 3/3"),
         (
             merge(&[&a0, &a1, &a1, &a2]),
@@ -200,7 +200,18 @@ fn merge_refuses_shards_that_do_not_make_one_study() {
                 "--out".into(),
                 a1.clone(),
             ],
-            "is one of the shard folders",
+            "is the shard folder",
+        ),
+        (
+            vec![
+                "merge".into(),
+                a0.clone(),
+                a1.clone(),
+                a2.clone(),
+                "--out".into(),
+                format!("{a0}/../s2of3seed1"),
+            ],
+            "is the shard folder",
         ),
     ];
     for (args, expected) in cases {

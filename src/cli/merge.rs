@@ -3,7 +3,6 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
-use anyhow::Context;
 use clap::Args;
 
 use super::UsageError;
@@ -27,22 +26,21 @@ pub struct MergeArgs {
 /// the replication tables. Nothing is written when a check fails.
 pub fn run(args: MergeArgs) -> anyhow::Result<()> {
     let started = Instant::now();
-    let out = std::path::absolute(&args.output.out)
-        .with_context(|| format!("cannot resolve --out {}", args.output.out.display()))?;
+    // Staged first, so that a folder that cannot be written is refused before the shards are
+    // read; the output folder as resolved (links and `..` followed) is not a shard's.
+    let staging = args.output.stage(Replaces::Study)?;
     for dir in &args.dirs {
-        let dir_abs = std::path::absolute(dir)
-            .with_context(|| format!("cannot resolve {}", dir.display()))?;
-        if dir_abs == out {
+        if std::fs::canonicalize(dir).is_ok_and(|dir| dir == staging.target()) {
             return Err(UsageError(format!(
-                "--out {} is one of the shard folders: write the merge elsewhere",
-                args.output.out.display()
+                "--out {} is the shard folder {}: write the merge elsewhere",
+                args.output.out.display(),
+                dir.display()
             ))
             .into());
         }
     }
     let shards = ShardSet::open(&args.dirs)?;
     let aggregate = shards.merged_aggregate()?;
-    let staging = args.output.stage(Replaces::Study)?;
     if shards.replication_tables {
         for name in ROW_FILES {
             shards.concatenate(name, staging.path())?;

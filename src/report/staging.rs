@@ -133,6 +133,11 @@ impl Staging {
         &self.dir
     }
 
+    /// Returns the output folder it replaces, resolved (absolute, links followed).
+    pub fn target(&self) -> &Path {
+        &self.target
+    }
+
     /// Brings over every file of the output folder that this run does not write (less an
     /// earlier study's files when this is a study: see `Replaces`), writes the manifest, and
     /// swaps the staging folder with the output folder in one rename; then removes the
