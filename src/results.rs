@@ -177,14 +177,25 @@ pub const PROVIDER_SERIES: [&str; 3] = ["served_mw", "cost_usd", "cumulative_cos
 /// Series reported only for `all` providers, after the provider series.
 pub const ALL_ONLY_SERIES: [&str; 2] = ["demand_mw", "unmet_mw"];
 
+/// The provider label of a series summed over every provider (no provider may be named so).
+pub const ALL_PROVIDERS: &str = "all";
+
 /// Returns the (provider or `all`, metric) label of every monthly series, in the order
 /// `MonthlySeries::extend_values` appends them.
 pub fn series_labels(provider_ids: &[String]) -> Vec<(String, &'static str)> {
     let mut labels = Vec::new();
-    for id in provider_ids.iter().map(String::as_str).chain(["all"]) {
+    for id in provider_ids
+        .iter()
+        .map(String::as_str)
+        .chain([ALL_PROVIDERS])
+    {
         labels.extend(PROVIDER_SERIES.iter().map(|m| (id.to_string(), *m)));
     }
-    labels.extend(ALL_ONLY_SERIES.iter().map(|m| ("all".to_string(), *m)));
+    labels.extend(
+        ALL_ONLY_SERIES
+            .iter()
+            .map(|m| (ALL_PROVIDERS.to_string(), *m)),
+    );
     labels
 }
 

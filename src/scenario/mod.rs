@@ -293,6 +293,16 @@ fn validate(raw: RawScenario) -> Result<Scenario, Vec<Problem>> {
             "found no provider; allowed at least one [providers.ID] table (the incumbent)",
         );
     }
+    if raw.providers.contains_key(crate::results::ALL_PROVIDERS) {
+        c.problem(
+            format!("providers.{}", crate::results::ALL_PROVIDERS),
+            format!(
+                "found the provider name '{0}'; allowed any other name ('{0}' labels the sums \
+                 over every provider in timeseries.csv)",
+                crate::results::ALL_PROVIDERS
+            ),
+        );
+    }
     let mut valid_dates = end > start && start != NaiveDate::MIN;
     if valid_dates && !limits::horizon(&mut c, start, end) {
         valid_dates = false;
