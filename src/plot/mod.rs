@@ -34,7 +34,7 @@ pub enum PlotError {
         path: PathBuf,
     },
     /// A CSV file exists but could not be read.
-    #[error("cannot read {}: {source}", path.display())]
+    #[error("cannot read {}", path.display())]
     Read {
         /// The file.
         path: PathBuf,
@@ -42,7 +42,7 @@ pub enum PlotError {
         source: std::io::Error,
     },
     /// A CSV file is not well-formed CSV (e.g. a row with the wrong number of fields).
-    #[error("{}: malformed CSV: {source}", path.display())]
+    #[error("{}: malformed CSV", path.display())]
     Csv {
         /// The file.
         path: PathBuf,
@@ -118,7 +118,7 @@ pub enum PlotError {
         path: PathBuf,
     },
     /// A chart or the report could not be written.
-    #[error("cannot write {}: {source}", path.display())]
+    #[error("cannot write {}", path.display())]
     Write {
         /// The file or folder.
         path: PathBuf,

@@ -79,7 +79,7 @@ fn list(file: &str, problems: &[Problem]) -> String {
 #[derive(Debug, thiserror::Error)]
 pub enum ScenarioError {
     /// The file could not be read.
-    #[error("cannot read scenario {file}: {source}")]
+    #[error("cannot read scenario {file}")]
     Read {
         file: String,
         source: std::io::Error,
