@@ -424,6 +424,46 @@ fn bad_sweeps_exit_2_and_write_nothing() {
         ];
         refused(&args, &out, expected);
     }
+    // A field given twice, or with one key holding the other: a point's label would not say
+    // what ran.
+    let capacity = "providers.azure.capacity";
+    let size = "providers.azure.capacity.0.size_mw";
+    let whole = format!("{capacity}=[{{ online = 2025-01-01, size_mw = 700 }}]");
+    for (first, second, expected) in [
+        (
+            "--vary",
+            format!("{size}=5,6"),
+            "is given twice".to_string(),
+        ),
+        (
+            "--vary",
+            whole.clone(),
+            format!("--vary {size} and --vary {capacity} overlap"),
+        ),
+        (
+            "--set",
+            whole.clone(),
+            format!("--vary {size} and --set {capacity} overlap"),
+        ),
+        (
+            "--set",
+            format!("{size}=7"),
+            "both varied (--vary) and fixed (--set)".to_string(),
+        ),
+    ] {
+        let args = [
+            "sweep",
+            "--vary",
+            &format!("{size}=5,6"),
+            first,
+            &second,
+            "--replications",
+            "2",
+            "--out",
+            &out_arg,
+        ];
+        refused(&args, &out, &expected);
+    }
 }
 
 #[test]

@@ -43,15 +43,30 @@ pub struct SweepArgs {
 /// stacked tables when all are written.
 pub fn run(args: SweepArgs) -> anyhow::Result<()> {
     for (i, vary) in args.vary.iter().enumerate() {
-        if args.vary[..i].iter().any(|v| v.key == vary.key) {
-            return Err(UsageError(format!("--vary {} is given twice", vary.key)).into());
+        if let Some(other) = args.vary[..i].iter().find(|v| overlap(&v.key, &vary.key)) {
+            let what = if other.key == vary.key {
+                format!("--vary {} is given twice", vary.key)
+            } else {
+                format!(
+                    "--vary {} and --vary {} overlap (one holds the other): drop one",
+                    other.key, vary.key
+                )
+            };
+            return Err(UsageError(what).into());
         }
-        if args.input.overrides.iter().any(|o| o.key == vary.key) {
-            return Err(UsageError(format!(
-                "{} is both varied (--vary) and fixed (--set): drop one",
-                vary.key
-            ))
-            .into());
+        if let Some(fixed) = (args.input.overrides.iter()).find(|o| overlap(&o.key, &vary.key)) {
+            let what = if fixed.key == vary.key {
+                format!(
+                    "{} is both varied (--vary) and fixed (--set): drop one",
+                    vary.key
+                )
+            } else {
+                format!(
+                    "--vary {} and --set {} overlap (one holds the other): drop one",
+                    vary.key, fixed.key
+                )
+            };
+            return Err(UsageError(what).into());
         }
     }
     let source = ScenarioSource::read(args.input.scenario.as_deref())?;
@@ -117,4 +132,15 @@ fn describe(varies: &[Vary], labels: &[String]) -> String {
         .map(|(v, l)| format!("{}={l}", v.key))
         .collect::<Vec<_>>()
         .join(" ")
+}
+
+/// Whether two dotted keys name the same field or one holds the other (`a.b` and `a.b.c`):
+/// a point would then set the field twice, and its label would not say what ran.
+fn overlap(a: &str, b: &str) -> bool {
+    let holds = |outer: &str, inner: &str| {
+        inner
+            .strip_prefix(outer)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with('.'))
+    };
+    holds(a, b) || holds(b, a)
 }
