@@ -101,7 +101,7 @@ where
                         Circle::new((mark.deadline_x, spent), 6, REFERENCE.stroke_width(1)),
                     ])?;
                     // Where the cumulative line, which only rises, leaves room: left of the
-                    // deadline, above the dot, under the amount line if the text fits there,
+                    // deadline, above the dot and the line, under the amount line if it fits,
                     // else a row above the amount line's own label (below the dot, the line
                     // would run through the text wherever it rises slowly); right of the
                     // deadline and below the dot when the deadline is near the left edge.
@@ -116,9 +116,14 @@ where
                             VPos::Top,
                         )
                     } else {
-                        let fits_under_amount = spent + 2.0 * gap + text_height <= mark.amount;
-                        let base = if spent >= mark.amount || fits_under_amount {
-                            spent
+                        // Above the line's end too: all Azure spend, it ends above the dot.
+                        let line_end = (axis.running_points(&panel.mean).into_iter())
+                            .take_while(|&(x, _)| x <= mark.deadline_x)
+                            .last()
+                            .map_or(spent, |(_, y)| y.max(spent));
+                        let fits_under_amount = line_end + 2.0 * gap + text_height <= mark.amount;
+                        let base = if line_end >= mark.amount || fits_under_amount {
+                            line_end
                         } else {
                             mark.amount + gap + text_height
                         };
