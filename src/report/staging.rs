@@ -208,7 +208,7 @@ impl Staging {
                 continue; // part of an earlier study: it goes with the previous output
             }
             // Hard links: the kept files stay in the old folder until the swap succeeds.
-            link_tree(&entry.path(), &to).with_context(|| {
+            link_file(&entry.path(), &to).with_context(|| {
                 format!("cannot keep {} in the new output", entry.path().display())
             })?;
             if capsims {
@@ -372,17 +372,10 @@ fn list_files(dir: &Path, prefix: &str, files: &mut Vec<String>) -> io::Result<(
     Ok(())
 }
 
-/// Recreates `from` at `to` with hard links to its files (copies where links fail).
-fn link_tree(from: &Path, to: &Path) -> io::Result<()> {
-    let kind = fs::symlink_metadata(from)?.file_type();
-    if kind.is_dir() {
-        fs::create_dir(to)?;
-        for entry in fs::read_dir(from)? {
-            let entry = entry?;
-            link_tree(&entry.path(), &to.join(entry.file_name()))?;
-        }
-        Ok(())
-    } else if kind.is_symlink() {
+/// Recreates the file or link `from` at `to`: a hard link (a copy where links fail), or a
+/// copy of the link.
+fn link_file(from: &Path, to: &Path) -> io::Result<()> {
+    if fs::symlink_metadata(from)?.file_type().is_symlink() {
         copy_symlink(from, to)
     } else {
         fs::hard_link(from, to).or_else(|_| fs::copy(from, to).map(|_| ()))
