@@ -170,12 +170,13 @@ fn merge_refuses_shards_that_do_not_make_one_study() {
     let other_count = shard(2, 2, "1");
     let out = dir.path().join("merged");
     let out_arg = out.display().to_string();
-    let merge = |dirs: &[&str]| {
+    let merge_into = |dirs: &[&str], out: &str| {
         let mut args = vec!["merge"];
         args.extend(dirs);
-        args.extend(["--out", &out_arg]);
+        args.extend(["--out", out]);
         args.into_iter().map(String::from).collect::<Vec<_>>()
     };
+    let merge = |dirs: &[&str]| merge_into(dirs, &out_arg);
     let cases: [(Vec<String>, &str); 7] = [
         (merge(&[&a0, &a1]), "missing shard(s) 3/3"),
         (
@@ -191,26 +192,9 @@ fn merge_refuses_shards_that_do_not_make_one_study() {
             merge(&[&a0, &a1, dir.path().to_str().unwrap()]),
             "is not a shard folder",
         ),
+        (merge_into(&[&a0, &a1, &a2], &a1), "is the shard folder"),
         (
-            vec![
-                "merge".into(),
-                a0.clone(),
-                a1.clone(),
-                a2.clone(),
-                "--out".into(),
-                a1.clone(),
-            ],
-            "is the shard folder",
-        ),
-        (
-            vec![
-                "merge".into(),
-                a0.clone(),
-                a1.clone(),
-                a2.clone(),
-                "--out".into(),
-                format!("{a0}/../s2of3seed1"),
-            ],
+            merge_into(&[&a0, &a1, &a2], &format!("{a0}/../s2of3seed1")),
             "is the shard folder",
         ),
     ];
