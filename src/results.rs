@@ -28,11 +28,14 @@ pub enum Metric {
     /// The incumbent's share of MW-months served (0..1; NaN, not applicable, when nothing was
     /// served).
     AzureShare,
-    /// Spend that counted towards the incumbent's (Azure's) spend commitments.
+    /// Spend that counted towards the incumbent's (Azure's) spend commitments (NaN, not
+    /// applicable, when the regime has none).
     CommitmentSpentUsd,
-    /// The incumbent's commitment amount not spent by its deadline.
+    /// The incumbent's commitment amount not spent by its deadline (NaN, not applicable, when
+    /// the regime has no commitment to it).
     CommitmentShortfallUsd,
-    /// Take-or-pay shortfall on signed deals with other providers (capacity paid for, unused).
+    /// Take-or-pay shortfall on signed deals with other providers (capacity paid for, unused;
+    /// NaN, not applicable, when the regime has no such deal).
     DealShortfallUsd,
     /// Needs offered to a right-of-first-refusal holder.
     RofrOffers,
@@ -112,6 +115,10 @@ impl Metric {
             Metric::MeanWaitDays => Some("no new need was served"),
             Metric::AzureShare => Some("nothing was served"),
             Metric::RofrDelayDays => Some("no need was offered to a first-refusal holder"),
+            Metric::CommitmentSpentUsd | Metric::CommitmentShortfallUsd => {
+                Some("the regime has no spend commitment to the incumbent")
+            }
+            Metric::DealShortfallUsd => Some("the regime has no signed deal with another provider"),
             _ => None,
         }
     }

@@ -15,9 +15,11 @@ pub const METRICS: [Metric; 4] = [
     Metric::CommitmentShortfallUsd,
 ];
 
-/// The mean of each of `METRICS` in each regime of one study, all a tornado keeps of it.
+/// The mean of each of `METRICS` in each regime of one study, all a tornado keeps of it (`None`
+/// where the metric applied in no replication, such as a commitment shortfall in a regime
+/// without a commitment).
 #[derive(Debug, Clone, PartialEq)]
-pub struct Means(Vec<[f64; METRICS.len()]>);
+pub struct Means(Vec<[Option<f64>; METRICS.len()]>);
 
 impl Means {
     /// Takes the means out of a study's aggregate (regimes in scenario order).
@@ -26,7 +28,7 @@ impl Means {
             aggregate
                 .regimes
                 .iter()
-                .map(|r| METRICS.map(|m| r.totals[m as usize].mean().unwrap_or(0.0)))
+                .map(|r| METRICS.map(|m| r.totals[m as usize].mean()))
                 .collect(),
         )
     }
@@ -57,7 +59,9 @@ pub struct TornadoRow {
 
 /// Builds the tornado table from the base study's means and each input's (low, high) means,
 /// `moved[i]` belonging to `inputs[i]`. Rows are grouped by regime (scenario order) and metric
-/// (`METRICS` order), and sorted by swing, largest first, then by input name.
+/// (`METRICS` order), and sorted by swing, largest first, then by input name. A metric that does
+/// not apply has no swing: a regime's metric without a base mean has no rows, and an input at
+/// whose low or high value the metric applied in no replication has none for it.
 pub fn tornado(
     scenario: &Scenario,
     inputs: &[UncertainInput],
@@ -67,12 +71,15 @@ pub fn tornado(
     let mut rows = Vec::new();
     for (r, regime) in scenario.regimes.iter().enumerate() {
         for (m, metric) in METRICS.iter().enumerate() {
+            let Some(base) = base.0[r][m] else {
+                continue;
+            };
             let mut group: Vec<TornadoRow> = inputs
                 .iter()
                 .zip(moved)
-                .map(|(input, (low, high))| {
-                    let (at_low, at_high) = (low.0[r][m], high.0[r][m]);
-                    TornadoRow {
+                .filter_map(|(input, (low, high))| {
+                    let (at_low, at_high) = (low.0[r][m]?, high.0[r][m]?);
+                    Some(TornadoRow {
                         regime: regime.name.clone(),
                         input: input.name.clone(),
                         metric: metric.name(),
@@ -80,9 +87,9 @@ pub fn tornado(
                         high_value: input.high_value,
                         metric_at_low: at_low,
                         metric_at_high: at_high,
-                        base: base.0[r][m],
+                        base,
                         swing: (at_high - at_low).abs(),
-                    }
+                    })
                 })
                 .collect();
             group.sort_by(|a, b| b.swing.total_cmp(&a.swing).then(a.input.cmp(&b.input)));
@@ -112,7 +119,12 @@ mod tests {
         let scenario =
             crate::scenario::load_str(crate::scenario::DEFAULT_SCENARIO, "default", &[]).unwrap();
         let regimes = scenario.regimes.len();
-        let means = |v: f64| Means(vec![[v, v / 10.0, v * 2.0, 0.0]; regimes]);
+        let means = |v: f64| {
+            Means(vec![
+                [Some(v), Some(v / 10.0), Some(v * 2.0), Some(0.0)];
+                regimes
+            ])
+        };
         let inputs = [input("a"), input("b"), input("c")];
         // Swings in total cost: a 1, b 5 (falling), c 5: b and c tie, ordered by name.
         let moved = [
@@ -141,5 +153,34 @@ mod tests {
         );
         assert_eq!(rows[0].base, 12.0);
         assert_eq!(rows[3].metric, "azure_share");
+    }
+
+    #[test]
+    fn a_metric_that_does_not_apply_has_no_rows() {
+        let scenario =
+            crate::scenario::load_str(crate::scenario::DEFAULT_SCENARIO, "default", &[]).unwrap();
+        let regimes = scenario.regimes.len();
+        // The first regime has no commitment shortfall at all; in the others input "b" at its
+        // high value leaves the share undefined.
+        let means = |share: Option<f64>| {
+            let mut all = Means(vec![[Some(1.0), share, Some(2.0), Some(3.0)]; regimes]);
+            all.0[0][3] = None;
+            all
+        };
+        let inputs = [input("a"), input("b")];
+        let moved = [
+            (means(Some(0.4)), means(Some(0.5))),
+            (means(Some(0.4)), means(None)),
+        ];
+        let rows = tornado(&scenario, &inputs, &means(Some(0.45)), &moved);
+        let count = |regime: usize, metric: Metric| {
+            (rows.iter())
+                .filter(|r| r.regime == scenario.regimes[regime].name && r.metric == metric.name())
+                .count()
+        };
+        assert_eq!(count(0, Metric::CommitmentShortfallUsd), 0);
+        assert_eq!(count(1, Metric::CommitmentShortfallUsd), 2);
+        assert_eq!(count(1, Metric::AzureShare), 1);
+        assert_eq!(rows.len(), regimes * 7 - 2);
     }
 }

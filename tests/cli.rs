@@ -138,7 +138,21 @@ fn conservation_holds_in_every_regime_and_replication() {
             .find(|p| p["provider"] == "azure")
             .expect("azure row");
         assert_eq!(num(azure, "cost_usd"), num(&row, "azure_cost_usd"));
-        assert!(num(&row, "commitment_spent_usd") <= num(&row, "azure_cost_usd") * (1.0 + 1e-12));
+        // A regime without a commitment of a kind has nothing to fall short of: empty cells.
+        let no_azure_commitment = ["exclusive", "rofr", "no_commitment"].contains(&&*row["regime"]);
+        for column in ["commitment_spent_usd", "commitment_shortfall_usd"] {
+            assert_eq!(
+                row[column].is_empty(),
+                no_azure_commitment,
+                "{column}: {row:?}"
+            );
+        }
+        if !no_azure_commitment {
+            let spent = num(&row, "commitment_spent_usd");
+            assert!(spent <= num(&row, "azure_cost_usd") * (1.0 + 1e-12));
+        }
+        let no_deal = row["regime"] == "exclusive";
+        assert_eq!(row["deal_shortfall_usd"].is_empty(), no_deal, "{row:?}");
         assert!(row["mean_wait_days"].is_empty() || num(&row, "mean_wait_days") >= 0.0);
         // Exclusivity offers nothing, so no offer's delay exists to average: an empty cell.
         let offers = num(&row, "rofr_offers");
@@ -164,6 +178,20 @@ fn conservation_holds_in_every_regime_and_replication() {
             .starts_with("not applicable in 30 of 30 replications (no need was offered"),
         "{}",
         exclusive["note"]
+    );
+    let shortfall = (compare.iter())
+        .find(|r| r["regime"] == "rofr" && r["metric"] == "commitment_shortfall_usd")
+        .expect("a commitment_shortfall_usd row");
+    assert_eq!(
+        (shortfall["n"].as_str(), shortfall["mean"].as_str()),
+        ("0", "")
+    );
+    assert!(
+        shortfall["note"].starts_with(
+            "not applicable in 30 of 30 replications (the regime has no spend commitment"
+        ),
+        "{}",
+        shortfall["note"]
     );
     // The ROFR regime's delays are all there, but have no pair in the baseline (exclusive).
     let rofr = delay("rofr");

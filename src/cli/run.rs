@@ -162,14 +162,18 @@ pub(super) fn print_summary(
         "regime", "total cost $B", "Azure share", "unmet GW-months", "commit. shortfall $B"
     );
     for (regime, agg) in scenario.regimes.iter().zip(&aggregate.regimes) {
-        let mean = |m: Metric| agg.totals[m as usize].mean().unwrap_or(0.0);
+        // One decimal in `unit`s, or "n/a" where the metric applied in no replication.
+        let mean = |m: Metric, unit: f64, suffix: &str| match agg.totals[m as usize].mean() {
+            Some(mean) => format!("{:.1}{suffix}", mean / unit),
+            None => "n/a".to_string(),
+        };
         println!(
-            "{:<22} {:>14.1} {:>11.1}% {:>18.1} {:>20.1}",
+            "{:<22} {:>14} {:>12} {:>18} {:>20}",
             regime.name,
-            mean(Metric::TotalCostUsd) / 1e9,
-            mean(Metric::AzureShare) * 100.0,
-            mean(Metric::UnmetMwMonths) / 1e3,
-            mean(Metric::CommitmentShortfallUsd) / 1e9,
+            mean(Metric::TotalCostUsd, 1e9, ""),
+            mean(Metric::AzureShare, 0.01, "%"),
+            mean(Metric::UnmetMwMonths, 1e3, ""),
+            mean(Metric::CommitmentShortfallUsd, 1e9, ""),
         );
     }
 }

@@ -260,10 +260,11 @@ pub fn write(dir: &Path, spec: &Spec) {
         let served: f64 = all_served.iter().sum();
         let demand: f64 = s.demand.iter().sum();
         let has_commitment = spec.commitments && r + 1 < spec.regimes.len();
+        // Not applicable (NaN, an empty cell) where the regime has no commitment.
         let shortfall = if has_commitment {
             (AZURE_COMMITMENT_USD - azure_cost).max(0.0)
         } else {
-            0.0
+            f64::NAN
         };
         totals.push(vec![
             ("demand_mw_months", demand),
@@ -281,7 +282,7 @@ pub fn write(dir: &Path, spec: &Spec) {
                 if has_commitment {
                     azure_cost.min(AZURE_COMMITMENT_USD)
                 } else {
-                    0.0
+                    f64::NAN
                 },
             ),
             ("commitment_shortfall_usd", shortfall),
@@ -305,7 +306,9 @@ pub fn write(dir: &Path, spec: &Spec) {
             let sd = mean.abs() * 0.08;
             let half = 1.96 * sd / (spec.replications as f64).sqrt();
             let delta = mean - base;
-            if spec.replications == 1 {
+            if mean.is_nan() {
+                let _ = writeln!(cmp, "{regime},{metric},0,,,,,,,,{baseline},,,");
+            } else if spec.replications == 1 {
                 // One replication: sd and CIs undefined, left empty; percentiles are the value.
                 let d = if r == 0 {
                     "0,,".to_string()
@@ -378,7 +381,15 @@ pub fn write(dir: &Path, spec: &Spec) {
             for p in &spec.providers {
                 let _ = writeln!(providers, "{regime},{rep},{},{p},1000,1e9,0.3", 1000 + rep);
             }
-            let values: Vec<String> = totals[r].iter().map(|(_, v)| v.to_string()).collect();
+            let values: Vec<String> = (totals[r].iter())
+                .map(|(_, v)| {
+                    if v.is_nan() {
+                        String::new()
+                    } else {
+                        v.to_string()
+                    }
+                })
+                .collect();
             let _ = writeln!(reps, "{regime},{rep},{},{}", 1000 + rep, values.join(","));
         }
     }

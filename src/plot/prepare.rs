@@ -211,15 +211,34 @@ pub struct ComparisonPanel {
     pub title: String,
     /// Unit of the values.
     pub unit: Unit,
-    /// One entry per regime (same order as `ComparisonChart::regimes`); `None` if compare.csv
-    /// has no mean for it.
-    pub rows: Vec<Option<ComparisonBar>>,
+    /// One entry per regime (same order as `ComparisonChart::regimes`), or why it has no bar.
+    pub rows: Vec<Result<ComparisonBar, NoBar>>,
     /// Left end of the value axis.
     pub x_min: f64,
     /// Right end of the value axis.
     pub x_max: f64,
     /// Whether every value of every regime is zero (e.g. no commitment shortfall anywhere).
     pub all_zero: bool,
+}
+
+/// Why a regime has no bar for a metric.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum NoBar {
+    /// The metric applied in none of the regime's replications (compare.csv's `n` is 0 and its
+    /// note says why), such as a commitment shortfall where there is no commitment.
+    NotApplicable,
+    /// compare.csv has no mean for it.
+    NoValue,
+}
+
+impl NoBar {
+    /// What the chart writes in the bar's place.
+    pub fn text(self) -> &'static str {
+        match self {
+            NoBar::NotApplicable => "not applicable in this regime",
+            NoBar::NoValue => "n/a: no value in compare.csv",
+        }
+    }
 }
 
 /// One regime's statistics for one metric, in the panel's unit.
@@ -621,14 +640,19 @@ fn comparison(inputs: &Inputs) -> ComparisonChart {
                 .flatten()
                 .fold(0.0, |m: f64, v| m.max(v.abs()));
             let unit = Unit::for_metric(metric, max_abs);
-            let bars: Vec<Option<ComparisonBar>> = rows
+            let bars: Vec<Result<ComparisonBar, NoBar>> = rows
                 .iter()
                 .map(|row| {
-                    let row = (*row)?;
-                    let mean = row.mean?;
+                    let row = row.ok_or(NoBar::NoValue)?;
+                    let Some(mean) = row.mean else {
+                        return Err(match row.n {
+                            Some(0) => NoBar::NotApplicable,
+                            _ => NoBar::NoValue,
+                        });
+                    };
                     let pair =
                         |a: Option<f64>, b: Option<f64>| Some((unit.apply(a?), unit.apply(b?)));
-                    Some(ComparisonBar {
+                    Ok(ComparisonBar {
                         mean: unit.apply(mean),
                         ci: pair(row.ci95_low, row.ci95_high),
                         spread: pair(row.p05, row.p95),
@@ -839,6 +863,30 @@ mod tests {
         crate::plot::fixture::write(dir.path(), &crate::plot::fixture::Spec::default());
         std::fs::write(dir.path().join("timeseries.csv"), text).unwrap();
         Inputs::read(dir.path()).unwrap()
+    }
+
+    #[test]
+    fn a_metric_that_does_not_apply_is_said_so_in_place_of_a_bar() {
+        // The fixture's last regime has no commitment: compare.csv has its shortfall row with
+        // n = 0 and no mean. A row compare.csv lacks has no value.
+        let dir = tempfile::tempdir().unwrap();
+        crate::plot::fixture::write(dir.path(), &crate::plot::fixture::Spec::default());
+        let compare = std::fs::read_to_string(dir.path().join("compare.csv")).unwrap();
+        let without_open_share: String = (compare.lines())
+            .filter(|line| !line.starts_with("open,azure_share,"))
+            .map(|line| format!("{line}\n"))
+            .collect();
+        std::fs::write(dir.path().join("compare.csv"), without_open_share).unwrap();
+        let chart = comparison(&Inputs::read(dir.path()).unwrap());
+        let panel = |metric: &str| {
+            let i = COMPARED.iter().position(|(m, _)| *m == metric).unwrap();
+            &chart.panels[i]
+        };
+        let shortfall = panel("commitment_shortfall_usd");
+        assert!(shortfall.rows[..2].iter().all(Result::is_ok));
+        assert_eq!(shortfall.rows[2], Err(NoBar::NotApplicable));
+        assert_eq!(panel("azure_share").rows[2], Err(NoBar::NoValue));
+        assert!(panel("total_cost_usd").rows.iter().all(Result::is_ok));
     }
 
     #[test]

@@ -190,6 +190,20 @@ pub fn account(
         shares,
         ..
     } = books;
+    // A regime without a commitment of a kind has nothing to spend or fall short of: not
+    // applicable, rather than a 0 that would read as "met in full".
+    let holders = || {
+        scenario
+            .commitments(regime)
+            .map(|c| c.holder == scenario.incumbent)
+    };
+    if !holders().any(|incumbent| incumbent) {
+        totals[Metric::CommitmentSpentUsd as usize] = f64::NAN;
+        totals[Metric::CommitmentShortfallUsd as usize] = f64::NAN;
+    }
+    if !holders().any(|incumbent| !incumbent) {
+        totals[Metric::DealShortfallUsd as usize] = f64::NAN;
+    }
     for share in &shares {
         totals[Metric::RevenueShareUsd as usize] +=
             (share.cap_usd).map_or(share.due_usd, |cap| share.due_usd.min(cap));

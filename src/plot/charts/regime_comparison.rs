@@ -104,13 +104,16 @@ where
     for (i, (regime, row)) in chart.regimes.iter().zip(&panel.rows).enumerate() {
         let y = row_y(i);
         let colour = regime_colour(regime.colour);
-        let Some(bar) = row else {
-            ctx.draw_series(std::iter::once(Text::new(
-                "n/a: no value in compare.csv",
-                (panel.x_min + span * 0.02, y),
-                anchored(font(13).color(&MUTED), HPos::Left, VPos::Center),
-            )))?;
-            continue;
+        let bar = match row {
+            Ok(bar) => bar,
+            Err(no_bar) => {
+                ctx.draw_series(std::iter::once(Text::new(
+                    no_bar.text(),
+                    (panel.x_min + span * 0.02, y),
+                    anchored(font(13).color(&MUTED), HPos::Left, VPos::Center),
+                )))?;
+                continue;
+            }
         };
         if let Some((lo, hi)) = bar.spread {
             ctx.draw_series(std::iter::once(Rectangle::new(
