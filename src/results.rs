@@ -37,7 +37,8 @@ pub enum Metric {
     /// Take-or-pay shortfall on signed deals with other providers (capacity paid for, unused;
     /// NaN, not applicable, when the regime has no such deal).
     DealShortfallUsd,
-    /// Needs offered to a right-of-first-refusal holder.
+    /// Needs offered to a first-refusal holder: under a ROFR, or ship-first (a first refusal
+    /// with no answer window).
     RofrOffers,
     /// Offers the holder declined (no room).
     RofrDeclines,
@@ -105,6 +106,15 @@ impl Metric {
             Metric::RevenueLostUsd => "revenue_lost_usd",
             Metric::HostWorkMwMonths => "host_work_mw_months",
         }
+    }
+
+    /// Whether the metric counts things (needs, offers), so that its percentiles are whole
+    /// numbers.
+    pub fn is_count(self) -> bool {
+        matches!(
+            self,
+            Metric::Needs | Metric::NeedsUnmet | Metric::RofrOffers | Metric::RofrDeclines
+        )
     }
 
     /// For a mean over events that may not happen in a replication, what is then missing: its

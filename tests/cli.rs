@@ -179,6 +179,14 @@ fn conservation_holds_in_every_regime_and_replication() {
         "{}",
         exclusive["note"]
     );
+    // A count's percentiles are whole numbers.
+    for row in &compare {
+        if ["needs", "needs_unmet", "rofr_offers", "rofr_declines"].contains(&&*row["metric"]) {
+            for column in ["p05", "p50", "p95"] {
+                assert_eq!(num(row, column).fract(), 0.0, "{column}: {row:?}");
+            }
+        }
+    }
     let shortfall = (compare.iter())
         .find(|r| r["regime"] == "rofr" && r["metric"] == "commitment_shortfall_usd")
         .expect("a commitment_shortfall_usd row");

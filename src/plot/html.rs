@@ -24,9 +24,10 @@ fn metric_label(metric: &str) -> &str {
         "azure_share" => "Azure share",
         "commitment_spent_usd" => "Commitment spent",
         "commitment_shortfall_usd" => "Commitment shortfall",
-        "rofr_offers" => "ROFR offers",
-        "rofr_declines" => "ROFR declines",
-        "rofr_delay_days" => "ROFR delay",
+        // Every first-refusal term: the ROFR, and ship-first (one with no answer window).
+        "rofr_offers" => "First-refusal offers (ROFR, ship-first)",
+        "rofr_declines" => "First-refusal declines",
+        "rofr_delay_days" => "First-refusal delay",
         "revenue_usd" => "Revenue",
         "revenue_share_usd" => "Revenue share paid",
         "revenue_lost_usd" => "Revenue lost",

@@ -251,6 +251,16 @@ fn write_compare(dir: &Path, scenario: &Scenario, aggregate: &StudyAggregate) ->
         let replications = agg.totals[Metric::Needs as usize].count();
         for metric in Metric::ALL {
             let (s, d) = (&agg.totals[metric as usize], &agg.deltas[metric as usize]);
+            // A count's percentile is a whole number: the sketch's estimate (within its
+            // relative error) rounded to the nearest, which is exact below 128.
+            let percentile = |q: f64| {
+                let estimate = s.quantile(q);
+                cell(if metric.is_count() {
+                    estimate.map(f64::round)
+                } else {
+                    estimate
+                })
+            };
             w.write_record([
                 regime.name.as_str(),
                 metric.name(),
@@ -259,9 +269,9 @@ fn write_compare(dir: &Path, scenario: &Scenario, aggregate: &StudyAggregate) ->
                 &cell(s.sd()),
                 &cell(ci(s, -1.0)),
                 &cell(ci(s, 1.0)),
-                &cell(s.quantile(0.05)),
-                &cell(s.quantile(0.5)),
-                &cell(s.quantile(0.95)),
+                &percentile(0.05),
+                &percentile(0.5),
+                &percentile(0.95),
                 baseline,
                 &cell(d.mean()),
                 &cell(ci(d, -1.0)),

@@ -133,6 +133,7 @@ pub fn account(
 
     // Commitments: what counted, what is short, and take-or-pay payments at the deadline.
     let mut commitment_totals = Vec::new();
+    let mut take_or_pay_usd = 0.0;
     for commitment in scenario.commitments(regime) {
         let Commitment {
             term,
@@ -179,6 +180,7 @@ pub fn account(
             books.add(Metric::DealShortfallUsd, shortfall);
         }
         if take_or_pay && shortfall > 0.0 {
+            take_or_pay_usd += shortfall;
             books.provider_totals[holder.0 as usize].cost_usd += shortfall;
             monthly.cost_usd[holder.0 as usize][calendar.month_of(deadline.min(horizon) - 1e-9)] +=
                 shortfall;
@@ -219,7 +221,10 @@ pub fn account(
         p.share = ratio(p.served_mw_months, served_total);
     }
     let incumbent = &provider_totals[scenario.incumbent.0 as usize];
-    totals[Metric::TotalCostUsd as usize] = provider_totals.iter().map(|p| p.cost_usd).sum();
+    // By its definition rather than as the providers' sum, which adds the same amounts in
+    // another order: that could fall a rounding error below the compute cost.
+    totals[Metric::TotalCostUsd as usize] =
+        totals[Metric::ComputeCostUsd as usize] + take_or_pay_usd;
     totals[Metric::AzureCostUsd as usize] = incumbent.cost_usd;
     totals[Metric::AzureShare as usize] = incumbent.share;
     totals[Metric::MeanWaitDays as usize] = ratio(wait_days_sum, waits as f64);
