@@ -75,7 +75,15 @@ impl FromStr for Shard {
             ));
         }
         if k == 0 || k > count {
-            return Err(format!("'{text}': shard {k} does not exist; {expected}"));
+            let shards = match count {
+                1 => "the only shard of 1 is 1/1".to_string(),
+                2 => "the shards of 2 are 1/2, 2/2".to_string(),
+                3 => "the shards of 3 are 1/3, 2/3, 3/3".to_string(),
+                n => format!("the shards of {n} are 1/{n}, 2/{n}, ..., {n}/{n}"),
+            };
+            return Err(format!(
+                "'{text}': shard {k} does not exist; expected K/N with K in 1..=N ({shards})"
+            ));
         }
         Ok(Shard {
             index: k - 1,

@@ -38,7 +38,8 @@ pub fn parse_vary(text: &str) -> Result<Vary, String> {
         parsed.push((value, o));
     }
     Ok(Vary {
-        key: key.to_string(),
+        // As the overrides write it: `capacity[0]` is `capacity.0`.
+        key: parsed[0].1.key.clone(),
         values: parsed,
     })
 }

@@ -125,12 +125,12 @@ fn a_misspelt_set_key_suggests_the_closest_valid_one() {
     );
     assert_eq!(
         stderr,
-        "error: data/scenarios/mmc.toml: 2 problems, at line:column:\n\
-         data/scenarios/mmc.toml: --set providers.station.lead_time: found an unknown key (did \
+        "error: data/scenarios/mmc.toml: 2 problems:\n\
+         --set providers.station.lead_time: found an unknown key (did \
          you mean 'lead_time_days'?); allowed: name, price_premium, \
          contract_price_usd_per_mw_month, share_available, lead_time_days, build_delay_days, \
          capacity, outages\n\
-         data/scenarios/mmc.toml: --set providers.station.share_available: found 2; allowed [0, 1]\n"
+         --set providers.station.share_available: found 2; allowed [0, 1]\n"
     );
 }
 

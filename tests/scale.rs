@@ -240,6 +240,7 @@ fn bad_shard_specs_exit_2_and_write_nothing() {
     for (spec, expected) in [
         ("0/3", "shard 0 does not exist"),
         ("4/3", "shard 4 does not exist"),
+        ("0/5", "(the shards of 5 are 1/5, 2/5, ..., 5/5)"),
         ("0/0", "at least 1"),
         ("one/3", "expected K/N"),
         ("5/10", "would leave some empty"),

@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use chrono::{Datelike, NaiveDate};
 
 use super::PlotError;
+use crate::results::ALL_PROVIDERS;
 
 /// File names inside a run's output folder.
 pub const STUDY_CSV: &str = "study.csv";
@@ -590,7 +591,7 @@ pub fn read_timeseries(path: &Path) -> Result<TimeSeries, PlotError> {
         let month = Month::parse(c.text(month_col))
             .ok_or_else(|| c.invalid(month_col, "a month YYYY-MM"))?;
         let provider = match c.name(provider_col)? {
-            "all" => ProviderKey::All,
+            ALL_PROVIDERS => ProviderKey::All,
             name => ProviderKey::One(index_of_or_push(&mut providers, name)),
         };
         let metric_name = c.name(metric_col)?;
@@ -637,7 +638,7 @@ pub fn read_timeseries(path: &Path) -> Result<TimeSeries, PlotError> {
         if cell.is_some() {
             let (regime, provider, metric) = row.key;
             let provider = match provider {
-                ProviderKey::All => "all",
+                ProviderKey::All => ALL_PROVIDERS,
                 ProviderKey::One(p) => &providers[p],
             };
             return Err(PlotError::DuplicateRow {

@@ -59,20 +59,28 @@ impl std::fmt::Display for Problem {
     }
 }
 
-/// Lists problems one a line, each as `FILE:LINE:COLUMN: FIELD: found X; allowed Y`.
+/// Lists problems one a line, each as `FILE:LINE:COLUMN: FIELD: found X; allowed Y`, or
+/// `--set KEY: found X; allowed Y` for a value given on the command line, not in the file.
 fn list(file: &str, problems: &[Problem]) -> String {
     let count = match problems.len() {
         1 => "1 problem".to_string(),
         n => format!("{n} problems"),
     };
+    let in_text = |p: &Problem| matches!(p.location, Some(Location::Text { .. }));
     let lines: Vec<String> = problems
         .iter()
         .map(|p| match p.location {
             Some(Location::Text { .. }) => format!("{file}:{p}"),
-            _ => format!("{file}: {p}"),
+            Some(Location::Override { .. }) => p.to_string(),
+            None => format!("{file}: {p}"),
         })
         .collect();
-    format!("{file}: {count}, at line:column:\n{}", lines.join("\n"))
+    let at = if problems.iter().all(in_text) {
+        ", at line:column"
+    } else {
+        ""
+    };
+    format!("{file}: {count}{at}:\n{}", lines.join("\n"))
 }
 
 /// Why a scenario could not be used. Every variant names the file.

@@ -19,7 +19,8 @@ pub fn parse_override(text: &str) -> Result<Override, String> {
     let (key, value) = text
         .split_once('=')
         .ok_or_else(|| format!("'{text}' is not KEY=VALUE"))?;
-    let (key, value) = (key.trim(), value.trim());
+    let (key, value) = (dotted(key.trim()), value.trim());
+    let key = key.as_str();
     if key.is_empty() || key.split('.').any(str::is_empty) {
         return Err(format!(
             "'{key}' is not a dotted key like providers.azure.lead_time_days"
@@ -36,6 +37,29 @@ pub fn parse_override(text: &str) -> Result<Override, String> {
         key: key.to_string(),
         value,
     })
+}
+
+/// Writes list indices as dotted parts (`capacity[2].size_mw` as `capacity.2.size_mw`), so that
+/// a field named in an error message can be pasted as a key.
+fn dotted(key: &str) -> String {
+    let mut out = String::with_capacity(key.len());
+    let mut rest = key;
+    while let Some(open) = rest.find('[') {
+        let Some(close) = rest[open..].find(']').map(|c| open + c) else {
+            break;
+        };
+        let index = &rest[open + 1..close];
+        if index.is_empty() || !index.bytes().all(|b| b.is_ascii_digit()) {
+            out.push_str(&rest[..=close]);
+        } else {
+            out.push_str(&rest[..open]);
+            out.push('.');
+            out.push_str(index);
+        }
+        rest = &rest[close + 1..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// Sets `o.key` in `table`. Every part of the key but the last must exist; the last may be
@@ -111,5 +135,25 @@ fn step<'v>(here: &'v mut Value, part: &str, walked: &str) -> Result<&'v mut Val
                 .ok_or_else(|| format!("{at} has {len} entries, no index {index}"))
         }
         _ => Err(format!("{at} is a value, not a table")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_field_as_error_messages_write_it_is_a_key() {
+        let key = |text: &str| parse_override(text).map(|o| o.key);
+        assert_eq!(
+            key("providers.azure.capacity[2].size_mw=5"),
+            Ok("providers.azure.capacity.2.size_mw".to_string())
+        );
+        assert_eq!(key("a[0][1]=5"), Ok("a.0.1".to_string()));
+        assert_eq!(key("a.0.b=5"), Ok("a.0.b".to_string()));
+        // Brackets around anything but an index are left as they are, for `apply` to refuse
+        // as a key the scenario does not have.
+        assert_eq!(key("a[x].b=5"), Ok("a[x].b".to_string()));
+        assert_eq!(key("a[].b=5"), Ok("a[].b".to_string()));
     }
 }
