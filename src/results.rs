@@ -191,8 +191,10 @@ impl ReplicationResult {
 
 /// The monthly series reported in timeseries.csv: per provider and for `all`.
 pub const PROVIDER_SERIES: [&str; 3] = ["served_mw", "cost_usd", "cumulative_cost_usd"];
-/// Series reported only for `all` providers, after the provider series.
-pub const ALL_ONLY_SERIES: [&str; 2] = ["demand_mw", "unmet_mw"];
+/// Series reported only for `all` providers, after the provider series. `unmet_share` is the
+/// month's unmet MW over its demand (0 when nothing is wanted): each replication's own ratio, so
+/// that its percentiles are percentiles of a share, which those of the two MW series are not.
+pub const ALL_ONLY_SERIES: [&str; 3] = ["demand_mw", "unmet_mw", "unmet_share"];
 
 /// The provider label of a series summed over every provider (no provider may be named so).
 pub const ALL_PROVIDERS: &str = "all";
@@ -247,5 +249,10 @@ impl MonthlySeries {
         provider_series(&all_served, &all_cost);
         values.extend_from_slice(&self.demand_mw);
         values.extend_from_slice(&self.unmet_mw);
+        values.extend(
+            (self.unmet_mw.iter().zip(&self.demand_mw)).map(|(&unmet, &demand)| {
+                if demand > 0.0 { unmet / demand } else { 0.0 }
+            }),
+        );
     }
 }

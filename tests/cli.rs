@@ -105,6 +105,44 @@ fn the_same_seed_gives_identical_bytes_with_one_and_two_threads() {
 }
 
 #[test]
+fn the_unmet_share_is_each_months_unmet_over_its_demand() {
+    // With one replication each statistic is that replication's value (to 2⁻³², the sums'
+    // fixed point), so the share must be the ratio of the two MW series of the same month.
+    let out = TempDir::new().unwrap();
+    run_default(out.path(), 1, 1);
+    let mut by_cell: HashMap<(String, String, String), f64> = HashMap::new();
+    for row in read_csv(&out.path().join("timeseries.csv")) {
+        if row["provider"] == "all" {
+            let key = (
+                row["regime"].clone(),
+                row["month"].clone(),
+                row["metric"].clone(),
+            );
+            by_cell.insert(key, num(&row, "mean"));
+        }
+    }
+    let mut checked = 0;
+    let mut unmet_somewhere = false;
+    for ((regime, month, metric), &share) in &by_cell {
+        if metric != "unmet_share" {
+            continue;
+        }
+        let mw = |name: &str| by_cell[&(regime.clone(), month.clone(), name.to_string())];
+        let (unmet, demand) = (mw("unmet_mw"), mw("demand_mw"));
+        assert!(demand > 0.0, "{regime} {month}: no demand");
+        assert!(
+            (share - unmet / demand).abs() <= 1e-9,
+            "{regime} {month}: share {share}, unmet {unmet} MW of {demand} MW"
+        );
+        assert!((0.0..=1.0).contains(&share), "{regime} {month}: {share}");
+        unmet_somewhere |= share > 0.01;
+        checked += 1;
+    }
+    assert_eq!(checked, 9 * 96, "a share for every regime and month");
+    assert!(unmet_somewhere, "some month leaves demand unmet");
+}
+
+#[test]
 fn conservation_holds_in_every_regime_and_replication() {
     let out = TempDir::new().unwrap();
     run_default(out.path(), 30, 2);

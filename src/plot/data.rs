@@ -99,8 +99,8 @@ pub enum Metric {
     CumulativeCostUsd,
     /// Mean MW demanded in the month (provider `all` only).
     DemandMw,
-    /// Mean MW of demand not served in the month (provider `all` only).
-    UnmetMw,
+    /// Share of the month's demand not served, 0..1 (provider `all` only).
+    UnmetShare,
 }
 
 impl Metric {
@@ -109,7 +109,7 @@ impl Metric {
         Metric::ServedMw,
         Metric::CostUsd,
         Metric::CumulativeCostUsd,
-        Metric::UnmetMw,
+        Metric::UnmetShare,
     ];
 
     /// Returns the metric named in the `metric` column, or `None` for metrics charts ignore.
@@ -119,7 +119,7 @@ impl Metric {
             "cost_usd" => Metric::CostUsd,
             "cumulative_cost_usd" => Metric::CumulativeCostUsd,
             "demand_mw" => Metric::DemandMw,
-            "unmet_mw" => Metric::UnmetMw,
+            "unmet_share" => Metric::UnmetShare,
             _ => return None,
         })
     }
@@ -131,7 +131,7 @@ impl Metric {
             Metric::CostUsd => "cost_usd",
             Metric::CumulativeCostUsd => "cumulative_cost_usd",
             Metric::DemandMw => "demand_mw",
-            Metric::UnmetMw => "unmet_mw",
+            Metric::UnmetShare => "unmet_share",
         }
     }
 
@@ -793,7 +793,7 @@ mod tests {
             "timeseries.csv",
             "regime,month,provider,metric,mean,p05,p50,p95\n\
              b,2025-01,all,served_mw,10,9,10,11\n\
-             b,2025-01,all,unmet_mw,0,0,0,0\n\
+             b,2025-01,all,unmet_share,0,0,0,0\n\
              b,2025-01,oracle,cost_usd,5,,,\n\
              b,2025-03,oracle,cost_usd,7,,,\n\
              b,2025-01,oracle,cumulative_cost_usd,5,,,\n\
@@ -840,7 +840,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let header = "regime,month,provider,metric,mean,p05,p50,p95\n";
         let rows = "a,2025-01,all,served_mw,1,1,1,1\na,2025-01,all,cost_usd,1,1,1,1\n\
-                    a,2025-01,all,cumulative_cost_usd,1,1,1,1\na,2025-01,all,unmet_mw,0,0,0,0\n";
+                    a,2025-01,all,cumulative_cost_usd,1,1,1,1\na,2025-01,all,unmet_share,0,0,0,0\n";
         let dup = write(
             dir.path(),
             "dup.csv",
@@ -879,7 +879,7 @@ mod tests {
             &format!("{header}{}", &rows[..rows.rfind("a,").unwrap()]),
         );
         assert!(
-            matches!(read_timeseries(&no_unmet), Err(PlotError::MissingMetric { metric, .. }) if metric == "unmet_mw")
+            matches!(read_timeseries(&no_unmet), Err(PlotError::MissingMetric { metric, .. }) if metric == "unmet_share")
         );
     }
 

@@ -209,6 +209,14 @@ pub fn write(dir: &Path, spec: &Spec) {
                 m * 0.8,
                 m * (1.0 + 2.0 * spread)
             );
+            let share = m / s.demand[i];
+            let _ = writeln!(
+                ts,
+                "{regime},{},all,unmet_share,{share},0,{},{}",
+                month_name(i),
+                share * 0.8,
+                (share * (1.0 + 2.0 * spread)).min(1.0)
+            );
         }
         let mut azure_cum = Vec::new();
         for &(p, provider) in &sorted {

@@ -156,22 +156,20 @@ pub struct CommitmentMark {
     pub shortfall_usd: Option<f64>,
 }
 
-/// Chart 3: a fan chart of unmet demand, one panel per regime.
+/// Chart 3: a fan chart of the share of demand unmet, one panel per regime.
 #[derive(Clone, Debug, PartialEq)]
 pub struct FanChart {
     /// Title and subtitle.
     pub header: Header,
     /// Common time axis.
     pub axis: TimeAxis,
-    /// GW or MW.
-    pub unit: Unit,
-    /// One panel per regime.
+    /// One panel per regime, in percent of demand.
     pub panels: Vec<FanPanel>,
-    /// Top of the shared y axis, in `unit` (1 when everything is zero).
+    /// Top of the shared y axis, percent (1 when everything is zero, 100 at most).
     pub y_max: f64,
 }
 
-/// One regime's fan: monthly statistics in the chart's unit.
+/// One regime's fan: monthly statistics in percent of demand.
 #[derive(Clone, Debug, PartialEq)]
 pub struct FanPanel {
     /// The regime.
@@ -186,9 +184,6 @@ pub struct FanPanel {
     pub p95: Vec<f64>,
     /// Whether no replication had any unmet demand in any month.
     pub all_zero: bool,
-    /// The panel's highest value when it runs off the shared scale (its series are cut at the
-    /// top of the scale; see `unmet`).
-    pub peak: Option<f64>,
 }
 
 /// Chart 4: regimes compared on summary metrics, one panel per metric.
@@ -546,42 +541,25 @@ fn commitment(inputs: &Inputs) -> CommitmentChart {
     }
 }
 
+/// The share of demand unmet, every regime on one percent scale: demand grows tenfold over the
+/// horizon, so in MW the shortfalls of the early years vanish under those of the last, where
+/// as shares they compare across years and regimes alike.
 fn unmet(inputs: &Inputs) -> FanChart {
     let ts = &inputs.timeseries;
     let regimes = regimes(inputs);
     let stats: Vec<Vec<Stat>> = (0..ts.regimes.len())
-        .map(|r| ts.series(r, ProviderKey::All, Metric::UnmetMw))
+        .map(|r| ts.series(r, ProviderKey::All, Metric::UnmetShare))
         .collect();
-    // One runaway regime (the high-demand counterfactual) would flatten every other panel, so
-    // the shared scale reaches at most twice the second-highest panel; a panel above it is cut
-    // at the top, with its peak noted.
-    let panel_max_mw: Vec<f64> = stats
-        .iter()
-        .map(|s| {
-            s.iter()
-                .map(|x| x.p95.max(x.mean).max(x.p50))
-                .fold(0.0, f64::max)
-        })
-        .collect();
-    let mut sorted = panel_max_mw.clone();
-    sorted.sort_by(|a, b| b.total_cmp(a));
-    let max_mw = match sorted.as_slice() {
-        [highest, second, ..] if *second > 0.0 => highest.min(2.0 * second),
-        [highest, ..] => *highest,
-        [] => 0.0,
-    };
-    let unit = Unit::power(max_mw);
-    let y_max = nice_ceiling(unit.apply(max_mw) * 1.05, Y_INTERVALS);
+    let unit = Unit::Percent;
+    let highest = (stats.iter().flatten())
+        .map(|x| x.p95.max(x.mean).max(x.p50))
+        .fold(0.0, f64::max);
+    let y_max = nice_ceiling(unit.apply(highest) * 1.05, Y_INTERVALS).min(100.0);
     let panels = stats
         .iter()
         .enumerate()
         .map(|(r, s)| {
-            let col = |f: fn(&Stat) -> f64| {
-                s.iter()
-                    .map(|x| unit.apply(f(x)).min(y_max))
-                    .collect::<Vec<_>>()
-            };
-            let peak = unit.apply(panel_max_mw[r]);
+            let col = |f: fn(&Stat) -> f64| s.iter().map(|x| unit.apply(f(x))).collect();
             FanPanel {
                 regime: regimes[r].clone(),
                 mean: col(|x| x.mean),
@@ -591,7 +569,6 @@ fn unmet(inputs: &Inputs) -> FanChart {
                 all_zero: s
                     .iter()
                     .all(|x| x.mean <= 0.0 && x.p95 <= 0.0 && x.p50 <= 0.0),
-                peak: (peak > y_max).then_some(peak),
             }
         })
         .collect();
@@ -602,15 +579,14 @@ fn unmet(inputs: &Inputs) -> FanChart {
                 replications_per_regime(inputs.study.replications)
             ),
             subtitle: format!(
-                "Scenario {}: monthly mean {} of demand not served; line = median, \
-                 band = 5th-95th percentile across replications{}, dashed = mean",
+                "Scenario {}: share of each month's demand not served (waiting for delivery, \
+                 lost, or down in an outage); line = median, band = 5th-95th percentile across \
+                 replications{}, dashed = mean",
                 inputs.study.scenario,
-                unit.label(),
                 single_note(inputs)
             ),
         },
         axis: TimeAxis::new(ts),
-        unit,
         panels,
         y_max,
     }
@@ -904,7 +880,7 @@ mod tests {
             ));
             text.push_str(&format!(
                 "x,{m},all,served_mw,0,0,0,0
-x,{m},all,unmet_mw,0,0,0,0
+x,{m},all,unmet_share,0,0,0,0
 "
             ));
             text.push_str(&format!(
@@ -975,7 +951,7 @@ y,o,oracle,5e9,2025-11-01,2026-01-01,false,true,0,5e9,5e9
             ));
             text.push_str(&format!(
                 "x,{m},all,cost_usd,0,0,0,0
-x,{m},all,unmet_mw,0,0,0,0
+x,{m},all,unmet_share,0,0,0,0
 "
             ));
             text.push_str(&format!(
@@ -994,25 +970,28 @@ x,{m},all,unmet_mw,0,0,0,0
     }
 
     #[test]
-    fn a_runaway_unmet_panel_is_cut_at_twice_the_next_and_its_peak_noted() {
-        // Unmet p95 peaks at 1, 2 and 50 GW: the scale stops at 2 × 2 GW (4.2, rounded up to
-        // a nice 5), so the 50 GW panel is cut there and notes its peak.
-        let mut text = String::from("regime,month,provider,metric,mean,p05,p50,p95\n");
-        for (regime, gw) in [("x", 1.0), ("y", 2.0), ("z", 50.0)] {
-            let mw = gw * 1000.0;
-            for m in ["2030-01", "2030-02"] {
-                for metric in ["served_mw", "cost_usd", "cumulative_cost_usd"] {
-                    text.push_str(&format!("{regime},{m},all,{metric},0,0,0,0\n"));
+    fn unmet_shares_are_drawn_in_percent_on_a_scale_that_stops_at_100() {
+        // p95 of 10%, 20% and 50% of demand: the scale rounds 52.5% up to a nice 60%.
+        let table = |shares: &[(&str, f64)]| {
+            let mut text = String::from("regime,month,provider,metric,mean,p05,p50,p95\n");
+            for &(regime, share) in shares {
+                for m in ["2030-01", "2030-02"] {
+                    for metric in ["served_mw", "cost_usd", "cumulative_cost_usd"] {
+                        text.push_str(&format!("{regime},{m},all,{metric},0,0,0,0\n"));
+                    }
+                    let median = share / 2.0;
+                    text.push_str(&format!(
+                        "{regime},{m},all,unmet_share,{median},0,{median},{share}\n"
+                    ));
                 }
-                text.push_str(&format!("{regime},{m},all,unmet_mw,{mw},0,{mw},{mw}\n"));
             }
-        }
-        let chart = unmet(&inputs_with_timeseries(&text));
-        assert_eq!(chart.unit, Unit::Gw);
-        assert_eq!(chart.y_max, 5.0);
-        let peaks: Vec<_> = chart.panels.iter().map(|p| p.peak).collect();
-        assert_eq!(peaks, [None, None, Some(50.0)]);
-        assert_eq!(chart.panels[2].p95, [5.0, 5.0]);
-        assert_eq!(chart.panels[1].p95, [2.0, 2.0]);
+            unmet(&inputs_with_timeseries(&text))
+        };
+        let chart = table(&[("x", 0.1), ("y", 0.2), ("z", 0.5)]);
+        assert_eq!(chart.y_max, 60.0);
+        assert_eq!(chart.panels[2].p95, [50.0, 50.0]);
+        assert_eq!(chart.panels[0].p50, [5.0, 5.0]);
+        // A share near all of demand: the scale ends at 100%, not at a nice 120%.
+        assert_eq!(table(&[("x", 0.98)]).y_max, 100.0);
     }
 }

@@ -1,5 +1,5 @@
-//! Chart 3: unmet demand over time as a fan chart (median line, 5th-95th percentile band,
-//! dashed mean), one panel per regime on a shared y scale.
+//! Chart 3: the share of demand unmet over time as a fan chart (median line, 5th-95th
+//! percentile band, dashed mean), one panel per regime on a shared percent scale.
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -23,13 +23,13 @@ where
     ];
     let body = common::header(root, &chart.header, &legend)?;
     let axis = &chart.axis;
-    let y_desc = format!("unmet demand, {}", chart.unit.label());
+    let y_desc = "unmet, % of demand";
     for (area, panel) in common::panels(&body, chart.panels.len())
         .iter()
         .zip(&chart.panels)
     {
         let colour = regime_colour(panel.regime.colour);
-        let mut ctx = common::time_panel(area, &panel.regime, axis, chart.y_max, &y_desc)?;
+        let mut ctx = common::time_panel(area, &panel.regime, axis, chart.y_max, y_desc)?;
         let (p05, p95) = (
             axis.monthly_points(&panel.p05),
             axis.monthly_points(&panel.p95),
@@ -48,10 +48,6 @@ where
             4,
             colour.stroke_width(2),
         ))?;
-        if let Some(peak) = panel.peak {
-            let peak = format!("up to {peak:.0} {}", chart.unit.label());
-            common::note(&mut ctx, &["off the scale,", &peak], NotePlace::TopLeft)?;
-        }
         if panel.all_zero {
             common::note(
                 &mut ctx,
