@@ -3,6 +3,7 @@
 use rand::Rng;
 use rand_distr::{Distribution, Exp, LogNormal, Normal, Uniform};
 use serde::Deserialize;
+use statrs::distribution::ContinuousCDF;
 
 /// A distribution as written in a scenario file: a bare number (a constant) or a table
 /// `{ dist = "lognormal", median = 150, sigma = 0.8 }`.
@@ -121,6 +122,18 @@ impl DistSpec {
         }
     }
 
+    /// Returns the `p` quantile (0 < p < 1): the value a draw falls below with probability `p`.
+    pub fn quantile(&self, p: f64) -> f64 {
+        let z = || statrs::distribution::Normal::standard().inverse_cdf(p);
+        match *self {
+            DistSpec::Constant(v) | DistSpec::Named(NamedDist::Constant { value: v }) => v,
+            DistSpec::Named(NamedDist::Uniform { low, high }) => low + p * (high - low),
+            DistSpec::Named(NamedDist::Normal { mean, sd }) => mean + sd * z(),
+            DistSpec::Named(NamedDist::Lognormal { median, sigma }) => median * (sigma * z()).exp(),
+            DistSpec::Named(NamedDist::Exponential { mean }) => -mean * (1.0 - p).ln(),
+        }
+    }
+
     /// Returns the smallest and largest value the distribution can take (infinite for
     /// unbounded tails), used to check a field's allowed range.
     pub fn support(&self) -> (f64, f64) {
@@ -167,4 +180,42 @@ impl Dist {
 #[inline(never)]
 fn sample_apart<D: Distribution<f64>, R: Rng + ?Sized>(distribution: &D, rng: &mut R) -> f64 {
     distribution.sample(rng)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quantiles_match_their_closed_forms() {
+        let named = |d| DistSpec::Named(d);
+        let close = |a: f64, b: f64| (a - b).abs() < 1e-9 * b.abs().max(1.0);
+        assert_eq!(DistSpec::Constant(4.0).quantile(0.9), 4.0);
+        let uniform = named(NamedDist::Uniform {
+            low: 1.0,
+            high: 3.0,
+        });
+        assert!(close(uniform.quantile(0.25), 1.5));
+        // The 97.5th percentile of a normal is 1.959964 sd above its mean.
+        let normal = named(NamedDist::Normal {
+            mean: 10.0,
+            sd: 2.0,
+        });
+        assert!(close(
+            normal.quantile(0.975),
+            10.0 + 2.0 * 1.959_963_984_540_054
+        ));
+        let lognormal = named(NamedDist::Lognormal {
+            median: 2.0,
+            sigma: 0.5,
+        });
+        assert!(close(lognormal.quantile(0.5), 2.0));
+        assert!(close(
+            lognormal.quantile(0.975),
+            2.0 * (0.5f64 * 1.959_963_984_540_054).exp()
+        ));
+        // An exponential falls below its mean with probability 1 − 1/e.
+        let exponential = named(NamedDist::Exponential { mean: 3.0 });
+        assert!(close(exponential.quantile(1.0 - (-1.0f64).exp()), 3.0));
+    }
 }

@@ -27,8 +27,6 @@ use toml::{Table, Value};
 use super::{Override, ScenarioError, set};
 use crate::model::dist::{DistSpec, NamedDist};
 
-/// z of the 5th and 95th percentiles of a normal distribution.
-const Z_90: f64 = 1.644_853_626_951_472_2;
 /// Factor applied to a probability or rate for its low and high values.
 const NUMBER_LOW_FACTOR: f64 = 0.5;
 /// See `NUMBER_LOW_FACTOR`.
@@ -239,32 +237,29 @@ fn moved(pattern: &Pattern, value: &Value) -> Option<Moved> {
         }
         Kind::Dist => {
             let spec: DistSpec = value.clone().try_into().ok()?;
-            let (low, high, rule, value): (f64, f64, &str, fn(f64) -> Value) = match spec {
+            let (rule, value): (&str, fn(f64) -> Value) = match spec {
                 DistSpec::Constant(_) | DistSpec::Named(NamedDist::Constant { .. }) => {
                     return None;
                 }
                 DistSpec::Named(NamedDist::Uniform { low, high }) => {
-                    (low, high, "uniform low/high", degenerate_uniform)
+                    return Some(Moved {
+                        low,
+                        high,
+                        rule: "uniform low/high",
+                        value: degenerate_uniform,
+                    });
                 }
-                DistSpec::Named(NamedDist::Normal { mean, sd }) => (
-                    mean - Z_90 * sd,
-                    mean + Z_90 * sd,
-                    "normal mean ∓ 1.645 sd",
-                    degenerate_normal,
-                ),
-                DistSpec::Named(NamedDist::Lognormal { median, sigma }) => (
-                    median * (-Z_90 * sigma).exp(),
-                    median * (Z_90 * sigma).exp(),
-                    "lognormal median·exp(∓1.645 σ)",
-                    degenerate_normal,
-                ),
-                DistSpec::Named(NamedDist::Exponential { mean }) => (
-                    -mean * 0.95f64.ln(),
-                    -mean * 0.05f64.ln(),
-                    "exponential 5th/95th percentile",
-                    degenerate_normal,
-                ),
+                DistSpec::Named(NamedDist::Normal { .. }) => {
+                    ("normal mean ∓ 1.645 sd", degenerate_normal)
+                }
+                DistSpec::Named(NamedDist::Lognormal { .. }) => {
+                    ("lognormal median·exp(∓1.645 σ)", degenerate_normal)
+                }
+                DistSpec::Named(NamedDist::Exponential { .. }) => {
+                    ("exponential 5th/95th percentile", degenerate_normal)
+                }
             };
+            let (low, high) = (spec.quantile(0.05), spec.quantile(0.95));
             Some(Moved {
                 low,
                 high,

@@ -14,6 +14,9 @@ pub const MAX_HORIZON_YEARS: i32 = 200;
 /// Most needs one replication may draw in expectation, over every class: each is held in
 /// memory for the replication (about 100 bytes in the world and each regime's outcome).
 pub const MAX_EXPECTED_NEEDS: f64 = 2e6;
+/// The quantile at which an unbounded growth distribution is checked: a replication draws
+/// beyond it once in a billion.
+const UNBOUNDED_GROWTH_QUANTILE: f64 = 1.0 - 1e-9;
 
 /// Checks the horizon's length; returns false (after reporting it) when it is too long.
 pub(super) fn horizon(c: &mut Checker, start: NaiveDate, end: NaiveDate) -> bool {
@@ -66,7 +69,7 @@ pub(super) fn needs(c: &mut Checker, demand: &IndexMap<String, RawClass>, horizo
         c.problem(
             field,
             format!(
-                "found demand that draws about {total:.2e} needs per replication ({count:.2e} from \
+                "found demand that can draw about {total:.2e} needs in a replication ({count:.2e} from \
                  here); allowed at most {MAX_EXPECTED_NEEDS:.0e}: {why}"
             ),
         );
@@ -74,8 +77,10 @@ pub(super) fn needs(c: &mut Checker, demand: &IndexMap<String, RawClass>, horizo
 }
 
 /// Expected arrivals over `years` of a Poisson rate `rate` growing by a factor `growth` a year:
-/// ∫₀ʸ rate·gᵗ dt = rate·(gʸ − 1)/ln g, with g the growth's largest value (its mean when
-/// unbounded), so that the estimate errs on the high side.
+/// ∫₀ʸ rate·gᵗ dt = rate·(gʸ − 1)/ln g, with g the growth's largest value, so that the estimate
+/// errs on the high side. An unbounded growth (lognormal, normal, exponential) is taken at its
+/// `UNBOUNDED_GROWTH_QUANTILE`: the limit must hold in every replication, not on average, and a
+/// growth factor from a wide tail compounds over the years into more needs than memory holds.
 fn arrivals(rate: f64, growth: &DistSpec, years: f64) -> f64 {
     if rate <= 0.0 || rate.is_nan() {
         return 0.0;
@@ -84,7 +89,7 @@ fn arrivals(rate: f64, growth: &DistSpec, years: f64) -> f64 {
     let g = if high.is_finite() {
         high
     } else {
-        growth.mean()
+        growth.quantile(UNBOUNDED_GROWTH_QUANTILE)
     }
     .max(1e-9);
     let ln_g = g.ln();
@@ -116,6 +121,14 @@ mod tests {
         assert!((arrivals(10.0, &DistSpec::Constant(1.0), 3.0) - 30.0).abs() < 1e-9);
         // Doubling each year for 2 years: 10·(4 − 1)/ln 2 = 43.28.
         assert!((arrivals(10.0, &DistSpec::Constant(2.0), 2.0) - 30.0 / 2f64.ln()).abs() < 1e-9);
+        // A lognormal growth counts at its 1 − 1e-9 quantile, median · e^(5.998 σ): 1.2·e^5.998
+        // a year (485) over two years, not its mean (1.98).
+        let wide = DistSpec::Named(NamedDist::Lognormal {
+            median: 1.2,
+            sigma: 1.0,
+        });
+        let g: f64 = 1.2 * 5.997_807_019_601_638f64.exp();
+        assert!((arrivals(10.0, &wide, 2.0) / (10.0 * (g * g - 1.0) / g.ln()) - 1.0).abs() < 1e-6);
         // A uniform growth counts at its high end.
         let growth = DistSpec::Named(NamedDist::Uniform {
             low: 1.0,
