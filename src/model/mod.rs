@@ -271,6 +271,11 @@ impl Commitment {
         let window = (self.start_day.max(0.0), self.deadline_day);
         usd_per_month * days_within((from, to), window) / DAYS_PER_MONTH
     }
+
+    /// The days spend counts, within a horizon of `horizon_days`: `[start, deadline)`.
+    pub fn window(&self, horizon_days: f64) -> (f64, f64) {
+        (self.start_day.max(0.0), self.deadline_day.min(horizon_days))
+    }
 }
 
 /// The days of `[from, to)` within `[start, end)`, 0 if none. Plain comparisons, not `f64::min`

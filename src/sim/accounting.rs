@@ -12,7 +12,7 @@ use crate::model::{
 };
 use crate::results::{CommitmentTotals, Metric, MonthlySeries, ProviderTotals, ReplicationResult};
 
-use super::{Fate, Lease, Outcome, commitments_by_provider};
+use super::{Fate, Outcome, commitments_by_provider};
 
 /// Accounts one replication of one regime.
 pub fn account(
@@ -23,7 +23,6 @@ pub fn account(
 ) -> ReplicationResult {
     let calendar = &scenario.calendar;
     let horizon = calendar.horizon_days();
-    let providers = scenario.providers.len();
     let mut books = Books::new(scenario, regime, outcome);
 
     let mut wait_days_sum = 0.0;
@@ -32,18 +31,20 @@ pub fn account(
     let lab_classes = scenario.lab_classes();
     let is_lab = |need: &Need| lab_classes & (1 << need.class.0) != 0;
     let mut host_work_mw_months = 0.0;
-    // Each provider's own-work leases, in lease order, for the take-or-pay cap below.
-    let mut own_work_leases: Vec<Vec<&Lease>> = vec![Vec::new(); providers];
     for lease in &outcome.leases {
         let need = &world.needs[lease.need as usize];
         if !is_lab(need) {
             if let Some((from, to)) = calendar.clip(lease.delivery_day, lease.end_day) {
                 host_work_mw_months += lease.size_mw * (to - from) / DAYS_PER_MONTH;
             }
-            own_work_leases[lease.provider.0 as usize].push(lease);
             continue;
         }
         let revenue_rate = world.revenue_usd_per_mw_month[need.class.0 as usize];
+        books.hand_over(
+            lease.provider,
+            (lease.decision_day, lease.delivery_day),
+            lease.price_usd_per_mw_month * lease.size_mw,
+        );
         books.book(
             lease.provider,
             lease.decision_day,
@@ -143,32 +144,14 @@ pub fn account(
             take_or_pay,
             ..
         } = commitment;
-        // Owed is at most what the holder could have delivered: its capacity for the lab in
-        // the window, each tranche at its price on the day it was there to be bought, less
-        // what its own work held (served first, that room was never the lab's to buy), at the
-        // price that work was quoted. Both over the commitment's window within the horizon.
-        let window = (commitment.start_day.max(0.0), deadline.min(horizon));
-        let own_work_usd: f64 = (own_work_leases[holder.0 as usize].iter())
-            .map(|lease| {
-                lease.size_mw
-                    * lease.price_usd_per_mw_month
-                    * days_within((lease.delivery_day, lease.end_day), window)
-                    / DAYS_PER_MONTH
-            })
-            .sum();
-        let deliverable_usd = (world.capacity.iter())
-            .filter(|arrival| arrival.provider == holder)
-            .map(|arrival| {
-                let from = arrival.day.max(commitment.start_day);
-                arrival.mw
-                    * world.price_usd_per_mw_month(holder, from)
-                    * days_within((from, deadline), window)
-                    / DAYS_PER_MONTH
-            })
-            .sum::<f64>()
-            - own_work_usd;
+        // Owed is at most what the holder made available and the lab did not pay for: the room
+        // it left free (neither held, by the lab or by its own work, nor down), each day at
+        // that day's price (see `Outcome::free_room_usd_days`), and the room it was handing
+        // over to the lab (see `hand_over`), within the commitment's window and the horizon.
+        let free_room_usd = outcome.free_room_usd_days[term.0 as usize] / DAYS_PER_MONTH;
         let spent_usd = books.spent_usd_by_term[term.0 as usize];
-        let shortfall = (amount.min(deliverable_usd) - spent_usd).max(0.0);
+        let available_usd = free_room_usd + books.handed_over_usd_by_term[term.0 as usize];
+        let shortfall = (amount - spent_usd).min(available_usd).max(0.0);
         commitment_totals.push(CommitmentTotals {
             counted_usd: spent_usd,
             shortfall_usd: shortfall,
@@ -257,6 +240,8 @@ struct Books<'a> {
     commitments_of: PerProvider<Vec<Commitment>>,
     /// Spend counted towards each commitment, by term (other terms' entries stay 0).
     spent_usd_by_term: Vec<f64>,
+    /// Room handed over to the lab within each commitment's window, by term (see `hand_over`).
+    handed_over_usd_by_term: Vec<f64>,
 }
 
 /// A revenue-share term: its window as it turned out, its rate and cap, and what it is due.
@@ -296,6 +281,18 @@ impl<'a> Books<'a> {
             shares,
             commitments_of: commitments_by_provider(scenario, regime),
             spent_usd_by_term: vec![0.0; scenario.terms.len()],
+            handed_over_usd_by_term: vec![0.0; scenario.terms.len()],
+        }
+    }
+
+    /// Books the room a lease held from its decision until its delivery, at `cost` (its price
+    /// × MW) per month, against its provider's commitments: room the holder was handing over
+    /// to the lab, neither free nor yet paid for, which a take-or-pay counts as delivered.
+    fn hand_over(&mut self, provider: ProviderId, held: (f64, f64), cost: f64) {
+        let horizon = self.calendar.horizon_days();
+        for commitment in &self.commitments_of[provider.0 as usize] {
+            self.handed_over_usd_by_term[commitment.term.0 as usize] +=
+                cost * days_within(held, commitment.window(horizon)) / DAYS_PER_MONTH;
         }
     }
 

@@ -15,7 +15,7 @@ use rand::SeedableRng;
 use rand::rngs::SmallRng;
 
 use crate::engine::EventQueue;
-use crate::model::world::{DRAW_ANSWER_WINDOW, DRAW_COVERED, World, stream_seed};
+use crate::model::world::{CumulativePrice, DRAW_ANSWER_WINDOW, DRAW_COVERED, World, stream_seed};
 use crate::model::{
     ClassId, ClassSet, Commitment, MAX_CLASSES, MAX_PROVIDERS, PerClass, PerProvider, ProviderId,
     Regime, Scenario, TermId, TermKind,
@@ -165,6 +165,11 @@ pub struct Outcome {
     pub leases: Vec<Lease>,
     /// Outage losses.
     pub losses: Vec<OutageLoss>,
+    /// Per commitment (by scenario term index): the room its holder left free within its
+    /// window, neither held (by the lab or the holder's own work) nor down, each MW-day at that
+    /// day's price (USD per MW-month × days): what the lab could have bought there and did
+    /// not, on which alone a take-or-pay shortfall is owed (see `accounting`).
+    pub free_room_usd_days: Vec<f64>,
     /// What happened to each need of the world.
     pub fates: Vec<Fate>,
     /// Offers made to first-refusal holders.
@@ -284,6 +289,13 @@ struct Simulation<'a, const TRACED: bool> {
     /// change, because every need's search for room reads it for every provider it may use.
     free_mw: PerProvider<f64>,
     down_mw: PerProvider<f64>,
+    /// Each provider's ∫ price dt, read when a commitment holder's free MW changes, and the
+    /// day and value of its last reading (see `record_free_room`).
+    cumulative_price: Vec<CumulativePrice>,
+    free_since_day: PerProvider<f64>,
+    free_since_usd_days: PerProvider<f64>,
+    /// Each commitment's window as ∫ price dt of its holder at its start and end, by term.
+    free_room_windows: Vec<(f64, f64)>,
     /// MW the lab holds, per provider.
     used_mw: PerProvider<f64>,
     /// MW the providers' own work holds (classes with a host), per provider.
@@ -306,7 +318,7 @@ struct Simulation<'a, const TRACED: bool> {
     /// The regime's first-refusal terms, which every arriving need consults.
     first_refusals: Vec<FirstRefusal>,
     /// Providers holding a commitment in the regime (bit mask): signed deals, whose capacity
-    /// the lab already holds.
+    /// the lab already holds, and whose free room is recorded for their take-or-pay.
     signed_deals: u64,
     /// Reused for each placement's candidates.
     candidates: Vec<Candidate>,
@@ -371,6 +383,12 @@ impl<'a, const TRACED: bool> Simulation<'a, TRACED> {
             capacity_mw: [0.0; MAX_PROVIDERS],
             free_mw: [0.0; MAX_PROVIDERS],
             down_mw: [0.0; MAX_PROVIDERS],
+            cumulative_price: (0..providers)
+                .map(|p| world.cumulative_price(ProviderId(p as u16)))
+                .collect(),
+            free_since_day: [0.0; MAX_PROVIDERS],
+            free_since_usd_days: [0.0; MAX_PROVIDERS],
+            free_room_windows: free_room_windows(scenario, regime, world),
             used_mw: [0.0; MAX_PROVIDERS],
             host_used_mw: [0.0; MAX_PROVIDERS],
             outage_down_mw: vec![0.0; world.outages.len()],
@@ -387,6 +405,7 @@ impl<'a, const TRACED: bool> Simulation<'a, TRACED> {
             outcome: Outcome {
                 leases,
                 losses,
+                free_room_usd_days: vec![0.0; scenario.terms.len()],
                 fates,
                 rofr_offers: 0,
                 rofr_declines: 0,
@@ -483,6 +502,9 @@ impl<'a, const TRACED: bool> Simulation<'a, TRACED> {
         }
         self.outcome.events = self.events.processed();
         let horizon = self.horizon_days;
+        for p in providers_in(self.signed_deals) {
+            self.record_free_room(p, horizon);
+        }
         for i in 0..self.world.needs.len() as u32 {
             match self.outcome.fates[i as usize] {
                 Fate::Waiting if self.give_up_day(i) < horizon => self.lose(i),
@@ -545,7 +567,7 @@ impl<'a, const TRACED: bool> Simulation<'a, TRACED> {
             Event::CapacityOnline(i) => {
                 let arrival = self.world.capacity[i as usize];
                 self.capacity_mw[arrival.provider.0 as usize] += arrival.mw;
-                self.update_free(arrival.provider.0 as usize);
+                self.update_free(arrival.provider.0 as usize, now);
                 self.log(|s| {
                     s.provider_record(now, "capacity_online", arrival.provider, arrival.mw)
                 });
@@ -555,7 +577,7 @@ impl<'a, const TRACED: bool> Simulation<'a, TRACED> {
                 let lease = self.outcome.leases[l as usize];
                 let lab = self.is_lab(self.world.needs[lease.need as usize].class);
                 *self.holding_mw(lab, lease.provider.0 as usize) -= lease.size_mw;
-                self.update_free(lease.provider.0 as usize);
+                self.update_free(lease.provider.0 as usize, now);
                 self.log(|s| TraceRecord {
                     need: Some(lease.need),
                     ..s.provider_record(now, "lease_ends", lease.provider, lease.size_mw)
@@ -566,7 +588,7 @@ impl<'a, const TRACED: bool> Simulation<'a, TRACED> {
             Event::OutageEnds(o) => {
                 let p = self.world.outages[o as usize].provider;
                 self.down_mw[p.0 as usize] -= self.outage_down_mw[o as usize];
-                self.update_free(p.0 as usize);
+                self.update_free(p.0 as usize, now);
                 self.log(|s| {
                     s.provider_record(now, "outage_ends", p, s.outage_down_mw[o as usize])
                 });
@@ -710,11 +732,39 @@ impl<'a, const TRACED: bool> Simulation<'a, TRACED> {
         }
     }
 
-    /// Recomputes provider `p`'s free MW after a change to what it has or what it holds.
-    #[inline]
-    fn update_free(&mut self, p: usize) {
+    /// Recomputes provider `p`'s free MW after a change at `now` to what it has or what it
+    /// holds, recording the room it had left free until then if it holds a commitment.
+    #[inline(always)]
+    fn update_free(&mut self, p: usize, now: f64) {
+        if self.signed_deals & (1 << p) != 0 {
+            self.record_free_room(p, now);
+        }
         self.free_mw[p] =
             self.capacity_mw[p] - self.down_mw[p] - self.used_mw[p] - self.host_used_mw[p];
+    }
+
+    /// Adds the room commitment holder `p` had free since its last change, up to `now`, to
+    /// each of its commitments, within their windows. Valued here, as time passes, rather
+    /// than recorded for the accounting: a thousand changes a replication, each a record and
+    /// a reading later, cost 7% of a study's time.
+    #[inline(never)]
+    fn record_free_room(&mut self, p: usize, now: f64) {
+        // Changes come in runs at one instant (a lease ends, waiting needs take its room):
+        // only the first closes a stretch of free room.
+        if now == self.free_since_day[p] {
+            return;
+        }
+        self.free_since_day[p] = now;
+        let to = self.cumulative_price[p].at(now);
+        let from = std::mem::replace(&mut self.free_since_usd_days[p], to);
+        let mw = self.free_mw[p];
+        if mw > ROOM_TOLERANCE_MW {
+            for c in &self.commitments_by_provider[p] {
+                let (start, end) = self.free_room_windows[c.term.0 as usize];
+                self.outcome.free_room_usd_days[c.term.0 as usize] +=
+                    mw * (to.clamp(start, end) - from.clamp(start, end));
+            }
+        }
     }
 
     fn has_room(&self, p: usize, size_mw: f64) -> bool {
@@ -929,7 +979,7 @@ impl<'a, const TRACED: bool> Simulation<'a, TRACED> {
         let p = chosen.provider.0 as usize;
         let lab = self.is_lab(need.class);
         *self.holding_mw(lab, p) += need.size_mw;
-        self.update_free(p);
+        self.update_free(p, now);
         // Outages and commitments concern the lab's leases only.
         if lab {
             let decided_from_day = (self.commitments_by_provider[p].iter())
@@ -1166,7 +1216,7 @@ impl<'a, const TRACED: bool> Simulation<'a, TRACED> {
         let down = outage.fraction * self.capacity_mw[p];
         self.outage_down_mw[o as usize] = down;
         self.down_mw[p] += down;
-        self.update_free(p);
+        self.update_free(p, now);
         self.log(|s| TraceRecord {
             end_day: Some(outage.end_day),
             ..s.provider_record(now, "outage_starts", outage.provider, down)
@@ -1301,6 +1351,19 @@ fn first_refusals(scenario: &Scenario, regime: &Regime) -> Vec<FirstRefusal> {
             })
         })
         .collect()
+}
+
+/// Each commitment's window, `[start, min(deadline, horizon))`, as its holder's ∫ price dt at
+/// either end (by scenario term index; other terms' entries are unused): that integral only
+/// grows, so clamping a reading to these clips the room it values to the window.
+fn free_room_windows(scenario: &Scenario, regime: &Regime, world: &World) -> Vec<(f64, f64)> {
+    let mut windows = vec![(0.0, 0.0); scenario.terms.len()];
+    for c in scenario.commitments(regime) {
+        let (start, end) = c.window(scenario.calendar.horizon_days());
+        let mut price = world.cumulative_price(c.holder);
+        windows[c.term.0 as usize] = (price.at(start), price.at(end.max(start)));
+    }
+    windows
 }
 
 /// The regime's commitment terms, listed under their holders in the regime's order.

@@ -9,6 +9,11 @@ use crate::scenario::load_str;
 /// Two providers (azure dearer by 20%), one class `api`, a 365-day horizon. `terms` and
 /// `regime` are TOML appended to the base; the world's needs are set by each test.
 fn scenario(terms: &str, regime_terms: &str, policy: &str) -> Scenario {
+    scenario_with(terms, regime_terms, policy, &[])
+}
+
+/// `scenario` with `overrides` (`--set` arguments) applied.
+fn scenario_with(terms: &str, regime_terms: &str, policy: &str, overrides: &[&str]) -> Scenario {
     let text = format!(
         r#"
 [scenario]
@@ -35,7 +40,10 @@ terms = [{regime_terms}]
 policy = "{policy}"
 "#
     );
-    load_str(&text, "hand", &[]).unwrap_or_else(|e| panic!("{e}"))
+    let overrides: Vec<_> = (overrides.iter())
+        .map(|o| crate::scenario::parse_override(o).unwrap_or_else(|e| panic!("{e}")))
+        .collect();
+    load_str(&text, "hand", &overrides).unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// A world with `azure_mw` and `rival_mw` online at day 0 and one 5 MW need arriving at day
@@ -301,15 +309,22 @@ fn a_waiting_need_is_served_when_exclusivity_ends() {
 
 #[test]
 fn commitment_first_buys_from_the_holder_and_take_or_pay_charges_the_shortfall() {
-    // $1B to spend on Azure by the horizon end; the need goes to Azure although dearer:
-    // spent 1.2e6 × 500 / 30.4375; the rest is paid at the deadline, up to what Azure could
-    // deliver: with 10 MW all year, 10 × 365 MW-days at $1.2M per MW-month (≈ $144M).
+    // $1B to spend on Azure by the horizon end; the need goes to Azure although dearer and is
+    // delivered 30 days after, on day 40: spent 1.2e6 × 500 / 30.4375; the rest is paid at the
+    // deadline, up to what Azure made available: with 10 MW all year, 10 × 365 MW-days at
+    // $1.2M per MW-month (≈ $144M), the 150 MW-days handed over to the lab included.
     let terms = "[terms.c]\nkind = \"commitment\"\nholder = \"azure\"\namount_usd = 1.0e9\ndeadline = 2026-01-01\n";
-    let s = scenario(terms, r#""c""#, "commitment_first");
+    let s = scenario_with(
+        terms,
+        r#""c""#,
+        "commitment_first",
+        &["providers.azure.lead_time_days=30"],
+    );
     let spent = 1.2e6 * SERVED_MW_MONTHS;
     for (azure_mw, owed_usd) in [(10_000.0, 1.0e9), (10.0, 1.2e6 * 3650.0 / DAYS_PER_MONTH)] {
         let (outcome, result) = run(&s, &world(&s, azure_mw, 10.0, f64::INFINITY));
         assert_eq!(outcome.leases[0].reason, Reason::CommitmentPacing);
+        assert_eq!(outcome.leases[0].delivery_day, 40.0);
         assert!(close(result.total(Metric::CommitmentSpentUsd), spent));
         assert!(close(
             result.total(Metric::CommitmentShortfallUsd),
@@ -318,6 +333,59 @@ fn commitment_first_buys_from_the_holder_and_take_or_pay_charges_the_shortfall()
         assert!(close(result.total(Metric::TotalCostUsd), owed_usd));
         assert!(close(result.providers[0].cost_usd, owed_usd));
     }
+}
+
+#[test]
+fn a_commitment_that_is_not_take_or_pay_reports_its_shortfall_and_charges_nothing() {
+    // As above with 10 MW of Azure, but nothing is paid at the deadline: the cost is the
+    // lease's alone, while the shortfall (Azure's free room, 3,150 MW-days) is still reported.
+    let terms = "[terms.c]\nkind = \"commitment\"\nholder = \"azure\"\namount_usd = 1.0e9\ndeadline = 2026-01-01\ntake_or_pay = false\n";
+    let s = scenario(terms, r#""c""#, "commitment_first");
+    let (_, result) = run(&s, &world(&s, 10.0, 10.0, f64::INFINITY));
+    let spent = 1.2e6 * SERVED_MW_MONTHS;
+    assert!(close(
+        result.total(Metric::CommitmentShortfallUsd),
+        1.2e6 * 3150.0 / DAYS_PER_MONTH
+    ));
+    assert!(close(result.total(Metric::TotalCostUsd), spent));
+    assert!(close(result.providers[0].cost_usd, spent));
+}
+
+#[test]
+fn take_or_pay_is_owed_on_free_room_at_the_price_of_its_days() {
+    // Azure's price halves every year. Its 10 MW stand free until the lab's 10 MW need takes
+    // them all on day 100, past the horizon, at day 100's price. Far short of the $1B, the lab
+    // owes only what it could have bought: 10 MW over days 0..100 at each day's price, i.e.
+    // 10 · 1.2e6 · 365.25 · (1 − 0.5^(100/365.25)) / ln 2 MW-days' worth. Valued at day 0's
+    // price over the whole year, the room the lab then held would be owed as well.
+    let terms = "[terms.c]\nkind = \"commitment\"\nholder = \"azure\"\namount_usd = 1.0e9\ndeadline = 2026-01-01\n";
+    let s = scenario(terms, r#""c""#, "commitment_first");
+    let mut w = world(&s, 10.0, 10.0, f64::INFINITY);
+    w.needs[0] = Need {
+        arrival_day: 100.0,
+        wanted_start_day: 100.0,
+        size_mw: 10.0,
+        term_days: 1000.0,
+        ..w.needs[0]
+    };
+    let halving = 0.5f64.ln() / crate::model::DAYS_PER_YEAR;
+    w.price_log_growth_per_day[0] = [halving, halving];
+    let (outcome, result) = run(&s, &w);
+    let lease = outcome.leases[0];
+    assert_eq!((lease.provider, lease.delivery_day), (ProviderId(0), 100.0));
+    let price_day_100 = 1.2e6 * 0.5f64.powf(100.0 / crate::model::DAYS_PER_YEAR);
+    assert!(close(lease.price_usd_per_mw_month, price_day_100));
+    let spent = 10.0 * price_day_100 * 265.0 / DAYS_PER_MONTH;
+    assert!(close(result.total(Metric::CommitmentSpentUsd), spent));
+    let free_usd_days = 10.0
+        * 1.2e6
+        * crate::model::DAYS_PER_YEAR
+        * (1.0 - 0.5f64.powf(100.0 / crate::model::DAYS_PER_YEAR))
+        / 2f64.ln();
+    assert!(close(
+        result.total(Metric::CommitmentShortfallUsd),
+        free_usd_days / DAYS_PER_MONTH
+    ));
 }
 
 #[test]
@@ -411,11 +479,13 @@ fn an_incremental_commitment_counts_only_leases_decided_from_its_start() {
         let (outcome, result) = run(&s, &w);
         assert_eq!(outcome.leases.len(), 2);
         let spent = result.total(Metric::CommitmentSpentUsd);
-        // Owed: what Azure's 20 MW could deliver from day 20 to the deadline (day 365).
-        let deliverable = 20.0 * 345.0 * 1.2e6 / DAYS_PER_MONTH;
+        // Owed, either way: the room Azure left free from day 20 to the deadline (day 365), in
+        // MW-days: 15 × 10 (days 20..30, A holding 5), 10 × 20 (A and B), none while the
+        // outage holds the other 10 (50..60), 10 × 50, 15 × 20 (B alone) and 20 × 235, 5,850.
+        // Neither A's room before the start nor the outage's is room the lab could have bought.
         assert!(close(
             result.total(Metric::CommitmentShortfallUsd),
-            deliverable - spent
+            5850.0 * 1.2e6 / DAYS_PER_MONTH
         ));
         spent
     };
