@@ -136,8 +136,15 @@ pub(super) fn progress_bar(total: u64, quiet: bool) -> ProgressBar {
     }
     let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
     bar.set_style(
-        ProgressStyle::with_template("{bar:40} {pos}/{len} replications  {per_sec}  ETA {eta}")
-            .expect("the template is valid"),
+        ProgressStyle::with_template("{bar:40} {pos}/{len} replications  {rate}  ETA {eta}")
+            .expect("the template is valid")
+            // Whole replications a second: indicatif's own `per_sec` prints four decimals.
+            .with_key(
+                "rate",
+                |state: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+                    let _ = write!(w, "{:.0}/s", state.per_sec());
+                },
+            ),
     );
     bar
 }

@@ -486,13 +486,18 @@ fn validate(raw: RawScenario) -> Result<Scenario, Vec<Problem>> {
             "fastest" => PolicyKind::Fastest,
             "commitment_first" => PolicyKind::CommitmentFirst,
             "diversified" => match r.max_share {
-                Some(share) => PolicyKind::Diversified {
-                    max_share: c.number(&at("max_share"), share, 0.0, 1.0),
-                },
+                Some(share) => {
+                    // A cap of 0 leaves no provider under it, and the policy would fall back to
+                    // the cheapest of all: the same as no cap, which 1 already says.
+                    if share.is_nan() || share <= 0.0 || share > 1.0 {
+                        c.problem(at("max_share"), format!("found {share}; allowed (0, 1]"));
+                    }
+                    PolicyKind::Diversified { max_share: share }
+                }
                 None => {
                     c.problem(
                         at("max_share"),
-                        "missing; the diversified policy needs max_share in [0, 1]",
+                        "missing; the diversified policy needs max_share in (0, 1]",
                     );
                     PolicyKind::Cheapest
                 }
