@@ -268,8 +268,8 @@ impl Commitment {
         if decision_day < self.counts_leases_from_day {
             return 0.0;
         }
-        let window = (self.start_day.max(0.0), self.deadline_day);
-        usd_per_month * days_within((from, to), window) / DAYS_PER_MONTH
+        // `from` and `to` are already within the horizon.
+        usd_per_month * days_within((from, to), self.window(f64::INFINITY)) / DAYS_PER_MONTH
     }
 
     /// The days spend counts, within a horizon of `horizon_days`: `[start, deadline)`.
