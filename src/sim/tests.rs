@@ -94,6 +94,9 @@ holder = "azure"
 answer_window_days = 30
 "#;
 
+/// $1B to spend on Azure by the horizon end (2026-01-01), take-or-pay.
+const AZURE_BILLION: &str = "[terms.c]\nkind = \"commitment\"\nholder = \"azure\"\namount_usd = 1.0e9\ndeadline = 2026-01-01\n";
+
 /// 5 MW for 100 days = 500 MW-days = 500 / 30.4375 MW-months.
 const SERVED_MW_MONTHS: f64 = 500.0 / DAYS_PER_MONTH;
 
@@ -313,7 +316,7 @@ fn commitment_first_buys_from_the_holder_and_take_or_pay_charges_the_shortfall()
     // delivered 30 days after, on day 40: spent 1.2e6 × 500 / 30.4375; the rest is paid at the
     // deadline, up to what Azure made available: with 10 MW all year, 10 × 365 MW-days at
     // $1.2M per MW-month (≈ $144M), the 150 MW-days handed over to the lab included.
-    let terms = "[terms.c]\nkind = \"commitment\"\nholder = \"azure\"\namount_usd = 1.0e9\ndeadline = 2026-01-01\n";
+    let terms = AZURE_BILLION;
     let s = scenario_with(
         terms,
         r#""c""#,
@@ -339,8 +342,8 @@ fn commitment_first_buys_from_the_holder_and_take_or_pay_charges_the_shortfall()
 fn a_commitment_that_is_not_take_or_pay_reports_its_shortfall_and_charges_nothing() {
     // As above with 10 MW of Azure, but nothing is paid at the deadline: the cost is the
     // lease's alone, while the shortfall (Azure's free room, 3,150 MW-days) is still reported.
-    let terms = "[terms.c]\nkind = \"commitment\"\nholder = \"azure\"\namount_usd = 1.0e9\ndeadline = 2026-01-01\ntake_or_pay = false\n";
-    let s = scenario(terms, r#""c""#, "commitment_first");
+    let terms = format!("{AZURE_BILLION}take_or_pay = false\n");
+    let s = scenario(&terms, r#""c""#, "commitment_first");
     let (_, result) = run(&s, &world(&s, 10.0, 10.0, f64::INFINITY));
     let spent = 1.2e6 * SERVED_MW_MONTHS;
     assert!(close(
@@ -358,7 +361,7 @@ fn take_or_pay_is_owed_on_free_room_at_the_price_of_its_days() {
     // owes only what it could have bought: 10 MW over days 0..100 at each day's price, i.e.
     // 10 · 1.2e6 · 365.25 · (1 − 0.5^(100/365.25)) / ln 2 MW-days' worth. Valued at day 0's
     // price over the whole year, the room the lab then held would be owed as well.
-    let terms = "[terms.c]\nkind = \"commitment\"\nholder = \"azure\"\namount_usd = 1.0e9\ndeadline = 2026-01-01\n";
+    let terms = AZURE_BILLION;
     let s = scenario(terms, r#""c""#, "commitment_first");
     let mut w = world(&s, 10.0, 10.0, f64::INFINITY);
     w.needs[0] = Need {
@@ -580,9 +583,7 @@ fn take_or_pay_is_owed_only_on_room_the_hosts_own_work_left() {
     // 0..200, so the lab's 5 MW need goes to the rival and nothing counts. Azure could have
     // delivered its 10 MW all year less its own 8 MW for 200 days, both at $1.2M per
     // MW-month: (3,650 − 1,600) MW-days, far below the $1B, and that is what is owed.
-    let terms = format!(
-        "[terms.c]\nkind = \"commitment\"\nholder = \"azure\"\namount_usd = 1.0e9\ndeadline = 2026-01-01\n{AZURE_OWN_WORK}"
-    );
+    let terms = format!("{AZURE_BILLION}{AZURE_OWN_WORK}");
     let s = scenario(&terms, r#""c""#, "commitment_first");
     let mut w = world(&s, 10.0, 10.0, f64::INFINITY);
     w.needs.insert(0, own_work(0.0, 8.0, 200.0));
