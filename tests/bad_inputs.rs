@@ -128,7 +128,7 @@ fn a_misspelt_set_key_suggests_the_closest_valid_one() {
         "error: data/scenarios/mmc.toml: 2 problems:\n\
          --set providers.station.lead_time: found an unknown key (did \
          you mean 'lead_time_days'?); allowed: name, price_premium, \
-         contract_price_usd_per_mw_month, share_available, lead_time_days, build_delay_days, \
+         contract_price_usd_per_mw_month, share_available, lead_time_days, build_delay_days, signed_deal, \
          capacity, outages\n\
          --set providers.station.share_available: found 2; allowed [0, 1]\n"
     );

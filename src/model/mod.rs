@@ -109,6 +109,9 @@ pub struct Provider {
     pub lead_time_days: Dist,
     /// Days every future tranche is delayed by, on top of its own slip; once per replication.
     pub build_delay_days: Dist,
+    /// Capacity the lab holds under a deal of its own, with no spend commitment to mark it:
+    /// a first refusal on new capacity only leaves it out, as it does a commitment holder's.
+    pub signed_deal: bool,
     /// Capacity coming online.
     pub tranches: Vec<Tranche>,
     /// Outage process, if any.

@@ -37,10 +37,13 @@ const PURPOSE_PRICES: u64 = 5;
 const PURPOSE_AGI: u64 = 6;
 /// Per-need draws (lead times, answer windows).
 pub const PURPOSE_NEED: u64 = 7;
-/// Tags of a need's own streams: a lead time per provider, an answer window per term.
+/// Tags of a need's own streams: a lead time per provider, an answer window per first-refusal
+/// holder (by holder, not term, so that regimes giving one holder the same right under
+/// different terms draw the same window: their comparison stays paired).
 const DRAW_LEAD_TIME: u64 = 1;
 pub const DRAW_ANSWER_WINDOW: u64 = 2;
-/// Tag of the draw that decides whether a first-refusal term with a share covers a need.
+/// Tag of the draw that decides whether a first-refusal term with a share covers a need (per
+/// holder, as the answer window).
 pub const DRAW_COVERED: u64 = 3;
 
 /// A capacity need, as drawn.

@@ -402,6 +402,7 @@ fn validate(raw: RawScenario) -> Result<Scenario, Vec<Problem>> {
                 .map(|spec| c.dist(&at("contract_price_usd_per_mw_month"), &spec, 0.0, 1e12)),
             lead_time_days: c.dist(&at("lead_time_days"), &p.lead_time_days, 0.0, 1e6),
             build_delay_days: c.dist(&at("build_delay_days"), &p.build_delay_days, 0.0, 1e6),
+            signed_deal: p.signed_deal,
             tranches,
             outages,
         });

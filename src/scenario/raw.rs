@@ -61,6 +61,8 @@ pub struct RawProvider {
     #[serde(default = "zero")]
     pub build_delay_days: DistSpec,
     #[serde(default)]
+    pub signed_deal: bool,
+    #[serde(default)]
     pub capacity: Vec<RawTranche>,
     pub outages: Option<RawOutages>,
 }

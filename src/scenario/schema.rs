@@ -94,6 +94,7 @@ const PROVIDER: &[Field] = &[
     opt("share_available", Dist),
     opt("lead_time_days", Dist),
     opt("build_delay_days", Dist),
+    opt("signed_deal", Flag),
     opt("capacity", List(&Shape::Table(TRANCHE))),
     opt("outages", Shape::Table(OUTAGES)),
 ];

@@ -211,10 +211,10 @@ pub fn account(
     totals[Metric::AzureCostUsd as usize] = incumbent.cost_usd;
     totals[Metric::AzureShare as usize] = incumbent.share;
     totals[Metric::MeanWaitDays as usize] = ratio(wait_days_sum, waits as f64);
-    totals[Metric::RofrOffers as usize] = outcome.rofr_offers as f64;
+    totals[Metric::RofrOffers as usize] = outcome.offered.len() as f64;
     totals[Metric::RofrDeclines as usize] = outcome.rofr_declines as f64;
-    totals[Metric::RofrDelayDays as usize] =
-        ratio(outcome.rofr_delay_days, outcome.rofr_offers as f64);
+    let (delay_days, served) = rofr_delay_days(world, outcome);
+    totals[Metric::RofrDelayDays as usize] = ratio(delay_days, served);
 
     ReplicationResult {
         totals,
@@ -340,4 +340,23 @@ impl<'a> Books<'a> {
             self.unmet_mw_days.add((from, to), [mw]);
         }
     }
+}
+
+/// The days the offers added to the delivery of the offered needs that were served, and how
+/// many were: each delivery against ordering from the same provider when the need arrived.
+/// A need declined and served later from a waiting queue counts its whole wait.
+fn rofr_delay_days(world: &World, outcome: &Outcome) -> (f64, f64) {
+    let mut delay_days = 0.0;
+    let mut served = 0.0;
+    for &i in &outcome.offered {
+        if let Fate::Served(lease) = outcome.fates[i as usize] {
+            let lease = &outcome.leases[lease as usize];
+            let need = &world.needs[i as usize];
+            let lead_time_days = world.lead_time_days(i, lease.provider);
+            let unhindered = need.wanted_start_day.max(need.arrival_day + lead_time_days);
+            delay_days += lease.delivery_day - unhindered;
+            served += 1.0;
+        }
+    }
+    (delay_days, served)
 }

@@ -172,12 +172,12 @@ pub struct Outcome {
     pub free_room_usd_days: Vec<f64>,
     /// What happened to each need of the world.
     pub fates: Vec<Fate>,
-    /// Offers made to first-refusal holders.
-    pub rofr_offers: u64,
-    /// Offers declined.
+    /// The needs offered to first-refusal holders, in the order offered (a need is offered at
+    /// most once, on arrival).
+    pub offered: Vec<u32>,
+    /// Offers the holder did not take: no room, or it could not deliver before the need's
+    /// patience ran out.
     pub rofr_declines: u64,
-    /// Total days the offers added before delivery.
-    pub rofr_delay_days: f64,
     /// Day each scenario term stopped being in force (its end, or an AGI declaration).
     pub term_end_day: Vec<f64>,
     /// Events processed.
@@ -228,7 +228,12 @@ pub fn replicate(scenario: &Scenario, regime: &Regime, world: &World) -> Replica
     let outcome = simulate(scenario, regime, world);
     let result = account(scenario, regime, world, &outcome);
     SPARE.with_borrow_mut(|spare| {
-        (spare.leases, spare.losses, spare.fates) = (outcome.leases, outcome.losses, outcome.fates);
+        (spare.leases, spare.losses, spare.fates, spare.offered) = (
+            outcome.leases,
+            outcome.losses,
+            outcome.fates,
+            outcome.offered,
+        );
     });
     result
 }
@@ -246,6 +251,7 @@ struct Buffers {
     leases: Vec<Lease>,
     losses: Vec<OutageLoss>,
     fates: Vec<Fate>,
+    offered: Vec<u32>,
 }
 
 /// The event queue's window (see `EventQueue`): the events pending are nearly all lease ends
@@ -264,6 +270,7 @@ impl Default for Buffers {
             leases: Vec::new(),
             losses: Vec::new(),
             fates: Vec::new(),
+            offered: Vec::new(),
         }
     }
 }
@@ -317,8 +324,11 @@ struct Simulation<'a, const TRACED: bool> {
     commitments_by_provider: PerProvider<Vec<Commitment>>,
     /// The regime's first-refusal terms, which every arriving need consults.
     first_refusals: Vec<FirstRefusal>,
-    /// Providers holding a commitment in the regime (bit mask): signed deals, whose capacity
-    /// the lab already holds, and whose free room is recorded for their take-or-pay.
+    /// Providers holding a commitment in the regime (bit mask), whose free room is recorded
+    /// for their take-or-pay.
+    commitment_holders: u64,
+    /// Signed deals (bit mask): capacity the lab already holds, the commitment holders' and
+    /// the providers marked `signed_deal`.
     signed_deals: u64,
     /// Reused for each placement's candidates.
     candidates: Vec<Candidate>,
@@ -346,9 +356,12 @@ impl<'a, const TRACED: bool> Simulation<'a, TRACED> {
     fn new(scenario: &'a Scenario, regime: &'a Regime, world: &'a World) -> Self {
         let providers = scenario.providers.len();
         let commitments_by_provider = commitments_by_provider(scenario, regime);
-        let signed_deals = (commitments_by_provider.iter().enumerate())
+        let commitment_holders = (commitments_by_provider.iter().enumerate())
             .filter(|(_, commitments)| !commitments.is_empty())
             .fold(0, |mask, (p, _)| mask | 1 << p);
+        let signed_deals = (scenario.providers.iter().enumerate())
+            .filter(|(_, provider)| provider.signed_deal)
+            .fold(commitment_holders, |mask, (p, _)| mask | 1 << p);
         let policy = policy::for_kind(regime.policy);
         let policy_reads_lead_times = policy.reads_lead_times();
         let Buffers {
@@ -360,6 +373,7 @@ impl<'a, const TRACED: bool> Simulation<'a, TRACED> {
             mut leases,
             mut losses,
             mut fates,
+            mut offered,
         } = SPARE.take();
         events.clear();
         waiting.iter_mut().for_each(Vec::clear);
@@ -372,6 +386,7 @@ impl<'a, const TRACED: bool> Simulation<'a, TRACED> {
         losses.clear();
         fates.clear();
         fates.resize(world.needs.len(), Fate::Pending);
+        offered.clear();
         Self {
             scenario,
             regime,
@@ -396,6 +411,7 @@ impl<'a, const TRACED: bool> Simulation<'a, TRACED> {
             smallest_waiting_mw: [f64::INFINITY; MAX_CLASSES],
             room_by_class_mw: [0.0; MAX_CLASSES],
             commitments_by_provider,
+            commitment_holders,
             signed_deals,
             first_refusals: first_refusals(scenario, regime),
             candidates,
@@ -407,9 +423,8 @@ impl<'a, const TRACED: bool> Simulation<'a, TRACED> {
                 losses,
                 free_room_usd_days: vec![0.0; scenario.terms.len()],
                 fates,
-                rofr_offers: 0,
+                offered,
                 rofr_declines: 0,
-                rofr_delay_days: 0.0,
                 term_end_day: scenario.terms.iter().map(|t| t.end_day).collect(),
                 events: 0,
             },
@@ -502,7 +517,7 @@ impl<'a, const TRACED: bool> Simulation<'a, TRACED> {
         }
         self.outcome.events = self.events.processed();
         let horizon = self.horizon_days;
-        for p in providers_in(self.signed_deals) {
+        for p in providers_in(self.commitment_holders) {
             self.record_free_room(p, horizon);
         }
         for i in 0..self.world.needs.len() as u32 {
@@ -681,7 +696,11 @@ impl<'a, const TRACED: bool> Simulation<'a, TRACED> {
                 && now < self.outcome.term_end_day[right.term.0 as usize]
                 && mask & right.holder != 0
                 && (right.share_of_needs >= 1.0 || {
-                    let seed = stream_seed(need.seed, DRAW_COVERED, right.term.0 as u64);
+                    let seed = stream_seed(
+                        need.seed,
+                        DRAW_COVERED,
+                        right.holder.trailing_zeros().into(),
+                    );
                     rand::RngExt::random::<f64>(&mut SmallRng::seed_from_u64(seed))
                         < right.share_of_needs
                 })
@@ -736,7 +755,7 @@ impl<'a, const TRACED: bool> Simulation<'a, TRACED> {
     /// holds, recording the room it had left free until then if it holds a commitment.
     #[inline(always)]
     fn update_free(&mut self, p: usize, now: f64) {
-        if self.signed_deals & (1 << p) != 0 {
+        if self.commitment_holders & (1 << p) != 0 {
             self.record_free_room(p, now);
         }
         self.free_mw[p] =
@@ -839,7 +858,7 @@ impl<'a, const TRACED: bool> Simulation<'a, TRACED> {
                     return;
                 }
             }
-            self.outcome.rofr_offers += 1;
+            self.outcome.offered.push(i);
             self.outcome.fates[i as usize] = Fate::Offered;
             let TermKind::FirstRefusal {
                 answer_window_days, ..
@@ -847,10 +866,12 @@ impl<'a, const TRACED: bool> Simulation<'a, TRACED> {
             else {
                 unreachable!("first_refusal returns first-refusal terms")
             };
+            let holder = self.scenario.terms[term.0 as usize].holder;
+            let holder = holder.expect("validated: first refusal has a holder").0 as u64;
             let seed = stream_seed(
                 self.world.needs[i as usize].seed,
                 DRAW_ANSWER_WINDOW,
-                term.0 as u64,
+                holder,
             );
             let window = answer_window_days.sample_non_negative(&mut SmallRng::seed_from_u64(seed));
             self.log(|s| {
@@ -879,56 +900,54 @@ impl<'a, const TRACED: bool> Simulation<'a, TRACED> {
         }
     }
 
-    /// The holder answers: it takes the need if it has room, else the lab looks elsewhere.
+    /// The holder answers: it takes the need if it has room and can deliver it before the need's
+    /// patience runs out; else the lab looks elsewhere.
     fn on_answer(&mut self, now: f64, i: u32, term: TermId) {
         let t = &self.scenario.terms[term.0 as usize];
         let holder = t.holder.expect("validated: first refusal has a holder");
         let TermKind::FirstRefusal { price_match, .. } = t.kind else {
             unreachable!("offers are made under first-refusal terms")
         };
-        let need = &self.world.needs[i as usize];
+        let size_mw = self.world.needs[i as usize].size_mw;
         let mask = self.eligible(i);
         let holder_bit = 1u64 << holder.0;
-        let placed = if mask & holder_bit != 0 && self.has_room(holder.0 as usize, need.size_mw) {
+        let in_time = || now + self.world.lead_time_days(i, holder) < self.give_up_day(i);
+        if mask & holder_bit != 0 && self.has_room(holder.0 as usize, size_mw) && in_time() {
             let mut offer = self.candidate(i, holder, now, false);
             if price_match {
                 // The best price among the rivals allowed that have room.
                 let rivals = mask & !holder_bit;
-                let best_rival = (self.with_room(rivals, need.size_mw))
+                let best_rival = (self.with_room(rivals, size_mw))
                     .map(|p| self.world.price_usd_per_mw_month(ProviderId(p as u16), now))
                     .fold(f64::INFINITY, f64::min);
                 offer.price_usd_per_mw_month = offer.price_usd_per_mw_month.min(best_rival);
             }
-            Some(self.place(now, i, offer, Reason::FirstRefusal))
-        } else {
-            self.outcome.rofr_declines += 1;
-            self.log(|s| {
-                let why = if mask & holder_bit == 0 {
-                    "the holder may not serve this need now".to_string()
-                } else {
-                    format!(
-                        "no room ({:.0} MW free)",
-                        s.free_mw[holder.0 as usize].max(0.0)
-                    )
-                };
-                TraceRecord {
-                    provider: Some(holder),
-                    ..s.need_record(now, "offer_declined", i, why)
-                }
-            });
-            let placed = self.try_place(now, i, mask & !holder_bit);
-            if placed.is_none() {
-                self.start_waiting(now, i);
+            self.place(now, i, offer, Reason::FirstRefusal);
+            return;
+        }
+        self.outcome.rofr_declines += 1;
+        self.log(|s| {
+            let why = if mask & holder_bit == 0 {
+                "the holder may not serve this need now".to_string()
+            } else if !s.has_room(holder.0 as usize, size_mw) {
+                format!(
+                    "no room ({:.0} MW free)",
+                    s.free_mw[holder.0 as usize].max(0.0)
+                )
+            } else {
+                format!(
+                    "cannot deliver in time (day {:.1}; the need is given up on day {:.1})",
+                    now + s.world.lead_time_days(i, holder),
+                    s.give_up_day(i)
+                )
+            };
+            TraceRecord {
+                provider: Some(holder),
+                ..s.need_record(now, "offer_declined", i, why)
             }
-            placed
-        };
-        if let Some(chosen) = placed {
-            // The delay the offer added: delivery now, against ordering from the same
-            // provider when the need arrived.
-            let lead_time_days = chosen.lead_time_days.expect("placed: lead time drawn");
-            let delivery = need.wanted_start_day.max(now + lead_time_days);
-            let unhindered = need.wanted_start_day.max(need.arrival_day + lead_time_days);
-            self.outcome.rofr_delay_days += delivery - unhindered;
+        });
+        if self.try_place(now, i, mask & !holder_bit).is_none() {
+            self.start_waiting(now, i);
         }
     }
 

@@ -166,6 +166,68 @@ fn rofr_without_room_the_next_provider_serves_after_the_decline() {
 }
 
 #[test]
+fn a_declined_offer_served_from_the_queue_counts_its_whole_delay() {
+    // Azure has 2 MW and the rival none until day 100: declined at day 40, the need waits and
+    // the rival serves it on day 100, 90 days after it was wanted.
+    let s = scenario(ROFR, r#""rofr""#, "cheapest");
+    let mut w = world(&s, 2.0, 10.0, f64::INFINITY);
+    w.capacity[1].day = 100.0;
+    let (outcome, result) = run(&s, &w);
+    assert_eq!(
+        (outcome.leases[0].provider, outcome.leases[0].delivery_day),
+        (ProviderId(1), 100.0)
+    );
+    assert_eq!(result.total(Metric::RofrOffers), 1.0);
+    assert_eq!(result.total(Metric::RofrDeclines), 1.0);
+    assert_eq!(result.total(Metric::RofrDelayDays), 90.0);
+    // Never served, the offered need adds no delay to a mean over those served.
+    let (_, result) = run(&s, &world(&s, 2.0, 0.0, 50.0));
+    assert_eq!(result.total(Metric::RofrOffers), 1.0);
+    assert!(result.total(Metric::RofrDelayDays).is_nan());
+}
+
+#[test]
+fn the_holder_that_cannot_deliver_before_the_need_is_given_up_declines() {
+    // Answered on day 40; the need is given up on day 70 (wanted on day 10, patience 60).
+    // With a lead time of 50 days Azure would deliver on day 90: too late, so the rival, with
+    // room and no lead time, serves at once. With 20 days Azure delivers on day 60 and takes it.
+    let placed = |azure_lead_time_days: f64| {
+        let lead_time = format!("providers.azure.lead_time_days={azure_lead_time_days}");
+        let s = scenario_with(ROFR, r#""rofr""#, "cheapest", &[&lead_time]);
+        let (outcome, result) = run(&s, &world(&s, 10.0, 10.0, 60.0));
+        let lease = outcome.leases[0];
+        (
+            lease.provider,
+            lease.delivery_day,
+            result.total(Metric::RofrDeclines),
+        )
+    };
+    assert_eq!(placed(50.0), (ProviderId(1), 40.0, 1.0));
+    assert_eq!(placed(20.0), (ProviderId(0), 60.0, 0.0));
+}
+
+#[test]
+fn a_holders_answer_window_is_the_same_whichever_term_gives_the_right() {
+    // One need, one right held by Azure with a random window, under a term listed first in one
+    // scenario and second in another (as `rofr_2030` and `rofr_to_oct2025` in the default
+    // data): the window is drawn per holder, so the answer comes on the same day, and the
+    // regimes' comparison stays paired.
+    let rofr = ROFR.replace(
+        "answer_window_days = 30",
+        "answer_window_days = { dist = \"uniform\", low = 1, high = 90 }",
+    );
+    let answer_day = |terms: &str| {
+        let s = scenario(terms, r#""rofr""#, "cheapest");
+        let (outcome, _) = run(&s, &world(&s, 10.0, 10.0, f64::INFINITY));
+        outcome.leases[0].decision_day
+    };
+    let first = answer_day(&rofr);
+    let second = answer_day(&format!("{AZURE_BILLION}{rofr}"));
+    assert!(first > 11.0, "answered on day {first}");
+    assert_eq!(first, second);
+}
+
+#[test]
 fn means_over_nothing_are_not_applicable_rather_than_zero() {
     // No term: nothing is offered, so no offer added a delay, and the need is served at once
     // by the cheaper rival.
@@ -219,6 +281,23 @@ fn rofr_on_new_capacity_only_skips_the_offer_where_a_signed_deal_has_room() {
     assert_eq!(placed(true, 10.0), (ProviderId(1), 10.0, 0.0));
     assert_eq!(placed(true, 2.0), (ProviderId(0), 40.0, 1.0));
     assert_eq!(placed(false, 10.0), (ProviderId(0), 40.0, 1.0));
+}
+
+#[test]
+fn rofr_on_new_capacity_only_skips_the_offer_where_a_deal_without_commitment_has_room() {
+    // As above, the rival a signed deal by `signed_deal` alone (as Google and the other
+    // Stargate sites in the default data), with no commitment.
+    let rofr = ROFR.replace(
+        "answer_window_days = 30",
+        "answer_window_days = 30\nnew_capacity_only = true",
+    );
+    let placed = |signed_deal: bool| {
+        let flag = format!("providers.rival.signed_deal={signed_deal}");
+        let s = scenario_with(&rofr, r#""rofr""#, "cheapest", &[&flag]);
+        placement_and_offers(&s, 10.0)
+    };
+    assert_eq!(placed(true), (ProviderId(1), 10.0, 0.0));
+    assert_eq!(placed(false), (ProviderId(0), 40.0, 1.0));
 }
 
 #[test]
