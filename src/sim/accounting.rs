@@ -78,13 +78,26 @@ pub fn account(
             continue;
         }
         books.add(Metric::Needs, 1.0);
-        let unmet_until_day = match *fate {
-            Fate::Served(lease) => outcome.leases[lease as usize].delivery_day,
+        // Demand is the need's MW from its wanted start for its term, or, if it was served
+        // late, until its lease ends: counted here from the need alone, not as served plus
+        // unmet, so that their sum equalling it is a check of both.
+        let (unmet_until_day, wanted_until_day) = match *fate {
+            Fate::Served(lease) => {
+                let lease = &outcome.leases[lease as usize];
+                (lease.delivery_day, lease.end_day)
+            }
             _ => {
                 books.add(Metric::NeedsUnmet, 1.0);
-                need.wanted_start_day + need.term_days
+                let end_day = need.wanted_start_day + need.term_days;
+                (end_day, end_day)
             }
         };
+        if let Some((from, to)) = calendar.clip(need.wanted_start_day, wanted_until_day) {
+            books.add(
+                Metric::DemandMwMonths,
+                need.size_mw * (to - from) / DAYS_PER_MONTH,
+            );
+        }
         let Some((from, to)) = calendar.clip(need.wanted_start_day, unmet_until_day) else {
             continue;
         };
@@ -115,7 +128,8 @@ pub fn account(
     let unmet_mw: Vec<f64> = (books.unmet_mw_days.per_month())
         .map(|(days, [mw_days])| mw_days / days)
         .collect();
-    // Demand is what was served plus what was not: first the served MW of all providers.
+    // A month's demand is what was served plus what was not (its total, counted from the needs
+    // alone, is the check): first the served MW of all providers.
     let mut demand_mw = vec![0.0; calendar.months()];
     for row in &served_mw {
         for (demand, mw) in demand_mw.iter_mut().zip(row) {
@@ -194,9 +208,6 @@ pub fn account(
             (share.cap_usd).map_or(share.due_usd, |cap| share.due_usd.min(cap));
     }
 
-    // Demand is what was served plus what was not.
-    totals[Metric::DemandMwMonths as usize] =
-        totals[Metric::ServedMwMonths as usize] + totals[Metric::UnmetMwMonths as usize];
     let served_total = totals[Metric::ServedMwMonths as usize];
     // Means over nothing are NaN: not applicable (see `Metric::undefined_when`).
     let ratio = |part: f64, whole: f64| if whole > 0.0 { part / whole } else { f64::NAN };
