@@ -727,6 +727,49 @@ fn a_first_refusal_covering_no_share_of_needs_makes_no_offer() {
 }
 
 #[test]
+fn a_first_refusal_with_no_window_is_answered_on_arrival() {
+    // Ship-first: with room Azure takes the need at once, on day 10; without, the rival does,
+    // also on day 10, and the offer counts as declined.
+    let terms = ROFR.replace("answer_window_days = 30", "answer_window_days = 0");
+    let s = scenario(&terms, r#""rofr""#, "cheapest");
+    for (azure_mw, provider, declines) in [(10.0, 0, 0.0), (2.0, 1, 1.0)] {
+        let (outcome, result) = run(&s, &world(&s, azure_mw, 10.0, f64::INFINITY));
+        let lease = outcome.leases[0];
+        assert_eq!(
+            (lease.provider, lease.decision_day, lease.delivery_day),
+            (ProviderId(provider), 10.0, 10.0)
+        );
+        assert_eq!(result.total(Metric::RofrOffers), 1.0);
+        assert_eq!(result.total(Metric::RofrDeclines), declines);
+        assert_eq!(result.total(Metric::RofrDelayDays), 0.0);
+    }
+}
+
+#[test]
+fn a_first_refusal_covering_a_share_of_needs_offers_about_that_share() {
+    // 400 needs, each covered with probability 0.3 by its own draw: 120 expected, sd 9.2;
+    // the bounds are 4 sd either side.
+    let terms = ROFR.replace(
+        "answer_window_days = 30",
+        "answer_window_days = 30\nshare_of_needs = 0.3",
+    );
+    let s = scenario(&terms, r#""rofr""#, "cheapest");
+    let mut w = world(&s, 1e6, 1e6, f64::INFINITY);
+    let need = w.needs[0].clone();
+    w.needs = (0..400)
+        .map(|k| Need {
+            arrival_day: 1.0 + k as f64 * 0.5,
+            wanted_start_day: 1.0 + k as f64 * 0.5,
+            seed: k,
+            ..need.clone()
+        })
+        .collect();
+    let (_, result) = run(&s, &w);
+    let offers = result.total(Metric::RofrOffers);
+    assert!((83.0..=157.0).contains(&offers), "{offers} offers");
+}
+
+#[test]
 fn room_that_frees_at_the_instant_a_need_arrives_is_there_for_it() {
     // The rival's 5 MW comes online on day 10, the day the need arrives, and Azure's 5 MW is
     // held by a first need until day 10: at one instant both go before the arrival, so the
