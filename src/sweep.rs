@@ -34,7 +34,10 @@ pub fn parse_vary(text: &str) -> Result<Vary, String> {
         if parsed.iter().any(|(v, _)| *v == value) {
             return Err(format!("{key} lists {value} twice"));
         }
-        let o = parse_override(&format!("{key}={value}"))?;
+        let o = Override {
+            flag: "--vary",
+            ..parse_override(&format!("{key}={value}"))?
+        };
         parsed.push((value, o));
     }
     Ok(Vary {

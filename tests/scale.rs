@@ -381,7 +381,8 @@ fn bad_sweeps_exit_2_and_write_nothing() {
     for (vary, expected) in [
         (
             "market.price_trnd_per_year=1,2",
-            "did you mean 'price_trend_per_year'",
+            "--vary market.price_trnd_per_year: market has no key 'price_trnd_per_year' (did \
+             you mean 'price_trend_per_year'?)",
         ),
         ("market.price_trend_per_year=", "no values given"),
         (
@@ -395,7 +396,11 @@ fn bad_sweeps_exit_2_and_write_nothing() {
         ),
         (
             "providers.azure.share_available=0.5,2",
-            "found 2; allowed [0, 1]",
+            "--vary providers.azure.share_available: found 2; allowed [0, 1]",
+        ),
+        (
+            "providers.azure.capacity.99.size_mw=1,2",
+            "--vary providers.azure.capacity.99.size_mw: providers.azure.capacity has",
         ),
     ] {
         let args = [
@@ -407,8 +412,21 @@ fn bad_sweeps_exit_2_and_write_nothing() {
             "--out",
             &out_arg,
         ];
-        refused(&args, &out, expected);
+        let stderr = refused(&args, &out, expected);
+        assert!(!stderr.contains("--set"), "--vary named as --set: {stderr}");
     }
+    // A bad --set is named as such, not as the first point of the grid.
+    let args = [
+        "sweep",
+        "--set",
+        "market.price_trend_per_year=abc",
+        "--vary",
+        "market.shortage_until=2026-01-01,2027-01-01",
+        "--out",
+        &out_arg,
+    ];
+    let stderr = refused(&args, &out, "--set market.price_trend_per_year: found");
+    assert!(!stderr.contains("--vary at"), "{stderr}");
     // A field given twice, or with one key holding the other: a point's label would not say
     // what ran.
     let capacity = "providers.azure.capacity";

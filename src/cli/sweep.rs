@@ -70,6 +70,8 @@ pub fn run(args: SweepArgs) -> anyhow::Result<()> {
         }
     }
     let source = ScenarioSource::read(args.input.scenario.as_deref())?;
+    // A bad --set is the same at every point: report it as such, not at the first point.
+    source.load(&args.input.overrides)?;
     let points = grid(&args.vary);
     let mut scenarios = Vec::with_capacity(points.len());
     for point in &points {

@@ -108,6 +108,7 @@ pub fn uncertain_inputs(
     for o in overrides {
         set::apply(&mut table, o).map_err(|message| ScenarioError::Override {
             file: file.to_string(),
+            flag: o.flag,
             key: o.key.clone(),
             message,
         })?;
@@ -197,10 +198,12 @@ fn input(pattern: &Pattern, name: String, fields: &[(String, &Value)]) -> Option
         low.push(Override {
             key: key.clone(),
             value: (moved.value)(l),
+            flag: "--set",
         });
         high.push(Override {
             key: key.clone(),
             value: (moved.value)(h),
+            flag: "--set",
         });
     }
     let common = |values: &[f64]| values.iter().all(|v| *v == values[0]).then(|| values[0]);

@@ -71,7 +71,7 @@ pub fn load(text: &str, file: &str, overrides: &[Override]) -> Result<Scenario, 
         )])
     })?;
     for o in overrides {
-        locations.mark_override(&o.key);
+        locations.mark_override(o.flag, &o.key);
     }
     let (mut scenario, regime_sets) = build(table.clone(), file, overrides, &locations)?;
 
@@ -147,6 +147,7 @@ fn build(
     for o in overrides {
         set::apply(&mut table, o).map_err(|message| ScenarioError::Override {
             file: file.to_string(),
+            flag: o.flag,
             key: o.key.clone(),
             message,
         })?;
@@ -193,6 +194,7 @@ fn regime_sets(raw: &RawScenario) -> Vec<RegimeSets> {
             let sets = r.set.iter().map(|(key, value)| Override {
                 key: key.clone(),
                 value: value.clone(),
+                flag: "--set",
             });
             (i, name.clone(), sets.collect())
         })

@@ -14,8 +14,10 @@ pub enum Location {
         /// Column, from 1.
         column: usize,
     },
-    /// The value came from `--set KEY=VALUE` on the command line.
+    /// The value came from `--set KEY=VALUE` (or `--vary`) on the command line.
     Override {
+        /// The flag that gave it, as typed (`--set`, `--vary`).
+        flag: &'static str,
         /// The override's key, as typed.
         key: String,
     },
@@ -25,7 +27,7 @@ impl std::fmt::Display for Location {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Location::Text { line, column } => write!(f, "{line}:{column}"),
-            Location::Override { key } => write!(f, "--set {key}"),
+            Location::Override { flag, key } => write!(f, "{flag} {key}"),
         }
     }
 }
@@ -37,8 +39,9 @@ pub struct Locations {
     offsets: HashMap<String, usize>,
     line_starts: Vec<usize>,
     text: String,
-    /// Paths (same notation) whose values were set by `--set`, with the override's key.
-    overridden: Vec<(String, String)>,
+    /// Paths (same notation) whose values were set by `--set` or `--vary`, with the flag and
+    /// the override's key.
+    overridden: Vec<(String, &'static str, String)>,
 }
 
 impl Locations {
@@ -57,22 +60,26 @@ impl Locations {
         }
     }
 
-    /// Records that `--set KEY` (dotted, indices as `.0`) supplied the value at that path.
-    pub fn mark_override(&mut self, key: &str) {
+    /// Records that `FLAG KEY` (`--set`, key dotted, indices as `.0`) supplied the value at
+    /// that path.
+    pub fn mark_override(&mut self, flag: &'static str, key: &str) {
         self.overridden
-            .push((bracket_indices(key), key.to_string()));
+            .push((bracket_indices(key), flag, key.to_string()));
     }
 
     /// Returns the location of `field`: the override that set it or one of its parents, else
     /// the field's key in the text, else that of its nearest parent present (1:1 at worst).
     pub fn find(&self, field: &str) -> Location {
-        if let Some((_, key)) = self
+        if let Some((_, flag, key)) = self
             .overridden
             .iter()
             .rev()
-            .find(|(path, _)| within(field, path))
+            .find(|(path, ..)| within(field, path))
         {
-            return Location::Override { key: key.clone() };
+            return Location::Override {
+                flag,
+                key: key.clone(),
+            };
         }
         let mut path = field;
         loop {
@@ -218,10 +225,11 @@ mod tests {
     #[test]
     fn overridden_values_point_at_the_override() {
         let mut at = locations("[providers.azure]\ncapacity = [ { size_mw = 5 } ]\n");
-        at.mark_override("providers.azure.capacity.0");
+        at.mark_override("--set", "providers.azure.capacity.0");
         assert_eq!(
             at.find("providers.azure.capacity[0].size_mw"),
             Location::Override {
+                flag: "--set",
                 key: "providers.azure.capacity.0".into()
             }
         );

@@ -47,11 +47,11 @@ impl std::fmt::Display for Problem {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match &self.location {
             Some(Location::Text { line, column }) => write!(f, "{line}:{column}: ")?,
-            Some(Location::Override { key }) => write!(f, "--set {key}: ")?,
+            Some(Location::Override { flag, key }) => write!(f, "{flag} {key}: ")?,
             None => {}
         }
         let same_as_override = matches!(&self.location,
-            Some(Location::Override { key }) if locate::bracket_indices(key) == self.field);
+            Some(Location::Override { key, .. }) if locate::bracket_indices(key) == self.field);
         if !self.field.is_empty() && !same_as_override {
             write!(f, "{}: ", self.field)?;
         }
@@ -98,10 +98,12 @@ pub enum ScenarioError {
         file: String,
         problems: Vec<Problem>,
     },
-    /// A `--set KEY=VALUE` names nothing in the scenario or its value is malformed.
-    #[error("{file}: --set {key}: {message}")]
+    /// A `--set KEY=VALUE` (or `--vary`) names nothing in the scenario or its value is
+    /// malformed.
+    #[error("{file}: {flag} {key}: {message}")]
     Override {
         file: String,
+        flag: &'static str,
         key: String,
         message: String,
     },

@@ -11,6 +11,9 @@ pub struct Override {
     pub key: String,
     /// The new value.
     pub value: Value,
+    /// The command-line flag that gave it (`--set`, or `--vary` for a sweep's point), so that
+    /// an error names the flag the user typed.
+    pub flag: &'static str,
 }
 
 /// Parses `KEY=VALUE`; the value is read as TOML (`0.5`, `2026-01-01`, `{ dist = "uniform",
@@ -36,6 +39,7 @@ pub fn parse_override(text: &str) -> Result<Override, String> {
     Ok(Override {
         key: key.to_string(),
         value,
+        flag: "--set",
     })
 }
 
