@@ -332,8 +332,16 @@ fn mmc_mean_wait_matches_erlang_c() {
 
 #[test]
 fn validate_accepts_the_shipped_scenarios() {
-    for name in ["default.toml", "mmc.toml"] {
-        capsim().arg("validate").arg(data(name)).assert().success();
+    for (name, counts) in [
+        ("default.toml", "9 providers, 5 demand classes, "),
+        (
+            "mmc.toml",
+            "1 provider, 1 demand class, 0 terms, 1 regime (fcfs)",
+        ),
+    ] {
+        let assert = capsim().arg("validate").arg(data(name)).assert().success();
+        let stdout = String::from_utf8_lossy(&assert.get_output().stdout).to_string();
+        assert!(stdout.contains(counts), "{name}: {stdout}");
     }
 }
 

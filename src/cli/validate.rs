@@ -7,12 +7,12 @@ use crate::scenario;
 pub fn run(args: ValidateArgs) -> anyhow::Result<()> {
     let s = scenario::load_file(&args.scenario, &args.overrides)?;
     println!(
-        "{}: ok — {} providers, {} demand classes, {} terms, {} regimes ({}), {} to {}",
+        "{}: ok — {}, {}, {}, {} ({}), {} to {}",
         args.scenario.display(),
-        s.providers.len(),
-        s.classes.len(),
-        s.terms.len(),
-        s.regimes.len(),
+        count(s.providers.len(), "provider", "providers"),
+        count(s.classes.len(), "demand class", "demand classes"),
+        count(s.terms.len(), "term", "terms"),
+        count(s.regimes.len(), "regime", "regimes"),
         s.regimes
             .iter()
             .map(|r| r.name.as_str())
@@ -22,4 +22,9 @@ pub fn run(args: ValidateArgs) -> anyhow::Result<()> {
         s.calendar.end,
     );
     Ok(())
+}
+
+/// Writes `n` and the noun, singular for one.
+fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
 }
