@@ -86,6 +86,38 @@ fn no_arguments_runs_the_default_study_into_output() {
 }
 
 #[test]
+fn no_command_takes_the_options_of_run() {
+    let dir = TempDir::new().unwrap();
+    let options = ["--quiet", "--replications", "3", "--seed", "42"];
+    capsim()
+        .current_dir(dir.path())
+        .args(options)
+        .args(["--set", "providers.azure.lead_time_days=30"])
+        .assert()
+        .success();
+    capsim()
+        .current_dir(dir.path())
+        .arg("run")
+        .args(options)
+        .args(["--set", "providers.azure.lead_time_days=30", "--out", "run"])
+        .assert()
+        .success();
+    for file in ["compare.csv", "timeseries.csv", "study.csv"] {
+        assert!(
+            fs::read(dir.path().join("output").join(file)).unwrap()
+                == fs::read(dir.path().join("run").join(file)).unwrap(),
+            "{file} differs between `capsim` and `capsim run`"
+        );
+    }
+    // An option of the bare form before a command would be dropped: refused instead.
+    capsim()
+        .current_dir(dir.path())
+        .args(["--quiet", "validate", "x.toml"])
+        .assert()
+        .code(2);
+}
+
+#[test]
 fn the_same_seed_gives_identical_bytes_with_one_and_two_threads() {
     let (one, two) = (TempDir::new().unwrap(), TempDir::new().unwrap());
     run_default(one.path(), 40, 1);

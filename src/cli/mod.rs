@@ -19,17 +19,23 @@ use crate::experiment::Plan;
 use crate::report::{Replaces, Staging};
 use crate::scenario::{Override, ScenarioError, parse_override};
 use crate::shard::Shard;
-use source::ScenarioArgs;
 
 /// Monte Carlo simulation of an AI lab's compute demand against its cloud contracts.
 ///
-/// With no arguments, runs the embedded default study (every regime, 1,000 replications)
-/// and writes CSVs and charts to output/.
+/// With no command, runs the embedded default study (every regime, 1,000 replications)
+/// and writes CSVs and charts to output/; `run`'s options apply to it.
 #[derive(Debug, Parser)]
 #[command(name = "capsim", version, about, long_about = None)]
+// An option before a command (`capsim --quiet run`) is refused: it would be the bare form's,
+// silently dropped, not the command's.
+#[command(args_conflicts_with_subcommands = true)]
 pub struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
+    /// `run`'s options without its scenario argument: without a command, capsim runs the
+    /// default scenario, and a word that is not a command stays a mistyped command.
+    #[command(flatten)]
+    default_study: StudyArgs,
 }
 
 #[derive(Debug, Subcommand)]
@@ -55,9 +61,19 @@ enum Command {
 /// Arguments of `capsim run`.
 #[derive(Debug, Args)]
 pub struct RunArgs {
-    /// The scenario and its overrides.
+    /// Scenario TOML file (default: the embedded default scenario).
+    pub scenario: Option<PathBuf>,
+    /// The rest, which `capsim` without a command takes too.
     #[command(flatten)]
-    pub input: ScenarioArgs,
+    pub study: StudyArgs,
+}
+
+/// `capsim run`'s options.
+#[derive(Debug, Args)]
+pub struct StudyArgs {
+    /// Override a scenario field, e.g. --set providers.azure.lead_time_days=90 (repeatable).
+    #[arg(long = "set", value_name = "KEY=VALUE", value_parser = parse_override)]
+    pub overrides: Vec<Override>,
     /// Where to write.
     #[command(flatten)]
     pub output: OutputArgs,
@@ -77,26 +93,6 @@ pub struct RunArgs {
     /// Skip replications.csv and providers.csv (for huge runs).
     #[arg(long)]
     pub no_replications: bool,
-}
-
-impl Default for RunArgs {
-    fn default() -> Self {
-        Self {
-            input: ScenarioArgs::default(),
-            output: OutputArgs {
-                out: PathBuf::from("output"),
-                force: false,
-            },
-            replications: 1000,
-            seed: 1,
-            work: WorkArgs {
-                threads: None,
-                quiet: false,
-            },
-            shard: None,
-            no_replications: false,
-        }
-    }
 }
 
 /// Where a command writes, for every command that writes files.
@@ -180,8 +176,8 @@ pub struct UsageError(pub String);
 pub fn run() -> anyhow::Result<()> {
     let cli = Cli::parse();
     match cli.command {
-        None => run::run(RunArgs::default()),
-        Some(Command::Run(args)) => run::run(args),
+        None => run::run(None, cli.default_study),
+        Some(Command::Run(args)) => run::run(args.scenario.as_deref(), args.study),
         Some(Command::Validate(args)) => validate::run(args),
         Some(Command::Sweep(args)) => sweep::run(args),
         Some(Command::Sensitivity(args)) => sensitivity::run(args),

@@ -8,17 +8,18 @@ use anyhow::Context;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::source::ScenarioSource;
-use super::{RunArgs, UsageError};
+use super::{StudyArgs, UsageError};
 use crate::experiment::{Plan, StudyAggregate, run_study};
 use crate::model::Scenario;
 use crate::report::{Replaces, ReplicationTables, write_summaries};
 use crate::results::Metric;
 use crate::shard::{self, Manifest};
 
-/// Runs the study (or one shard of it) and publishes its files only when all are written.
-pub fn run(args: RunArgs) -> anyhow::Result<()> {
-    let source = ScenarioSource::read(args.input.scenario.as_deref())?;
-    let scenario = source.load(&args.input.overrides)?;
+/// Runs the study of `scenario` (the embedded default when `None`), or one shard of it, and
+/// publishes its files only when all are written.
+pub fn run(scenario: Option<&Path>, args: StudyArgs) -> anyhow::Result<()> {
+    let source = ScenarioSource::read(scenario)?;
+    let scenario = source.load(&args.overrides)?;
     let plan = args.work.plan(args.replications, args.seed, args.shard);
     if let Some(shard) = plan.shard.filter(|s| s.count > plan.replications) {
         return Err(UsageError(format!(
@@ -42,7 +43,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<()> {
             let manifest = Manifest::new(
                 &source.name,
                 &source.text,
-                &args.input.overrides,
+                &args.overrides,
                 &plan,
                 shard,
                 !args.no_replications,

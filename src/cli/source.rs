@@ -14,7 +14,7 @@ use crate::scenario::{
 
 /// What every study command takes to name its scenario: a file (or the embedded default) and
 /// `--set` overrides.
-#[derive(Debug, Default, Args)]
+#[derive(Debug, Args)]
 pub struct ScenarioArgs {
     /// Scenario TOML file (default: the embedded default scenario).
     pub scenario: Option<PathBuf>,
