@@ -7,7 +7,8 @@ use super::charts::Chart;
 use super::data::{CompareRow, Inputs};
 use super::prepare::regimes;
 use super::regime_colour;
-use super::units::{Unit, replications_per_regime};
+use super::units::{Unit, grouped, replications_per_regime};
+use crate::results::Metric;
 
 /// Returns a readable name for a metric column of replications.csv (the raw name for others).
 fn metric_label(metric: &str) -> &str {
@@ -192,10 +193,14 @@ fn compare_table(html: &mut String, inputs: &Inputs) {
             esc(metric_label(metric)),
             esc(metric)
         );
+        // A count's percentiles are whole numbers in compare.csv: shown as such, not as 41.0.
+        let count = Metric::ALL
+            .iter()
+            .any(|m| m.name() == metric && m.is_count());
         for row in rows {
             html.push_str("<td>");
             match row {
-                Some(row) => cell(html, row, unit, inputs.study.replications),
+                Some(row) => cell(html, row, unit, count, inputs.study.replications),
                 None => html.push_str("&mdash;"),
             }
             html.push_str("</td>");
@@ -206,10 +211,14 @@ fn compare_table(html: &mut String, inputs: &Inputs) {
 }
 
 /// Writes one regime's statistics for one metric as bare numbers in `unit` (the metric's row
-/// header names the unit); `replications` is the study's count, and a row based on a different
-/// count says so.
-fn cell(html: &mut String, row: &CompareRow, unit: Unit, replications: u64) {
+/// header names the unit), the percentiles of a `count` as whole numbers; `replications` is the
+/// study's count, and a row based on a different count says so.
+fn cell(html: &mut String, row: &CompareRow, unit: Unit, count: bool, replications: u64) {
     let fmt = |v: Option<f64>| v.map_or_else(|| "&mdash;".to_string(), |v| unit.format_bare(v));
+    let percentile = |v: Option<f64>| match v {
+        Some(v) if count => grouped(v, 0),
+        other => fmt(other),
+    };
     let signed = |v: Option<f64>| match v {
         Some(v)
             if unit.apply(v) > 0.0
@@ -237,8 +246,8 @@ fn cell(html: &mut String, row: &CompareRow, unit: Unit, replications: u64) {
         let _ = write!(
             html,
             "<div class=\"sub\">p05&ndash;p95 {} to {}</div>",
-            fmt(row.p05),
-            fmt(row.p95)
+            percentile(row.p05),
+            percentile(row.p95)
         );
     }
     let is_baseline = row.baseline.as_deref() == Some(row.regime.as_str());
@@ -272,6 +281,39 @@ fn cell(html: &mut String, row: &CompareRow, unit: Unit, replications: u64) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_counts_percentiles_are_whole_numbers() {
+        let row = CompareRow {
+            regime: "a".into(),
+            metric: "needs_unmet".into(),
+            n: Some(10),
+            mean: Some(265.555),
+            sd: None,
+            ci95_low: None,
+            ci95_high: None,
+            p05: Some(41.0),
+            p50: Some(249.0),
+            p95: Some(1540.0),
+            baseline: None,
+            delta_mean: None,
+            delta_ci95_low: None,
+            delta_ci95_high: None,
+        };
+        let shown = |count: bool| {
+            let mut html = String::new();
+            cell(&mut html, &row, Unit::Plain, count, 10);
+            html
+        };
+        assert!(
+            shown(true).contains("p05&ndash;p95 41 to 1,540<"),
+            "{}",
+            shown(true)
+        );
+        assert!(shown(false).contains("p05&ndash;p95 41.0 to 1,540<"));
+        // The mean of a count is not a whole number.
+        assert!(shown(true).contains(">266<"));
+    }
 
     #[test]
     fn escapes_markup() {
