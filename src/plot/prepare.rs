@@ -781,7 +781,8 @@ fn annual(inputs: &Inputs) -> AnnualChart {
                 inputs.study.scenario,
                 unit.label(),
                 if any_take_or_pay {
-                    "; pale tops: take-or-pay paid for capacity not used, in the year of the day before the deadline"
+                    "; the pale, outlined top of a provider's part of a bar: take-or-pay paid to it for capacity \
+                     not used, in the year of the day before the deadline"
                 } else {
                     ""
                 },
@@ -931,6 +932,13 @@ y,o,oracle,5e9,2025-11-01,2026-01-01,false,true,0,5e9,5e9
             [vec![0.0, 0.5], vec![0.25, 1.0]]
         );
         assert!(chart.any_take_or_pay);
+        // Drawn at the top of its holder's segment, not of the whole bar (annual_spend.rs).
+        assert!(
+            (chart.header.subtitle)
+                .contains("the pale, outlined top of a provider's part of a bar"),
+            "{}",
+            chart.header.subtitle
+        );
     }
 
     #[test]
