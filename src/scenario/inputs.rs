@@ -13,7 +13,8 @@
 //! - a rate (outages `per_year`): ×0.5 and ×1.5;
 //!
 //! each then clamped to the range the field allows. Constants are not uncertain and are left
-//! out, as are inputs whose low and high are equal.
+//! out, as are inputs whose low and high are equal, and fields the model does not use: the
+//! `price_premium` of a provider with a fixed `contract_price_usd_per_mw_month`.
 //!
 //! A distribution is moved to a *degenerate distribution of the same draw*, not to a bare
 //! number: a uniform to `uniform(v, v)`, the others to `normal(v, sd = 0)`. Sampling one still
@@ -73,6 +74,13 @@ const PATTERNS: [Pattern; 15] = [
     Pattern { path: "terms.*.verification_days", kind: Kind::Dist, min: 0.0, max: 1e6 },
 ];
 
+/// Fields the model ignores when a key beside them is set, as (pattern, that key): a signed
+/// deal's fixed price replaces the market price and the premium over it.
+const UNUSED_BESIDE: [(&str, &str); 1] = [(
+    "providers.*.price_premium",
+    "contract_price_usd_per_mw_month",
+)];
+
 /// One uncertain input and the overrides that move it to its low and high value.
 #[derive(Debug, Clone, PartialEq)]
 pub struct UncertainInput {
@@ -119,7 +127,14 @@ pub fn uncertain_inputs(
         let parts: Vec<&str> = pattern.path.split('.').collect();
         let mut groups: Vec<(String, Vec<(String, &Value)>)> = Vec::new();
         walk(&root, &parts, String::new(), String::new(), &mut groups);
-        for (name, fields) in groups {
+        let unused_beside = UNUSED_BESIDE
+            .iter()
+            .find(|(path, _)| *path == pattern.path)
+            .map(|(_, beside)| *beside);
+        for (name, mut fields) in groups {
+            if let Some(beside) = unused_beside {
+                fields.retain(|(key, _)| !has_sibling(&root, key, beside));
+            }
             if let Some(input) = input(pattern, name, &fields) {
                 inputs.push(input);
             }
@@ -174,6 +189,23 @@ fn walk<'v>(
         }
         _ => {}
     }
+}
+
+/// Whether the table holding the field at dotted `key` (list entries by index) also has
+/// `sibling`.
+fn has_sibling(root: &Value, key: &str, sibling: &str) -> bool {
+    let parent = key.rsplit_once('.').map_or("", |(parent, _)| parent);
+    let table = parent
+        .split('.')
+        .filter(|part| !part.is_empty())
+        .try_fold(root, |here, part| match here {
+            Value::Table(t) => t.get(part),
+            Value::Array(items) => items.get(part.parse::<usize>().ok()?),
+            _ => None,
+        });
+    table
+        .and_then(Value::as_table)
+        .is_some_and(|t| t.contains_key(sibling))
 }
 
 /// Builds the input for the fields of one group, or `None` when nothing would move.
@@ -315,6 +347,11 @@ capacity = [
 outages = { per_year = 2, duration_days = 3, fraction = 0.1 }
 [providers.b]
 share_available = 1.0
+[providers.c]
+price_premium = { dist = "uniform", low = 0, high = 0.2 }
+contract_price_usd_per_mw_month = { dist = "uniform", low = 900, high = 1100 }
+[providers.d]
+price_premium = { dist = "uniform", low = 0, high = 0.2 }
 [demand.x]
 revenue_usd_per_mw_month = { dist = "lognormal", median = 100, sigma = 0.5 }
 "#;
@@ -335,6 +372,9 @@ revenue_usd_per_mw_month = { dist = "lognormal", median = 100, sigma = 0.5 }
             [
                 "market.price_usd_per_mw_month",
                 "demand.x.revenue_usd_per_mw_month",
+                // Not providers.c.price_premium: c's contract price replaces the premium.
+                "providers.d.price_premium",
+                "providers.c.contract_price_usd_per_mw_month",
                 "providers.a.share_available",
                 "providers.a.capacity.*.slip_probability",
                 "providers.a.capacity.*.slip_days",
