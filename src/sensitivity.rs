@@ -47,6 +47,8 @@ pub struct TornadoRow {
     pub low_value: Option<f64>,
     /// The input's high value.
     pub high_value: Option<f64>,
+    /// The input's note: a value clamped to the field's range, or why a value is empty.
+    pub note: String,
     /// The metric's mean with the input at its low value.
     pub metric_at_low: f64,
     /// The metric's mean with the input at its high value.
@@ -85,6 +87,7 @@ pub fn tornado(
                         metric: metric.name(),
                         low_value: input.low_value,
                         high_value: input.high_value,
+                        note: input.note.clone(),
                         metric_at_low: at_low,
                         metric_at_high: at_high,
                         base,
@@ -109,6 +112,7 @@ mod tests {
             rule: "uniform low/high",
             low_value: Some(1.0),
             high_value: Some(2.0),
+            note: String::new(),
             low: Vec::new(),
             high: Vec::new(),
         }

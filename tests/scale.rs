@@ -486,10 +486,28 @@ fn sensitivity_writes_a_plausible_tornado() {
             "metric_at_low",
             "metric_at_high",
             "base",
-            "swing"
+            "swing",
+            "note"
         ]
     );
-    let (_, inputs) = read_csv(&out.join("inputs.csv"));
+    let (input_header, inputs) = read_csv(&out.join("inputs.csv"));
+    assert_eq!(
+        input_header,
+        ["input", "rule", "low_value", "high_value", "fields", "note"]
+    );
+    // A value left empty says why (the default data's AWS tranches slip by different ranges).
+    let empty: Vec<_> = (rows.iter().chain(&inputs))
+        .filter(|r| r["low_value"].is_empty() || r["high_value"].is_empty())
+        .collect();
+    assert!(!empty.is_empty());
+    for r in empty {
+        assert!(r["note"].contains("fields moved together differ"), "{r:?}");
+    }
+    // A premium that a fixed contract price replaces is not an input.
+    for fixed in ["aws", "coreweave"] {
+        let premium = format!("providers.{fixed}.price_premium");
+        assert!(!inputs.iter().any(|i| i["input"] == premium), "{premium}");
+    }
     let mut regimes: Vec<&str> = rows.iter().map(|r| r["regime"].as_str()).collect();
     regimes.dedup();
     let regimes = regimes.len();

@@ -26,6 +26,7 @@ pub fn write_tornado(dir: &Path, rows: &[TornadoRow]) -> Result<()> {
         "metric_at_high",
         "base",
         "swing",
+        "note",
     ])?;
     for r in rows {
         w.write_record([
@@ -38,6 +39,7 @@ pub fn write_tornado(dir: &Path, rows: &[TornadoRow]) -> Result<()> {
             &r.metric_at_high.to_string(),
             &r.base.to_string(),
             &r.swing.to_string(),
+            &r.note,
         ])?;
     }
     w.flush()?;
@@ -45,10 +47,11 @@ pub fn write_tornado(dir: &Path, rows: &[TornadoRow]) -> Result<()> {
 }
 
 /// Writes inputs.csv: each input, the rule for its low and high values, the values (empty when
-/// the fields moved together differ) and how many fields it moves.
+/// the fields moved together differ), how many fields it moves, and a note saying where a value
+/// was clamped to the field's range or why one is empty.
 pub fn write_inputs(dir: &Path, inputs: &[UncertainInput]) -> Result<()> {
     let mut w = writer(dir, INPUTS_CSV)?;
-    w.write_record(["input", "rule", "low_value", "high_value", "fields"])?;
+    w.write_record(["input", "rule", "low_value", "high_value", "fields", "note"])?;
     for i in inputs {
         w.write_record([
             i.name.as_str(),
@@ -56,6 +59,7 @@ pub fn write_inputs(dir: &Path, inputs: &[UncertainInput]) -> Result<()> {
             &cell(i.low_value),
             &cell(i.high_value),
             &i.low.len().to_string(),
+            &i.note,
         ])?;
     }
     w.flush()?;

@@ -92,6 +92,9 @@ pub struct UncertainInput {
     pub low_value: Option<f64>,
     /// The high value, when every field moved shares it.
     pub high_value: Option<f64>,
+    /// Why a value is not the rule's (clamped to the field's range) or is missing (the fields
+    /// moved together differ); empty when neither.
+    pub note: String,
     /// Overrides that set the input to its low value.
     pub low: Vec<Override>,
     /// Overrides that set the input to its high value.
@@ -215,6 +218,8 @@ fn input(pattern: &Pattern, name: String, fields: &[(String, &Value)]) -> Option
     let mut lows = Vec::new();
     let mut highs = Vec::new();
     let mut rule = "";
+    // Fields whose low, and whose high, value was clamped to the field's range.
+    let mut clamped = [0usize; 2];
     for (key, value) in fields {
         let Some(moved) = moved(pattern, value) else {
             continue;
@@ -225,6 +230,8 @@ fn input(pattern: &Pattern, name: String, fields: &[(String, &Value)]) -> Option
             continue;
         }
         rule = moved.rule;
+        clamped[0] += usize::from(l != moved.low);
+        clamped[1] += usize::from(h != moved.high);
         lows.push(l);
         highs.push(h);
         low.push(Override {
@@ -244,9 +251,56 @@ fn input(pattern: &Pattern, name: String, fields: &[(String, &Value)]) -> Option
         rule,
         low_value: common(&lows),
         high_value: common(&highs),
+        note: note(pattern, clamped, &lows, &highs),
         low,
         high,
     })
+}
+
+/// Says which values were clamped to the field's range (in how many of the fields moved
+/// together), and which differ between those fields, so that their cell is empty.
+fn note(pattern: &Pattern, clamped: [usize; 2], lows: &[f64], highs: &[f64]) -> String {
+    let fields = lows.len();
+    let mut parts = Vec::new();
+    for (count, end, bound) in [
+        (clamped[0], "low", pattern.min),
+        (clamped[1], "high", pattern.max),
+    ] {
+        let bound = format!(
+            "{end} clamped to {bound}, the field's {}",
+            match end {
+                "low" => "minimum",
+                _ => "maximum",
+            }
+        );
+        match count {
+            0 => {}
+            c if c == fields => parts.push(bound),
+            c => parts.push(format!("{bound}, in {c} of {fields} fields")),
+        }
+    }
+    let mut differ = Vec::new();
+    let mut empty = Vec::new();
+    for (end, values) in [("low", lows), ("high", highs)] {
+        let (min, max) = values
+            .iter()
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| {
+                (a.min(v), b.max(v))
+            });
+        if min != max {
+            differ.push(format!("{end} {} to {}", tidy(min), tidy(max)));
+            empty.push(format!("{end}_value"));
+        }
+    }
+    if !differ.is_empty() {
+        parts.push(format!(
+            "the {fields} fields moved together differ ({}), so {} {} empty",
+            differ.join(", "),
+            empty.join(" and "),
+            if empty.len() == 1 { "is" } else { "are" }
+        ));
+    }
+    parts.join("; ")
 }
 
 /// A field's low and high values, the rule that chose them, and how a value is written.
@@ -402,6 +456,13 @@ revenue_usd_per_mw_month = { dist = "lognormal", median = 100, sigma = 0.5 }
         assert_eq!(slip.low[1].key, "providers.a.capacity.2.slip_probability");
         assert_eq!(slip.high[1].value, Value::Float(1.0));
         assert_eq!((slip.low_value, slip.high_value), (None, None));
+        assert_eq!(
+            slip.note,
+            "high clamped to 1, the field's maximum, in 1 of 2 fields; the 2 fields moved \
+             together differ (low 0.2 to 0.4, high 0.6 to 1), so low_value and high_value are \
+             empty"
+        );
+        assert_eq!(find(&inputs, "providers.a.share_available").note, "");
         let days = find(&inputs, "providers.a.capacity.*.slip_days");
         assert_eq!((days.low_value, days.high_value), (Some(10.0), Some(20.0)));
         assert_eq!(slip.high[0].value, Value::Float(0.6));
