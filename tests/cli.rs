@@ -702,3 +702,67 @@ fn printing_into_a_closed_pipe_ends_quietly() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
+
+#[test]
+fn the_readme_synopsis_lists_every_option_of_every_command() {
+    let readme = fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"))
+        .expect("README.md");
+    let block = readme
+        .split("## The command line\n\n```\n")
+        .nth(1)
+        .and_then(|rest| rest.split("```").next())
+        .expect("the README's command-line block");
+    for command in [
+        "run",
+        "validate",
+        "sweep",
+        "sensitivity",
+        "merge",
+        "trace",
+        "calibrate",
+        "plot",
+    ] {
+        // The command's lines: its first, and the indented ones that continue it.
+        let start = format!("capsim {command} ");
+        let synopsis: String = block
+            .lines()
+            .skip_while(|l| !l.starts_with(&start))
+            .enumerate()
+            .take_while(|(i, l)| *i == 0 || l.starts_with(' '))
+            .map(|(_, l)| l.to_string() + "\n")
+            .collect();
+        assert!(
+            !synopsis.is_empty(),
+            "the README has no synopsis of `capsim {command}`"
+        );
+        let help = capsim().args([command, "--help"]).assert().success();
+        let help = String::from_utf8_lossy(&help.get_output().stdout).to_string();
+        // The options the help lists, one a line: `      --set <KEY=VALUE>  ...`, `  -q, --quiet`.
+        let flags = help.lines().filter_map(|l| {
+            let l = l.trim_start();
+            let l = l
+                .split_once(", ")
+                .filter(|(short, _)| short.len() == 2)
+                .map_or(l, |(_, long)| long);
+            l.strip_prefix("--")?.split([' ', '<']).next()
+        });
+        let mentions = |flag: &str| {
+            synopsis.match_indices(&format!("--{flag}")).any(|(at, m)| {
+                !synopsis[at + m.len()..]
+                    .starts_with(|c: char| c.is_ascii_alphanumeric() || c == '-')
+            })
+        };
+        for flag in flags {
+            let covered = match flag {
+                "help" => true,
+                "out" | "force" => synopsis.contains("[OUTPUT]"),
+                "threads" | "quiet" => synopsis.contains("[WORK]"),
+                _ => mentions(flag),
+            };
+            assert!(
+                covered,
+                "README synopsis of `capsim {command}` lacks --{flag}:\n{synopsis}"
+            );
+        }
+    }
+}
