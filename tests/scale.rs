@@ -371,6 +371,15 @@ fn sweep_writes_one_row_set_per_point_with_key_columns() {
         6 * 4 * regimes.len(),
         "points × replications × regimes"
     );
+    // A sweep has no charts: `plot` says what it found and what it redraws.
+    let assert = capsim().arg("plot").arg(&out).assert().code(2);
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+    assert!(
+        stderr.contains("found the output of `capsim sweep`")
+            && stderr.contains("allowed: a folder written by `capsim run`"),
+        "{stderr}"
+    );
+    assert!(!out.join("charts").exists());
 }
 
 #[test]
@@ -566,8 +575,21 @@ fn sensitivity_writes_a_plausible_tornado() {
         "azure_share",
     );
     assert!(num(share, "metric_at_high") < num(share, "metric_at_low"));
-    for regime in ["exclusive", "rofr", "restructured", "open"] {
-        assert!(out.join(format!("charts/tornado_{regime}.png")).is_file());
-        assert!(out.join(format!("charts/tornado_{regime}.svg")).is_file());
+    let charts: Vec<(String, Vec<u8>)> = ["exclusive", "rofr", "restructured", "open"]
+        .iter()
+        .flat_map(|regime| ["png", "svg"].map(|ext| format!("charts/tornado_{regime}.{ext}")))
+        .map(|name| {
+            let bytes = fs::read(out.join(&name)).unwrap_or_else(|_| panic!("{name} missing"));
+            (name, bytes)
+        })
+        .collect();
+    // `plot` redraws them from tornado.csv alone, byte for byte.
+    fs::remove_dir_all(out.join("charts")).unwrap();
+    capsim().arg("plot").arg(&out).assert().success();
+    for (name, bytes) in charts {
+        assert!(
+            fs::read(out.join(&name)).unwrap() == bytes,
+            "{name} redrawn differs"
+        );
     }
 }

@@ -1,4 +1,4 @@
-//! `capsim plot DIR`: redraw every chart and index.html from the CSVs in DIR alone.
+//! `capsim plot DIR`: redraw the charts (and a run's index.html) from the CSVs in DIR alone.
 
 use std::path::PathBuf;
 
@@ -10,21 +10,22 @@ use crate::report::Replaces;
 /// Arguments of `capsim plot`.
 #[derive(Debug, Args)]
 pub struct PlotArgs {
-    /// A folder written by `capsim run` (or CSVs edited or combined by hand).
+    /// A folder written by `capsim run`, `merge` or `sensitivity` (or CSVs edited or combined
+    /// by hand).
     pub dir: PathBuf,
 }
 
 /// Draws the charts through a staging folder, as a run does: the folder changes only when
 /// every chart is drawn, and every file in it that the drawing does not write is kept (its
-/// CSVs, and any file of the user's, in charts/ too). A missing or malformed CSV is an input
-/// error (exit status 2).
+/// CSVs, and any file of the user's, in charts/ too). A missing or malformed CSV, or a sweep's
+/// folder, is an input error (exit status 2).
 pub fn run(args: PlotArgs) -> anyhow::Result<()> {
     if !args.dir.is_dir() {
         return Err(UsageError(format!("{}: no such folder", args.dir.display())).into());
     }
     // Forced: the folder is the user's to draw in, whoever wrote its CSVs.
     let staging = super::stage(&args.dir, true, Replaces::Written)?;
-    let written = crate::plot::draw_all(&args.dir, staging.path())?;
+    let written = crate::plot::redraw(&args.dir, staging.path())?;
     staging.publish()?;
     println!("{} files written in {}", written.len(), args.dir.display());
     Ok(())

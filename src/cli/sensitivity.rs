@@ -87,7 +87,8 @@ pub fn run(args: SensitivityArgs) -> anyhow::Result<()> {
     write_study(staging.path(), &base, &plan)?;
     write_inputs(staging.path(), &inputs)?;
     write_tornado(staging.path(), &rows)?;
-    crate::plot::draw_tornado(staging.path()).context("drawing the tornado charts")?;
+    crate::plot::draw_tornado(staging.path(), staging.path())
+        .context("drawing the tornado charts")?;
     staging.publish()?;
     println!(
         "{}: {} inputs × 2 + base = {runs} runs × {} replications in {:.1} s → {}",

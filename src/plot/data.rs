@@ -363,7 +363,7 @@ fn first_appearance<'a>(names: impl Iterator<Item = &'a str>) -> Vec<&'a str> {
 /// A CSV file read whole: header, and each record with its line number.
 pub(super) struct Table {
     path: PathBuf,
-    header: csv::StringRecord,
+    pub(super) header: csv::StringRecord,
     pub(super) rows: Vec<(u64, csv::StringRecord)>,
 }
 

@@ -136,12 +136,47 @@ pub enum PlotError {
     /// The bundled font could not be registered.
     #[error("the bundled font {0} could not be loaded")]
     Font(&'static str),
+    /// The folder holds a sweep's tables, which have no charts to redraw.
+    #[error(
+        "{}: found the output of `capsim sweep` (study.csv starts with the varied column \
+         `{column}`), which has no charts; allowed: a folder written by `capsim run`, \
+         `capsim merge` or `capsim sensitivity`",
+        dir.display()
+    )]
+    SweepFolder {
+        /// The folder.
+        dir: PathBuf,
+        /// study.csv's first column: the first varied key.
+        column: String,
+    },
 }
 
 /// Name of the folder, inside the run's folder, that holds the charts.
 pub const CHARTS_DIR: &str = "charts";
 /// Name of the report written into the run's folder.
 pub const INDEX_HTML: &str = "index.html";
+
+/// Redraws the charts of the study in `csv_dir` into `out_dir`, whichever study wrote it: a
+/// sensitivity analysis's tornado charts (tornado.csv and no timeseries.csv), or else every
+/// chart and index.html of a run or merge. A sweep's folder, which has no charts, is an error
+/// that says so. Returns the paths written.
+pub fn redraw(csv_dir: &Path, out_dir: &Path) -> Result<Vec<PathBuf>, PlotError> {
+    // A sweep's study.csv leads with a column per varied key, then `key` and `value`.
+    if let Ok(study) = data::Table::read(&csv_dir.join(data::STUDY_CSV)) {
+        let first = study.header.get(0).unwrap_or_default();
+        if first != "key" && study.header.iter().any(|c| c == "key") {
+            return Err(PlotError::SweepFolder {
+                dir: csv_dir.to_path_buf(),
+                column: first.to_string(),
+            });
+        }
+    }
+    if csv_dir.join(tornado::TORNADO_CSV).is_file() && !csv_dir.join(data::TIMESERIES_CSV).exists()
+    {
+        return draw_tornado(csv_dir, out_dir);
+    }
+    draw_all(csv_dir, out_dir)
+}
 
 /// Draws every chart and index.html from the CSVs in `csv_dir` alone into `out_dir` (the same
 /// folder for a run).

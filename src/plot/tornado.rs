@@ -10,7 +10,7 @@ use super::units::Unit;
 use super::{CHARTS_DIR, PlotError, register_fonts};
 
 /// The tornado table's file name (as `report` writes it).
-const TORNADO_CSV: &str = "tornado.csv";
+pub(super) const TORNADO_CSV: &str = "tornado.csv";
 /// Most inputs drawn per panel; the table has them all.
 const MAX_BARS: usize = 12;
 
@@ -240,14 +240,14 @@ fn file_stem(regime: &str) -> String {
     format!("tornado_{safe}")
 }
 
-/// Draws one tornado chart per regime from `dir/tornado.csv` into `dir/charts/` as
-/// tornado_REGIME.png and .svg; returns the paths written. Meant for a staging folder: files
-/// are written in place.
-pub fn draw_tornado(dir: &Path) -> Result<Vec<PathBuf>, PlotError> {
-    let rows = read(&dir.join(TORNADO_CSV))?;
+/// Draws one tornado chart per regime from `csv_dir/tornado.csv` into `out_dir/charts/` (the
+/// same folder for a sensitivity analysis) as tornado_REGIME.png and .svg; returns the paths
+/// written. Meant for a staging folder: files are written in place.
+pub fn draw_tornado(csv_dir: &Path, out_dir: &Path) -> Result<Vec<PathBuf>, PlotError> {
+    let rows = read(&csv_dir.join(TORNADO_CSV))?;
     let charts = prepare(&rows);
     register_fonts()?;
-    let charts_dir = dir.join(CHARTS_DIR);
+    let charts_dir = out_dir.join(CHARTS_DIR);
     std::fs::create_dir_all(&charts_dir).map_err(|source| PlotError::Write {
         path: charts_dir.clone(),
         source,
@@ -305,7 +305,7 @@ rofr/x,market.price_trend_per_year,total_cost_usd,-0.4,0.2,1,2,1.5,1
         // Inputs that do not move a metric get no bar.
         assert_eq!((share.moving, share.inputs, share.bars.len()), (2, 3, 2));
 
-        let written = draw_tornado(dir.path()).unwrap();
+        let written = draw_tornado(dir.path(), dir.path()).unwrap();
         let names: Vec<String> = written
             .iter()
             .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
@@ -349,7 +349,7 @@ rofr/x,market.price_trend_per_year,total_cost_usd,-0.4,0.2,1,2,1.5,1
             CSV.replacen("swing", "swung", 1),
         )
         .unwrap();
-        match draw_tornado(dir.path()) {
+        match draw_tornado(dir.path(), dir.path()) {
             Err(PlotError::MissingColumn { column, .. }) => assert_eq!(column, "swing"),
             other => panic!("wrong result: {other:?}"),
         }
