@@ -298,7 +298,7 @@ fn erlang_c(servers: u32, load: f64) -> f64 {
 fn mmc_mean_wait(lambda: f64, mu: f64, servers: u32, years: u32) -> (f64, f64) {
     let out = TempDir::new().unwrap();
     let end = format!("scenario.end={}-01-01", 2000 + years);
-    capsim()
+    let assert = capsim()
         .arg("run")
         .arg(data("mmc.toml"))
         .arg("--out")
@@ -321,6 +321,18 @@ fn mmc_mean_wait(lambda: f64, mu: f64, servers: u32, years: u32) -> (f64, f64) {
         ])
         .assert()
         .success();
+    // The headline's share, and the charts', are the incumbent's, by its name.
+    let headline = String::from_utf8_lossy(&assert.get_output().stdout).to_string();
+    assert!(headline.contains(" M/M/c station share "), "{headline}");
+    let study = read_csv(&out.path().join("study.csv"));
+    let value = |key: &str| {
+        study
+            .iter()
+            .find(|r| r["key"] == key)
+            .map(|r| r["value"].clone())
+    };
+    assert_eq!(value("incumbent").as_deref(), Some("station"));
+    assert_eq!(value("incumbent_name").as_deref(), Some("M/M/c station"));
     let compare = read_csv(&out.path().join("compare.csv"));
     let row = compare
         .iter()

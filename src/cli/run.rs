@@ -165,9 +165,16 @@ pub(super) fn print_summary(
         plan.replications,
         out.display()
     );
+    // The share is the incumbent's: its name heads the column, which widens to fit it with two
+    // spaces before, so that it does not read as part of the column to its left.
+    let share = format!(
+        "{} share",
+        scenario.providers[scenario.incumbent.0 as usize].name
+    );
+    let width = (share.chars().count() + 2).max(12);
     println!(
-        "{:<22} {:>14} {:>12} {:>18} {:>20}",
-        "regime", "total cost $B", "Azure share", "unmet GW-months", "commit. shortfall $B"
+        "{:<22} {:>14} {share:>width$} {:>18} {:>20}",
+        "regime", "total cost $B", "unmet GW-months", "commit. shortfall $B"
     );
     for (regime, agg) in scenario.regimes.iter().zip(&aggregate.regimes) {
         // One decimal in `unit`s, or "n/a" where the metric applied in no replication.
@@ -176,7 +183,7 @@ pub(super) fn print_summary(
             None => "n/a".to_string(),
         };
         println!(
-            "{:<22} {:>14} {:>12} {:>18} {:>20}",
+            "{:<22} {:>14} {:>width$} {:>18} {:>20}",
             regime.name,
             mean(Metric::TotalCostUsd, 1e9, ""),
             mean(Metric::AzureShare, 0.01, "%"),

@@ -166,6 +166,11 @@ pub struct Study {
     pub seed: String,
     /// Baseline regime name, if given.
     pub baseline: Option<String>,
+    /// The incumbent provider's id (`azure`): the provider of the `azure_*` metrics, whose
+    /// spend and commitments the commitment chart draws.
+    pub incumbent: String,
+    /// The incumbent's name for labels (`Microsoft Azure`).
+    pub incumbent_name: String,
     /// First simulated day, if given.
     pub start_date: Option<NaiveDate>,
     /// Last simulated day, if given.
@@ -548,6 +553,9 @@ pub fn read_study(path: &Path) -> Result<Study, PlotError> {
         replications,
         seed,
         baseline: opt_text("baseline"),
+        // A study.csv written before the incumbent was recorded: its charts named Azure.
+        incumbent: opt_text("incumbent").unwrap_or_else(|| "azure".to_string()),
+        incumbent_name: opt_text("incumbent_name").unwrap_or_else(|| "Azure".to_string()),
         start_date: opt_date("start_date")?,
         end_date: opt_date("end_date")?,
         capsim_version: opt_text("capsim_version"),

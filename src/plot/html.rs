@@ -10,9 +10,10 @@ use super::regime_colour;
 use super::units::{Unit, grouped, replications_per_regime};
 use crate::results::Metric;
 
-/// Returns a readable name for a metric column of replications.csv (the raw name for others).
-fn metric_label(metric: &str) -> &str {
-    match metric {
+/// Returns a readable name for a metric column of replications.csv (the raw name for others);
+/// the `azure_*` metrics are the incumbent's, named `incumbent`.
+fn metric_label(metric: &str, incumbent: &str) -> String {
+    let label = match metric {
         "demand_mw_months" => "Demand",
         "served_mw_months" => "Compute served",
         "unmet_mw_months" => "Unmet demand",
@@ -21,8 +22,8 @@ fn metric_label(metric: &str) -> &str {
         "mean_wait_days" => "Mean wait",
         "total_cost_usd" => "Total cost to the lab",
         "compute_cost_usd" => "Compute cost",
-        "azure_cost_usd" => "Azure cost",
-        "azure_share" => "Azure share",
+        "azure_cost_usd" => return format!("{incumbent} cost"),
+        "azure_share" => return format!("{incumbent} share"),
         "commitment_spent_usd" => "Commitment spent",
         "commitment_shortfall_usd" => "Commitment shortfall",
         // Every first-refusal term: the ROFR, and ship-first (one with no answer window).
@@ -35,7 +36,8 @@ fn metric_label(metric: &str) -> &str {
         "deal_shortfall_usd" => "Signed deals' take-or-pay",
         "host_work_mw_months" => "Providers' own work",
         other => other,
-    }
+    };
+    label.to_string()
 }
 
 /// Escapes text for HTML element content and attribute values.
@@ -114,7 +116,7 @@ pub fn render(inputs: &Inputs, charts: &[Chart<'_>]) -> String {
     let _ = writeln!(html, "<p class=\"meta\">{}</p>", meta.join(" &middot; "));
     html.push_str("<nav>");
     for c in charts {
-        let _ = write!(html, "<a href=\"#{}\">{}</a>", c.name, esc(c.heading));
+        let _ = write!(html, "<a href=\"#{}\">{}</a>", c.name, esc(&c.heading));
     }
     html.push_str("<a href=\"#compare\">Comparison table</a></nav>\n");
     for c in charts {
@@ -124,7 +126,7 @@ pub fn render(inputs: &Inputs, charts: &[Chart<'_>]) -> String {
              <img src=\"charts/{name}.png\" alt=\"{title}\"></a>\n<figcaption>charts/{name}.png \
              (click for the SVG)</figcaption></figure>\n</section>",
             name = c.name,
-            heading = esc(c.heading),
+            heading = esc(&c.heading),
             title = esc(c.title),
         );
     }
@@ -190,7 +192,7 @@ fn compare_table(html: &mut String, inputs: &Inputs) {
         let _ = write!(
             html,
             "<tr><td class=\"metric\">{}{unit_note}<br><code>{}</code></td>",
-            esc(metric_label(metric)),
+            esc(&metric_label(metric, &inputs.study.incumbent_name)),
             esc(metric)
         );
         // A count's percentiles are whole numbers in compare.csv: shown as such, not as 41.0.

@@ -430,7 +430,40 @@ mod tests {
         };
         let dir = run_dir(&spec);
         draw_all(dir.path(), dir.path()).unwrap();
-        assert!(svg(dir.path(), "azure_commitment").contains("no Azure commitment in this regime"));
+        assert!(
+            svg(dir.path(), "azure_commitment")
+                .contains("no commitment to Microsoft Azure in this regime")
+        );
+    }
+
+    #[test]
+    fn labels_name_the_incumbent_that_study_csv_gives() {
+        let dir = run_dir(&Spec::default());
+        edit(dir.path(), "study.csv", |t| {
+            t.replace("incumbent,azure", "incumbent,oracle")
+                .replace("Microsoft Azure", "Oracle Cloud")
+        });
+        draw_all(dir.path(), dir.path()).unwrap();
+        let commitment = svg(dir.path(), "azure_commitment");
+        assert!(commitment.contains("Cumulative spend with Oracle Cloud against its commitment"));
+        // The fixture's commitments are held by azure, not the incumbent.
+        assert!(commitment.contains("no commitment to Oracle Cloud in this regime"));
+        assert!(svg(dir.path(), "regime_comparison").contains("Oracle Cloud share"));
+        let html = std::fs::read_to_string(dir.path().join(INDEX_HTML)).unwrap();
+        assert!(html.contains("Oracle Cloud share") && html.contains(">Oracle Cloud commitment<"));
+        for text in [commitment, svg(dir.path(), "regime_comparison"), html] {
+            assert!(!text.contains("Azure"), "a label names Azure");
+        }
+
+        // A study.csv from before the incumbent was recorded: its charts named Azure.
+        edit(dir.path(), "study.csv", |t| {
+            t.lines()
+                .filter(|l| !l.starts_with("incumbent"))
+                .map(|l| format!("{l}\n"))
+                .collect()
+        });
+        draw_all(dir.path(), dir.path()).unwrap();
+        assert!(svg(dir.path(), "azure_commitment").contains("Cumulative spend with Azure"));
     }
 
     /// Asserts drawing fails and leaves nothing behind in a folder that had no charts.

@@ -6,9 +6,6 @@ use chrono::{Datelike, NaiveDate};
 use super::data::{Commitment, Inputs, Metric, Month, ProviderKey, Stat, TimeSeries};
 use super::units::{Ticks, Unit, X_INTERVALS, Y_INTERVALS, replications_per_regime};
 
-/// The Azure provider id, both in timeseries.csv and as a commitment holder.
-pub const AZURE: &str = "azure";
-
 /// A chart's title and the line under it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Header {
@@ -108,11 +105,14 @@ pub struct ServedPanel {
     pub demand_peak: Option<f64>,
 }
 
-/// Chart 2: cumulative Azure spend against the Azure commitment, one panel per regime.
+/// Chart 2: cumulative spend with the incumbent (Azure) against its commitments, one panel per
+/// regime.
 #[derive(Clone, Debug, PartialEq)]
 pub struct CommitmentChart {
     /// Title and subtitle.
     pub header: Header,
+    /// The incumbent's name, for the legend and notes.
+    pub incumbent: String,
     /// Common time axis.
     pub axis: TimeAxis,
     /// $B (or $M).
@@ -123,7 +123,7 @@ pub struct CommitmentChart {
     pub y_max: f64,
 }
 
-/// One regime's cumulative Azure spend and its Azure commitments.
+/// One regime's cumulative spend with the incumbent and its commitments to the incumbent.
 #[derive(Clone, Debug, PartialEq)]
 pub struct CommitmentPanel {
     /// The regime.
@@ -134,7 +134,7 @@ pub struct CommitmentPanel {
     pub p05: Vec<f64>,
     /// 95th percentile of cumulative spend at the end of each month.
     pub p95: Vec<f64>,
-    /// This regime's commitments held by Azure.
+    /// This regime's commitments held by the incumbent.
     pub commitments: Vec<CommitmentMark>,
 }
 
@@ -455,22 +455,25 @@ fn served(inputs: &Inputs) -> ServedChart {
     }
 }
 
-fn azure_commitments<'a>(
+fn incumbent_commitments<'a>(
     inputs: &'a Inputs,
     regime: &'a str,
 ) -> impl Iterator<Item = &'a Commitment> {
     inputs
         .commitments
         .iter()
-        .filter(move |c| c.regime == regime && c.holder == AZURE)
+        .filter(move |c| c.regime == regime && c.holder == inputs.study.incumbent)
 }
 
 fn commitment(inputs: &Inputs) -> CommitmentChart {
     let ts = &inputs.timeseries;
     let regimes = regimes(inputs);
-    let azure = ts.providers.iter().position(|p| p == AZURE);
+    let incumbent = ts
+        .providers
+        .iter()
+        .position(|p| *p == inputs.study.incumbent);
     let stats: Vec<Vec<Stat>> = (0..ts.regimes.len())
-        .map(|r| match azure {
+        .map(|r| match incumbent {
             Some(a) => ts.series(r, ProviderKey::One(a), Metric::CumulativeCostUsd),
             None => vec![Stat::default(); ts.n_months],
         })
@@ -482,7 +485,7 @@ fn commitment(inputs: &Inputs) -> CommitmentChart {
         .chain(
             ts.regimes
                 .iter()
-                .flat_map(|r| azure_commitments(inputs, r))
+                .flat_map(|r| incumbent_commitments(inputs, r))
                 .map(|c| c.amount_usd),
         )
         .fold(0.0, f64::max);
@@ -496,7 +499,7 @@ fn commitment(inputs: &Inputs) -> CommitmentChart {
             mean: s.iter().map(|x| unit.apply(x.mean)).collect(),
             p05: s.iter().map(|x| unit.apply(x.p05)).collect(),
             p95: s.iter().map(|x| unit.apply(x.p95)).collect(),
-            commitments: azure_commitments(inputs, &ts.regimes[r])
+            commitments: incumbent_commitments(inputs, &ts.regimes[r])
                 .map(|c| {
                     let deadline_x = super::data::date_year_frac(c.deadline);
                     CommitmentMark {
@@ -513,10 +516,11 @@ fn commitment(inputs: &Inputs) -> CommitmentChart {
                 .collect(),
         })
         .collect();
+    let name = &inputs.study.incumbent_name;
     CommitmentChart {
         header: Header {
             title: format!(
-                "Cumulative Azure spend against the Azure commitment ({})",
+                "Cumulative spend with {name} against its commitment ({})",
                 replications_per_regime(inputs.study.replications)
             ),
             subtitle: format!(
@@ -527,13 +531,17 @@ fn commitment(inputs: &Inputs) -> CommitmentChart {
                     .iter()
                     .any(|p: &CommitmentPanel| !p.commitments.is_empty())
                 {
-                    "line: all Azure spend from the start, take-or-pay included; dashed = commitment amount and \
-                     deadline; dot = mean spend that counted towards it (its window, no take-or-pay)"
+                    format!(
+                        "line: all spend with {name} from the start, take-or-pay included; dashed = \
+                         commitment amount and deadline; dot = mean spend that counted towards it \
+                         (its window, no take-or-pay)"
+                    )
                 } else {
-                    "no regime has an Azure commitment"
+                    format!("no regime has a commitment to {name}")
                 }
             ),
         },
+        incumbent: name.clone(),
         axis,
         unit,
         panels,
@@ -592,19 +600,31 @@ fn unmet(inputs: &Inputs) -> FanChart {
     }
 }
 
-/// The comparison chart's metrics: compare.csv name and panel title.
-const COMPARED: [(&str, &str); 4] = [
-    ("total_cost_usd", "Total cost to the lab"),
-    ("azure_share", "Azure share"),
-    ("unmet_mw_months", "Unmet demand"),
-    ("commitment_shortfall_usd", "Azure commitment shortfall"),
+/// The comparison chart's metrics (compare.csv names), one panel each.
+const COMPARED: [&str; 4] = [
+    "total_cost_usd",
+    "azure_share",
+    "unmet_mw_months",
+    "commitment_shortfall_usd",
 ];
+
+/// Returns a comparison panel's title: the `azure_*` metrics are the incumbent's.
+fn compared_title(metric: &str, incumbent: &str) -> String {
+    match metric {
+        "total_cost_usd" => "Total cost to the lab".to_string(),
+        "azure_share" => format!("{incumbent} share"),
+        "unmet_mw_months" => "Unmet demand".to_string(),
+        "commitment_shortfall_usd" => format!("{incumbent} commitment shortfall"),
+        other => other.to_string(),
+    }
+}
 
 fn comparison(inputs: &Inputs) -> ComparisonChart {
     let regimes = regimes(inputs);
     let panels = COMPARED
         .iter()
-        .map(|&(metric, title)| {
+        .map(|&metric| {
+            let title = compared_title(metric, &inputs.study.incumbent_name);
             let rows: Vec<_> = regimes
                 .iter()
                 .map(|r| inputs.compare.get(&r.name, metric))
@@ -856,7 +876,7 @@ mod tests {
         std::fs::write(dir.path().join("compare.csv"), without_open_share).unwrap();
         let chart = comparison(&Inputs::read(dir.path()).unwrap());
         let panel = |metric: &str| {
-            let i = COMPARED.iter().position(|(m, _)| *m == metric).unwrap();
+            let i = COMPARED.iter().position(|m| *m == metric).unwrap();
             &chart.panels[i]
         };
         let shortfall = panel("commitment_shortfall_usd");

@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use super::charts::tornado as chart;
-use super::data::{Table, cells};
+use super::data::{STUDY_CSV, Table, cells, read_study};
 use super::prepare::Header;
 use super::units::Unit;
 use super::{CHARTS_DIR, PlotError, register_fonts};
@@ -112,14 +112,15 @@ fn read(path: &Path) -> Result<Vec<Row>, PlotError> {
     Ok(rows)
 }
 
-/// Returns a heading for a metric column.
-fn metric_title(metric: &str) -> &str {
+/// Returns a heading for a metric column; the `azure_*` metrics are the incumbent's, named
+/// `incumbent`.
+fn metric_title(metric: &str, incumbent: &str) -> String {
     match metric {
-        "total_cost_usd" => "Total cost to the lab",
-        "azure_share" => "Azure share of MW-months served",
-        "unmet_mw_months" => "Unmet demand",
-        "commitment_shortfall_usd" => "Azure commitment shortfall",
-        other => other,
+        "total_cost_usd" => "Total cost to the lab".to_string(),
+        "azure_share" => format!("{incumbent} share of MW-months served"),
+        "unmet_mw_months" => "Unmet demand".to_string(),
+        "commitment_shortfall_usd" => format!("{incumbent} commitment shortfall"),
+        other => other.to_string(),
     }
 }
 
@@ -145,8 +146,9 @@ fn short(v: f64) -> String {
     format!("{text}{suffix}")
 }
 
-/// Groups the rows into one chart per regime (first-appearance order).
-fn prepare(rows: &[Row]) -> Vec<TornadoChart> {
+/// Groups the rows into one chart per regime (first-appearance order); `incumbent` names the
+/// provider of the `azure_*` metrics.
+fn prepare(rows: &[Row], incumbent: &str) -> Vec<TornadoChart> {
     let mut regimes: Vec<&str> = Vec::new();
     for r in rows {
         if !regimes.contains(&r.regime.as_str()) {
@@ -197,7 +199,7 @@ fn prepare(rows: &[Row]) -> Vec<TornadoChart> {
                         u => format!(", {u}"),
                     };
                     Panel {
-                        title: format!("{}{unit_label}", metric_title(metric)),
+                        title: format!("{}{unit_label}", metric_title(metric, incumbent)),
                         unit,
                         base: unit.apply(group[0].base),
                         bars,
@@ -240,12 +242,14 @@ fn file_stem(regime: &str) -> String {
     format!("tornado_{safe}")
 }
 
-/// Draws one tornado chart per regime from `csv_dir/tornado.csv` into `out_dir/charts/` (the
-/// same folder for a sensitivity analysis) as tornado_REGIME.png and .svg; returns the paths
-/// written. Meant for a staging folder: files are written in place.
+/// Draws one tornado chart per regime from `csv_dir/tornado.csv` (and the incumbent's name from
+/// study.csv) into `out_dir/charts/` (the same folder for a sensitivity analysis) as
+/// tornado_REGIME.png and .svg; returns the paths written. Meant for a staging folder: files
+/// are written in place.
 pub fn draw_tornado(csv_dir: &Path, out_dir: &Path) -> Result<Vec<PathBuf>, PlotError> {
     let rows = read(&csv_dir.join(TORNADO_CSV))?;
-    let charts = prepare(&rows);
+    let study = read_study(&csv_dir.join(STUDY_CSV))?;
+    let charts = prepare(&rows, &study.incumbent_name);
     register_fonts()?;
     let charts_dir = out_dir.join(CHARTS_DIR);
     std::fs::create_dir_all(&charts_dir).map_err(|source| PlotError::Write {
@@ -275,11 +279,20 @@ open,providers.azure.capacity.*.slip_probability,azure_share,,,0.61,0.59,0.6,0.0
 rofr/x,market.price_trend_per_year,total_cost_usd,-0.4,0.2,1,2,1.5,1
 ";
 
+    /// A sensitivity folder's study.csv, with `incumbent_name`.
+    fn study(incumbent_name: &str) -> String {
+        format!(
+            "key,value\nscenario,s\nreplications,8\nseed,1\nincumbent,cloud\n\
+             incumbent_name,{incumbent_name}\n"
+        )
+    }
+
     #[test]
     fn one_chart_per_regime_with_panels_sorted_by_swing() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join(TORNADO_CSV), CSV).unwrap();
-        let charts = prepare(&read(&dir.path().join(TORNADO_CSV)).unwrap());
+        std::fs::write(dir.path().join(STUDY_CSV), study("Big Cloud")).unwrap();
+        let charts = prepare(&read(&dir.path().join(TORNADO_CSV)).unwrap(), "Azure");
         assert_eq!(charts.len(), 2);
         let open = &charts[0];
         assert_eq!(open.panels.len(), 2);
@@ -321,6 +334,9 @@ rofr/x,market.price_trend_per_year,total_cost_usd,-0.4,0.2,1,2,1.5,1
         );
         let svg = std::fs::read_to_string(&written[1]).unwrap();
         assert!(svg.contains("What moves the results: regime open"));
+        // The share is the incumbent's, by the name study.csv gives it.
+        assert!(svg.contains("Big Cloud share of MW-months served"));
+        assert!(!svg.contains("Azure"));
     }
 
     #[test]
@@ -349,6 +365,7 @@ rofr/x,market.price_trend_per_year,total_cost_usd,-0.4,0.2,1,2,1.5,1
             CSV.replacen("swing", "swung", 1),
         )
         .unwrap();
+        std::fs::write(dir.path().join(STUDY_CSV), study("Azure")).unwrap();
         match draw_tornado(dir.path(), dir.path()) {
             Err(PlotError::MissingColumn { column, .. }) => assert_eq!(column, "swing"),
             other => panic!("wrong result: {other:?}"),

@@ -173,16 +173,20 @@ pub fn write_summaries(
     write_commitments(dir, scenario, aggregate)
 }
 
-/// Writes study.csv: what was run (scenario, replications, seed, baseline, dates, version).
+/// Writes study.csv: what was run (scenario, replications, seed, baseline, incumbent, dates,
+/// version).
 pub fn write_study(dir: &Path, scenario: &Scenario, plan: &Plan) -> Result<()> {
     let mut w = writer(dir, "study.csv")?;
     w.write_record(["key", "value"])?;
+    let incumbent = &scenario.providers[scenario.incumbent.0 as usize];
     let rows = [
         ("scenario", scenario.name.clone()),
         ("description", scenario.description.clone()),
         ("replications", plan.replications.to_string()),
         ("seed", plan.master_seed.to_string()),
         ("baseline", scenario.regimes[scenario.baseline].name.clone()),
+        ("incumbent", incumbent.id.clone()),
+        ("incumbent_name", incumbent.name.clone()),
         ("start_date", scenario.calendar.start.to_string()),
         ("end_date", scenario.calendar.end.to_string()),
         (

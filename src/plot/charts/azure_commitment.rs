@@ -1,5 +1,6 @@
-//! Chart 2: cumulative Azure spend (mean and 5th-95th percentile band) against the Azure
-//! commitment amount and deadline, one panel per regime on a shared y scale.
+//! Chart 2: cumulative spend with the incumbent, Azure in the default data (mean and 5th-95th
+//! percentile band), against its commitment amount and deadline, one panel per regime on a
+//! shared y scale.
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -16,7 +17,7 @@ const LABEL_PX: u32 = 13;
 /// Neutral colour for legend swatches of series drawn in each regime's colour.
 const NEUTRAL: RGBColor = RGBColor(0x70, 0x70, 0x70);
 
-/// Draws the Azure commitment chart on `root`.
+/// Draws the incumbent's commitment chart on `root`.
 pub fn draw<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     chart: &CommitmentChart,
@@ -24,16 +25,17 @@ pub fn draw<DB: DrawingBackend>(
 where
     DB::ErrorType: 'static,
 {
+    let name = &chart.incumbent;
     let mut legend = vec![
         LegendItem::new(
-            "mean cumulative Azure spend (regime colour)",
+            format!("mean cumulative spend with {name} (regime colour)"),
             Swatch::Line(NEUTRAL),
         ),
         LegendItem::new("5th-95th percentile", Swatch::Band(NEUTRAL)),
     ];
     if chart.panels.iter().any(|p| !p.commitments.is_empty()) {
         legend.push(LegendItem::new(
-            "Azure commitment: amount and deadline",
+            format!("commitment to {name}: amount and deadline"),
             Swatch::Dashed(COMMITMENT),
         ));
     }
@@ -41,7 +43,8 @@ where
     let axis = &chart.axis;
     let span = axis.end - axis.start;
     let y_max = chart.y_max;
-    let y_desc = format!("cumulative Azure spend, {}", chart.unit.label());
+    // Without the incumbent's name, which the title gives: a long one would not fit the axis.
+    let y_desc = format!("cumulative spend, {}", chart.unit.label());
     for (area, panel) in common::panels(&body, chart.panels.len())
         .iter()
         .zip(&chart.panels)
@@ -116,7 +119,7 @@ where
                             VPos::Top,
                         )
                     } else {
-                        // Above the line's end too: all Azure spend, it ends above the dot.
+                        // Above the line's end too: all spend with the incumbent, it ends above the dot.
                         let line_end = (axis.running_points(&panel.mean).into_iter())
                             .take_while(|&(x, _)| x <= mark.deadline_x)
                             .last()
@@ -156,7 +159,7 @@ where
             }
         }
         if panel.commitments.is_empty() {
-            notes.push("no Azure commitment in this regime".to_string());
+            notes.push(format!("no commitment to {name} in this regime"));
         }
         for (i, text) in notes.iter().enumerate() {
             ctx.draw_series(std::iter::once(Text::new(

@@ -33,7 +33,7 @@ pub struct Chart<'a> {
     /// File stem under charts/ (NAME.png, NAME.svg).
     pub name: &'static str,
     /// A short heading for index.html.
-    pub heading: &'static str,
+    pub heading: String,
     /// The title drawn on the chart (index.html uses it as the image's alt text).
     pub title: &'a str,
     kind: Kind<'a>,
@@ -50,7 +50,7 @@ pub fn list(p: &Prepared) -> Vec<Chart<'_>> {
         ),
         Chart::new(
             "azure_commitment",
-            "Azure commitment",
+            &format!("{} commitment", p.commitment.incumbent),
             &p.commitment.header,
             Kind::Commitment(&p.commitment),
         ),
@@ -76,15 +76,10 @@ pub fn list(p: &Prepared) -> Vec<Chart<'_>> {
 }
 
 impl<'a> Chart<'a> {
-    fn new(
-        name: &'static str,
-        heading: &'static str,
-        header: &'a Header,
-        kind: Kind<'a>,
-    ) -> Chart<'a> {
+    fn new(name: &'static str, heading: &str, header: &'a Header, kind: Kind<'a>) -> Chart<'a> {
         Chart {
             name,
-            heading,
+            heading: heading.to_string(),
             title: &header.title,
             kind,
         }
