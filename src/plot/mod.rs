@@ -242,9 +242,9 @@ const PROVIDER_PALETTE: [RGBColor; 10] = [
     RGBColor(0xBA, 0xB0, 0xAC),
 ];
 
-/// Colours for regimes, by scenario order (ColorBrewer Dark2, then the dark half of Paired:
-/// darker than the provider colours, so a regime line never reads as a provider area; 12
-/// distinct colours, so the default study's regimes never share one).
+/// Colours for regimes, chosen by name (`prepare::colour_slots`) (ColorBrewer Dark2, then the
+/// dark half of Paired: darker than the provider colours, so a regime line never reads as a
+/// provider area; 12 distinct colours, so up to 12 regimes never share one).
 const REGIME_PALETTE: [RGBColor; 12] = [
     RGBColor(0x1B, 0x9E, 0x77),
     RGBColor(0xD9, 0x5F, 0x02),
@@ -265,7 +265,7 @@ fn provider_colour(index: usize) -> RGBColor {
     PROVIDER_PALETTE[index % PROVIDER_PALETTE.len()]
 }
 
-/// Returns the colour of the regime at `index` in scenario order.
+/// Returns the regime colour in palette slot `index`.
 fn regime_colour(index: usize) -> RGBColor {
     REGIME_PALETTE[index % REGIME_PALETTE.len()]
 }

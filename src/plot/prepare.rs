@@ -15,12 +15,12 @@ pub struct Header {
     pub subtitle: String,
 }
 
-/// A regime as it appears in the charts: name and colour index (its order in the scenario).
+/// A regime as it appears in the charts: name and colour index (from its name).
 #[derive(Clone, Debug, PartialEq)]
 pub struct RegimeRef {
     /// Regime name.
     pub name: String,
-    /// Index into the regime palette.
+    /// Index into the regime palette, from its name (see `colour_slots`).
     pub colour: usize,
 }
 
@@ -308,8 +308,8 @@ pub fn prepare(inputs: &Inputs) -> Prepared {
     }
 }
 
-/// Returns the regimes of the study in colour order: the scenario's order as in
-/// timeseries.csv, then any regime only compare.csv names.
+/// Returns the regimes of the study: the scenario's order as in timeseries.csv, then any regime
+/// only compare.csv names; each with its colour.
 pub fn regimes(inputs: &Inputs) -> Vec<RegimeRef> {
     let mut names: Vec<&str> = inputs
         .timeseries
@@ -322,14 +322,40 @@ pub fn regimes(inputs: &Inputs) -> Vec<RegimeRef> {
             names.push(r);
         }
     }
+    let colours = colour_slots(&names, super::REGIME_PALETTE.len());
     names
         .into_iter()
-        .enumerate()
-        .map(|(i, n)| RegimeRef {
+        .zip(colours)
+        .map(|(n, colour)| RegimeRef {
             name: n.to_string(),
-            colour: i,
+            colour,
         })
         .collect()
+}
+
+/// Returns a palette slot for each name, from a hash of the name, so that a regime has the same
+/// colour in every scenario and in any order: where names share a slot, each after the first in
+/// alphabetical order takes the next free one, so up to `slots` regimes have distinct colours.
+fn colour_slots(names: &[&str], slots: usize) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..names.len()).collect();
+    order.sort_by_key(|&i| names[i]);
+    let mut taken = vec![false; slots];
+    let mut colours = vec![0; names.len()];
+    for i in order {
+        // FNV-1a, 64 bits: stable across Rust versions, as std's hasher is not promised to be.
+        let hash = (names[i].bytes()).fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+            (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+        });
+        let hashed = (hash % slots as u64) as usize;
+        // With more regimes than colours, the rest share the colour their name gives.
+        let slot = (0..slots)
+            .map(|k| (hashed + k) % slots)
+            .find(|&s| !taken[s])
+            .unwrap_or(hashed);
+        taken[slot] = true;
+        colours[i] = slot;
+    }
+    colours
 }
 
 /// Returns a note for subtitles when one replication leaves no spread or interval to draw.
@@ -884,6 +910,40 @@ mod tests {
         assert_eq!(shortfall.rows[2], Err(NoBar::NotApplicable));
         assert_eq!(panel("azure_share").rows[2], Err(NoBar::NoValue));
         assert!(panel("total_cost_usd").rows.iter().all(Result::is_ok));
+    }
+
+    #[test]
+    fn a_regime_has_the_colour_of_its_name_in_any_scenario() {
+        let default = [
+            "exclusive",
+            "rofr",
+            "restructured",
+            "open",
+            "rofr_with_commitment",
+            "no_commitment",
+            "open_azure_delayed",
+            "open_demand_low",
+            "open_demand_high",
+        ];
+        let slots = colour_slots(&default, 12);
+        let mut distinct = slots.clone();
+        distinct.sort_unstable();
+        distinct.dedup();
+        assert_eq!(distinct.len(), default.len(), "{slots:?}");
+        // Reordered, or with other regimes left out, each keeps its colour ("open" and
+        // "rofr_with_commitment" hash to the same slot: "open" comes first by name).
+        let reversed: Vec<&str> = default.iter().rev().copied().collect();
+        let mut back = colour_slots(&reversed, 12);
+        back.reverse();
+        assert_eq!(back, slots);
+        let open = default.iter().position(|n| *n == "open").unwrap();
+        assert_eq!(
+            colour_slots(&["rofr_with_commitment", "open"], 12)[1],
+            slots[open]
+        );
+        assert_eq!(colour_slots(&["open"], 12), [slots[open]]);
+        // More regimes than colours: they share, never panic.
+        assert_eq!(colour_slots(&["a", "b", "c"], 2).len(), 3);
     }
 
     #[test]
