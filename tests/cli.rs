@@ -391,6 +391,29 @@ fn validate_accepts_the_shipped_scenarios() {
 
 /// Writes `text` as a scenario, runs it into a fresh output folder, and checks the failure:
 /// exit status 2, every `expected` fragment in stderr, and nothing written.
+#[test]
+fn summaries_count_one_in_the_singular() {
+    let out = TempDir::new().unwrap();
+    let assert = capsim()
+        .arg("run")
+        .arg(data("mmc.toml"))
+        .args([
+            "--replications",
+            "1",
+            "--set",
+            "scenario.end=2001-01-01",
+            "--out",
+        ])
+        .arg(out.path())
+        .assert()
+        .success();
+    let stdout = String::from_utf8_lossy(&assert.get_output().stdout).to_string();
+    assert!(
+        stdout.starts_with("mmc: 1 regime × 1 replication in "),
+        "{stdout}"
+    );
+}
+
 fn rejects(text: &str, extra: &[&str], expected: &[&str]) {
     let dir = TempDir::new().unwrap();
     let file = dir.path().join("bad.toml");

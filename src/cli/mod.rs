@@ -167,6 +167,11 @@ fn replications_parser() -> clap::builder::RangedU64ValueParser<u64> {
     clap::value_parser!(u64).range(1..=crate::stats::MAX_VALUES)
 }
 
+/// Writes `n` and the noun, singular for one ("1 regime", "9 regimes").
+fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
 /// Bad input the user must fix (exit status 2), as opposed to a failure of the tool (1).
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]

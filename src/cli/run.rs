@@ -8,7 +8,7 @@ use anyhow::Context;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::source::ScenarioSource;
-use super::{StudyArgs, UsageError};
+use super::{StudyArgs, UsageError, count};
 use crate::experiment::{Plan, StudyAggregate, run_study};
 use crate::model::Scenario;
 use crate::report::{Replaces, ReplicationTables, write_summaries};
@@ -58,13 +58,13 @@ pub fn run(scenario: Option<&Path>, args: StudyArgs) -> anyhow::Result<()> {
         Some(shard) => {
             let range = plan.replication_range();
             println!(
-                "{}: shard {shard}, replications {}..{} of {}, {} regimes in {seconds:.1} s → {}\n\
+                "{}: shard {shard}, replications {}..{} of {}, {} in {seconds:.1} s → {}\n\
                  combine the shards with `capsim merge DIR... --out OUT`",
                 scenario.name,
                 range.start,
                 range.end,
                 plan.replications,
-                scenario.regimes.len(),
+                count(scenario.regimes.len(), "regime", "regimes"),
                 args.output.out.display()
             );
         }
@@ -159,10 +159,10 @@ pub(super) fn print_summary(
     out: &std::path::Path,
 ) {
     println!(
-        "{}: {} regimes × {} replications in {seconds:.1} s → {}",
+        "{}: {} × {} in {seconds:.1} s → {}",
         scenario.name,
-        scenario.regimes.len(),
-        plan.replications,
+        count(scenario.regimes.len(), "regime", "regimes"),
+        count(plan.replications as usize, "replication", "replications"),
         out.display()
     );
     // The share is the incumbent's: its name heads the column, which widens to fit it with two

@@ -6,9 +6,9 @@ use std::time::Instant;
 use anyhow::Context;
 use clap::Args;
 
-use super::UsageError;
 use super::run::{progress_bar, simulate_with_bar};
 use super::source::ScenarioSource;
+use super::{UsageError, count};
 use crate::model::Scenario;
 use crate::report::{Replaces, write_inputs, write_study, write_tornado};
 use crate::scenario::{Override, uncertain_inputs};
@@ -91,10 +91,10 @@ pub fn run(args: SensitivityArgs) -> anyhow::Result<()> {
         .context("drawing the tornado charts")?;
     staging.publish()?;
     println!(
-        "{}: {} inputs × 2 + base = {runs} runs × {} replications in {:.1} s → {}",
+        "{}: {} × 2 + base = {runs} runs × {} in {:.1} s → {}",
         base.name,
-        inputs.len(),
-        plan.replications,
+        count(inputs.len(), "input", "inputs"),
+        count(plan.replications as usize, "replication", "replications"),
         started.elapsed().as_secs_f64(),
         args.output.out.display()
     );

@@ -5,9 +5,9 @@ use std::time::Instant;
 use anyhow::Context;
 use clap::Args;
 
-use super::UsageError;
 use super::run::{progress_bar, simulate_with_bar};
 use super::source::ScenarioSource;
+use super::{UsageError, count};
 use crate::report::{Replaces, SweepTables, write_summaries};
 use crate::scenario::Override;
 use crate::sweep::{Vary, grid, parse_vary};
@@ -115,11 +115,15 @@ pub fn run(args: SweepArgs) -> anyhow::Result<()> {
     tables.finish()?;
     staging.publish()?;
     println!(
-        "{}: {} points × {} regimes × {} replications in {:.1} s → {}",
+        "{}: {} × {} × {} in {:.1} s → {}",
         scenarios.first().map_or("", |s| s.name.as_str()),
-        points.len(),
-        scenarios.first().map_or(0, |s| s.regimes.len()),
-        plan.replications,
+        count(points.len(), "point", "points"),
+        count(
+            scenarios.first().map_or(0, |s| s.regimes.len()),
+            "regime",
+            "regimes"
+        ),
+        count(plan.replications as usize, "replication", "replications"),
         started.elapsed().as_secs_f64(),
         args.output.out.display()
     );

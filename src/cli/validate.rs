@@ -1,6 +1,6 @@
 //! `capsim validate`: check a scenario file and say what is wrong.
 
-use super::ValidateArgs;
+use super::{ValidateArgs, count};
 use crate::scenario;
 
 /// Loads and validates the file; prints a one-line summary when it is fine.
@@ -22,9 +22,4 @@ pub fn run(args: ValidateArgs) -> anyhow::Result<()> {
         s.calendar.end,
     );
     Ok(())
-}
-
-/// Writes `n` and the noun, singular for one.
-fn count(n: usize, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
 }
