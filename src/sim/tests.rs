@@ -595,6 +595,11 @@ fn monthly_series_add_up_to_the_totals() {
         .sum();
     assert!(result.total(Metric::UnmetMwMonths) > 0.0);
     assert!(close(unmet, result.total(Metric::UnmetMwMonths)));
+    // A month's demand is its served plus unmet; the total is counted from the need alone.
+    let demand: f64 = (0..months)
+        .map(|m| result.monthly.demand_mw[m] * s.calendar.month_days(m) / DAYS_PER_MONTH)
+        .sum();
+    assert!(close(demand, result.total(Metric::DemandMwMonths)));
     let cost: f64 = (0..months)
         .map(|m| result.monthly.cost_usd[0][m] + result.monthly.cost_usd[1][m])
         .sum();
