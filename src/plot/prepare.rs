@@ -634,11 +634,12 @@ const COMPARED: [&str; 4] = [
     "commitment_shortfall_usd",
 ];
 
-/// Returns a comparison panel's title: the `azure_*` metrics are the incumbent's.
-fn compared_title(metric: &str, incumbent: &str) -> String {
+/// Returns the title of a main metric's panel, in the comparison chart and the tornado charts
+/// alike: the `azure_*` metrics are the incumbent's.
+pub(super) fn metric_title(metric: &str, incumbent: &str) -> String {
     match metric {
         "total_cost_usd" => "Total cost to the lab".to_string(),
-        "azure_share" => format!("{incumbent} share"),
+        "azure_share" => format!("{incumbent} share of MW-months served"),
         "unmet_mw_months" => "Unmet demand".to_string(),
         "commitment_shortfall_usd" => format!("{incumbent} commitment shortfall"),
         other => other.to_string(),
@@ -650,7 +651,7 @@ fn comparison(inputs: &Inputs) -> ComparisonChart {
     let panels = COMPARED
         .iter()
         .map(|&metric| {
-            let title = compared_title(metric, &inputs.study.incumbent_name);
+            let title = metric_title(metric, &inputs.study.incumbent_name);
             let rows: Vec<_> = regimes
                 .iter()
                 .map(|r| inputs.compare.get(&r.name, metric))

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use super::charts::tornado as chart;
 use super::data::{STUDY_CSV, Table, cells, read_study};
-use super::prepare::Header;
+use super::prepare::{Header, metric_title};
 use super::units::Unit;
 use super::{CHARTS_DIR, PlotError, register_fonts};
 
@@ -110,18 +110,6 @@ fn read(path: &Path) -> Result<Vec<Row>, PlotError> {
         });
     }
     Ok(rows)
-}
-
-/// Returns a heading for a metric column; the `azure_*` metrics are the incumbent's, named
-/// `incumbent`.
-fn metric_title(metric: &str, incumbent: &str) -> String {
-    match metric {
-        "total_cost_usd" => "Total cost to the lab".to_string(),
-        "azure_share" => format!("{incumbent} share of MW-months served"),
-        "unmet_mw_months" => "Unmet demand".to_string(),
-        "commitment_shortfall_usd" => format!("{incumbent} commitment shortfall"),
-        other => other.to_string(),
-    }
 }
 
 /// Writes an input's value for a label: at most three significant digits, with k, M or B for
