@@ -946,7 +946,9 @@ impl<'a, const TRACED: bool> Simulation<'a, TRACED> {
                 ..s.need_record(now, "offer_declined", i, why)
             }
         });
-        if self.try_place(now, i, mask & !holder_bit).is_none() {
+        // A need given up while the holder took its time is lost (`start_waiting` says so),
+        // not handed to a rival after its patience ran out.
+        if self.give_up_day(i) <= now || self.try_place(now, i, mask & !holder_bit).is_none() {
             self.start_waiting(now, i);
         }
     }

@@ -207,6 +207,20 @@ fn the_holder_that_cannot_deliver_before_the_need_is_given_up_declines() {
 }
 
 #[test]
+fn a_need_whose_patience_ran_out_during_the_answer_window_is_lost_not_served_by_a_rival() {
+    // Wanted on day 10 with a patience of 20 days: given up on day 30. The answer comes on
+    // day 40, too late for Azure; the need is lost then, not handed to the rival, which
+    // would serve it 10 days after it was given up.
+    let s = scenario(ROFR, r#""rofr""#, "cheapest");
+    let (outcome, result) = run(&s, &world(&s, 10.0, 10.0, 20.0));
+    assert!(outcome.leases.is_empty(), "{:?}", outcome.leases);
+    assert_eq!(outcome.fates[0], Fate::Lost);
+    assert_eq!(result.total(Metric::RofrDeclines), 1.0);
+    assert_eq!(result.total(Metric::NeedsUnmet), 1.0);
+    assert!(close(result.total(Metric::UnmetMwMonths), SERVED_MW_MONTHS));
+}
+
+#[test]
 fn a_holders_answer_window_is_the_same_whichever_term_gives_the_right() {
     // One need, one right held by Azure with a random window, under a term listed first in one
     // scenario and second in another (as `rofr_2030` and `rofr_to_oct2025` in the default
