@@ -287,7 +287,9 @@ fn to_toml(s: &Spec) -> String {
         if let Some(day) = term.start {
             let _ = writeln!(w, "start = {}", date(day));
         }
+        // A commitment runs from its start to its deadline: `length` only places the deadline.
         let end = match term.length {
+            Some(length) if term.kind == 2 => (start + i64::from(length)).max(1),
             Some(length) => {
                 let end = (start + i64::from(length)).max(1);
                 let _ = writeln!(w, "end = {}", date(end));
@@ -332,7 +334,10 @@ fn to_toml(s: &Spec) -> String {
                 }
             }
             4 => {
-                let ends: Vec<bool> = (0..s.terms.len()).map(|j| j != i && term.flag).collect();
+                // An AGI declaration ends exclusivities, first refusals and revenue shares.
+                let ends: Vec<bool> = (s.terms.iter().enumerate())
+                    .map(|(j, other)| j != i && term.flag && [0, 1, 3].contains(&other.kind))
+                    .collect();
                 let _ = writeln!(
                     w,
                     "declared_after_years = {{ dist = \"uniform\", low = 0, high = {} }}\nverification_days = {}\nends = {}",

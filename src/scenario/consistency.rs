@@ -8,6 +8,28 @@ use crate::model::{Regime, Term, TermKind};
 
 /// Reports terms listed twice in a regime and overlapping commitments to one holder.
 pub(super) fn regimes(c: &mut Checker, regimes: &[Regime], terms: &[Term], calendar: &Calendar) {
+    // An AGI declaration ends a term by moving its end, which exclusivities, first refusals
+    // and revenue shares read; a commitment runs to its deadline and another AGI clause takes
+    // effect whatever its end, so naming either would be silently ignored.
+    for t in terms {
+        if let TermKind::AgiClause { ends, .. } = &t.kind {
+            for ended in ends.iter().map(|e| &terms[e.0 as usize]) {
+                if matches!(
+                    ended.kind,
+                    TermKind::Commitment { .. } | TermKind::AgiClause { .. }
+                ) {
+                    c.problem(
+                        format!("terms.{}.ends", t.id),
+                        format!(
+                            "found '{}', which an AGI declaration cannot end; allowed \
+                             exclusivity, first_refusal and revenue_share terms",
+                            ended.id
+                        ),
+                    );
+                }
+            }
+        }
+    }
     for regime in regimes {
         let field = format!("regimes.{}.terms", regime.name);
         for (k, id) in regime.terms.iter().enumerate() {

@@ -732,6 +732,13 @@ fn validate_term(
             new_capacity_only: t.new_capacity_only.unwrap_or(false),
         },
         "commitment" => {
+            if t.end.is_some() {
+                // The accounting reads the deadline alone: an earlier end would be ignored.
+                c.problem(
+                    at("end"),
+                    "a commitment term does not take end; it runs from its start to its deadline",
+                );
+            }
             required(c, "amount_usd", t.amount_usd.is_some());
             required(c, "deadline", t.deadline.is_some());
             let deadline = t.deadline.as_ref().map(|d| c.date(&at("deadline"), d));
