@@ -124,7 +124,7 @@ impl Metric {
         match self {
             Metric::MeanWaitDays => Some("no new need was served"),
             Metric::AzureShare => Some("nothing was served"),
-            Metric::RofrDelayDays => Some("no need was offered to a first-refusal holder"),
+            Metric::RofrDelayDays => Some("no need offered to a first-refusal holder was served"),
             Metric::CommitmentSpentUsd | Metric::CommitmentShortfallUsd => {
                 Some("the regime has no spend commitment to the incumbent")
             }

@@ -244,8 +244,7 @@ fn conservation_holds_in_every_regime_and_replication() {
         ("0", "")
     );
     assert!(
-        exclusive["note"]
-            .starts_with("not applicable in 30 of 30 replications (no need was offered"),
+        exclusive["note"].starts_with("not applicable in 30 of 30 replications (no need offered"),
         "{}",
         exclusive["note"]
     );

@@ -448,7 +448,9 @@ mod tests {
         assert!(commitment.contains("Cumulative spend with Oracle Cloud against its commitment"));
         // The fixture's commitments are held by azure, not the incumbent.
         assert!(commitment.contains("no commitment to Oracle Cloud in this regime"));
-        assert!(svg(dir.path(), "regime_comparison").contains("Oracle Cloud share of MW-months served"));
+        assert!(
+            svg(dir.path(), "regime_comparison").contains("Oracle Cloud share of MW-months served")
+        );
         let html = std::fs::read_to_string(dir.path().join(INDEX_HTML)).unwrap();
         assert!(html.contains("Oracle Cloud share") && html.contains(">Oracle Cloud commitment<"));
         for text in [commitment, svg(dir.path(), "regime_comparison"), html] {

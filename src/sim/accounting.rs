@@ -354,18 +354,22 @@ impl<'a> Books<'a> {
 }
 
 /// The days the offers added to the delivery of the offered needs that were served, and how
-/// many were: each delivery against ordering from the same provider when the need arrived.
-/// A need declined and served later from a waiting queue counts its whole wait.
+/// many were: the delivery the provider that served a need could have made on the answer day
+/// against the one it could have made on arrival. The answer window's days alone: a need that
+/// was declined and then waited for room is not charged its wait, which `mean_wait_days` counts
+/// (the wait may or may not have come without the offer; the paired deltas between regimes with
+/// and without the right tell).
 fn rofr_delay_days(world: &World, outcome: &Outcome) -> (f64, f64) {
     let mut delay_days = 0.0;
     let mut served = 0.0;
-    for &i in &outcome.offered {
-        if let Fate::Served(lease) = outcome.fates[i as usize] {
+    for offer in &outcome.offered {
+        if let Fate::Served(lease) = outcome.fates[offer.need as usize] {
             let lease = &outcome.leases[lease as usize];
-            let need = &world.needs[i as usize];
-            let lead_time_days = world.lead_time_days(i, lease.provider);
-            let unhindered = need.wanted_start_day.max(need.arrival_day + lead_time_days);
-            delay_days += lease.delivery_day - unhindered;
+            let need = &world.needs[offer.need as usize];
+            let lead_time_days = world.lead_time_days(offer.need, lease.provider);
+            let on_arrival = need.wanted_start_day.max(need.arrival_day + lead_time_days);
+            let on_answer = need.wanted_start_day.max(offer.answer_day + lead_time_days);
+            delay_days += on_answer - on_arrival;
             served += 1.0;
         }
     }

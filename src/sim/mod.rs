@@ -52,6 +52,15 @@ pub enum Event {
     AgiDeclared(TermId),
 }
 
+/// A need offered to a first-refusal holder.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Offer {
+    /// The need's index in the world.
+    pub need: u32,
+    /// The day the holder answers: the offer's day (the need's arrival) plus the answer window.
+    pub answer_day: f64,
+}
+
 /// A need placed with a provider.
 #[derive(Debug, Clone, Copy)]
 pub struct Lease {
@@ -174,7 +183,7 @@ pub struct Outcome {
     pub fates: Vec<Fate>,
     /// The needs offered to first-refusal holders, in the order offered (a need is offered at
     /// most once, on arrival).
-    pub offered: Vec<u32>,
+    pub offered: Vec<Offer>,
     /// Offers the holder did not take: no room, or it could not deliver before the need's
     /// patience ran out.
     pub rofr_declines: u64,
@@ -251,7 +260,7 @@ struct Buffers {
     leases: Vec<Lease>,
     losses: Vec<OutageLoss>,
     fates: Vec<Fate>,
-    offered: Vec<u32>,
+    offered: Vec<Offer>,
 }
 
 /// The event queue's window (see `EventQueue`): the events pending are nearly all lease ends
@@ -858,7 +867,6 @@ impl<'a, const TRACED: bool> Simulation<'a, TRACED> {
                     return;
                 }
             }
-            self.outcome.offered.push(i);
             self.outcome.fates[i as usize] = Fate::Offered;
             let TermKind::FirstRefusal {
                 answer_window_days, ..
@@ -874,6 +882,10 @@ impl<'a, const TRACED: bool> Simulation<'a, TRACED> {
                 holder,
             );
             let window = answer_window_days.sample_non_negative(&mut SmallRng::seed_from_u64(seed));
+            self.outcome.offered.push(Offer {
+                need: i,
+                answer_day: now + window,
+            });
             self.log(|s| {
                 let t = &s.scenario.terms[term.0 as usize];
                 let record = s.need_record(

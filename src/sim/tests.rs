@@ -166,9 +166,10 @@ fn rofr_without_room_the_next_provider_serves_after_the_decline() {
 }
 
 #[test]
-fn a_declined_offer_served_from_the_queue_counts_its_whole_delay() {
-    // Azure has 2 MW and the rival none until day 100: declined at day 40, the need waits and
-    // the rival serves it on day 100, 90 days after it was wanted.
+fn a_declined_offer_served_from_the_queue_counts_only_the_answer_window() {
+    // Azure has 2 MW and the rival none until day 100: offered on day 10 and declined on day 40,
+    // the need waits and the rival serves it on day 100, 90 days after it was wanted. The offer
+    // added the 30 days of the window; the other 60 are waiting for room, in mean_wait_days.
     let s = scenario(ROFR, r#""rofr""#, "cheapest");
     let mut w = world(&s, 2.0, 10.0, f64::INFINITY);
     w.capacity[1].day = 100.0;
@@ -179,7 +180,25 @@ fn a_declined_offer_served_from_the_queue_counts_its_whole_delay() {
     );
     assert_eq!(result.total(Metric::RofrOffers), 1.0);
     assert_eq!(result.total(Metric::RofrDeclines), 1.0);
-    assert_eq!(result.total(Metric::RofrDelayDays), 90.0);
+    assert_eq!(result.total(Metric::RofrDelayDays), 30.0);
+    assert_eq!(result.total(Metric::MeanWaitDays), 90.0);
+    // With a lead time, the window counts only where it pushes the delivery past the one an
+    // order on arrival would give: wanted on day 50, Azure's 20-day lead time gives day 50 from
+    // an order on day 10 and day 60 from the answer on day 40, so 10 days.
+    let s = scenario_with(
+        ROFR,
+        r#""rofr""#,
+        "cheapest",
+        &["providers.azure.lead_time_days=20"],
+    );
+    let mut w = world(&s, 10.0, 10.0, f64::INFINITY);
+    w.needs[0].wanted_start_day = 50.0;
+    let (outcome, result) = run(&s, &w);
+    assert_eq!(
+        (outcome.leases[0].provider, outcome.leases[0].delivery_day),
+        (ProviderId(0), 60.0)
+    );
+    assert_eq!(result.total(Metric::RofrDelayDays), 10.0);
     // Never served, the offered need adds no delay to a mean over those served.
     let (_, result) = run(&s, &world(&s, 2.0, 0.0, 50.0));
     assert_eq!(result.total(Metric::RofrOffers), 1.0);
