@@ -636,7 +636,14 @@ fn calibrate_compares_a_known_answer_with_its_range() {
 fn the_default_calibration_table_covers_every_target() {
     let out = TempDir::new().unwrap();
     capsim()
-        .args(["calibrate", "--replications", "200", "--out"])
+        .args([
+            "calibrate",
+            "--replications",
+            "200",
+            "--seed",
+            "42",
+            "--out",
+        ])
         .arg(out.path())
         .assert()
         .success();
@@ -650,7 +657,29 @@ fn the_default_calibration_table_covers_every_target() {
             "{}: {}",
             row["figure"], row["simulated_mean"]
         );
-    }
+    } // The take-or-pay in a spend is the commitments' shortfall that `run` reports, paid in the
+    // figure's months: Oracle's ($300B due by 1 Jan 2032) falls in 2027–2031; nothing is paid
+    // in a figure of MW.
+    let run = TempDir::new().unwrap();
+    run_default(run.path(), 200, 2);
+    let commitments = read_csv(&run.path().join("commitments.csv"));
+    let shortfall = |term: &str| {
+        let row = (commitments.iter())
+            .find(|r| r["regime"] == "open" && r["term"] == term)
+            .unwrap();
+        num(row, "shortfall_usd_mean") / 1e9
+    };
+    let take_or_pay = |figure: &str| {
+        let row = rows.iter().find(|r| r["figure"] == figure).unwrap();
+        num(row, "of_which_take_or_pay")
+    };
+    let oracle = shortfall("oracle_300b");
+    assert!(oracle > 0.0);
+    assert!((take_or_pay("Oracle spend 2027–2031") - oracle).abs() < 1e-6 * oracle);
+    // The AWS figure sums both deals, but only the $38B one is take-or-pay.
+    let aws = take_or_pay("AWS spend Nov 2025 – Nov 2032");
+    assert!((aws - shortfall("aws_38b")).abs() < 1e-6 * aws, "{aws}");
+    assert_eq!(take_or_pay("Compute in service, Dec 2025"), 0.0);
 }
 
 #[test]

@@ -74,8 +74,13 @@ pub fn run(args: CalibrateArgs) -> anyhow::Result<()> {
     );
     for row in &rows {
         let t = &row.target;
+        let take_or_pay = if row.take_or_pay > 0.0 {
+            format!("  (take-or-pay {:.2})", row.take_or_pay)
+        } else {
+            String::new()
+        };
         println!(
-            "  {:<4} {:<38} {:>9.2} {:<3} in [{}, {}]",
+            "  {:<4} {:<38} {:>9.2} {:<3} in [{}, {}]{take_or_pay}",
             if row.inside() { "ok" } else { "OUT" },
             t.figure,
             row.simulated,

@@ -259,6 +259,12 @@ pub struct Commitment {
 }
 
 impl Commitment {
+    /// The month a take-or-pay shortfall is paid in: the deadline's (a deadline on the first of
+    /// a month falls due at the end of the month before), or the horizon's last.
+    pub fn payment_month(&self, calendar: &Calendar) -> usize {
+        calendar.month_of(self.deadline_day.min(calendar.horizon_days()) - 1e-9)
+    }
+
     /// The spend of a lease decided on `decision_day`, over `[from, to)` (days from the
     /// horizon's start, which counts nothing earlier), at `usd_per_month`, that counts towards
     /// this commitment (its holder's leases only).

@@ -6,7 +6,7 @@ use anyhow::Result;
 
 use crate::experiment::StudyAggregate;
 use crate::model::Scenario;
-use crate::results::series_labels;
+use crate::results::{ALL_PROVIDERS, series_labels};
 use crate::scenario::calibration::Target;
 
 /// One target with the simulated value.
@@ -17,6 +17,10 @@ pub struct Calibrated {
     /// Mean across replications, in the target's unit: the series in one month, or summed
     /// over the months (a sum of means is the mean of sums).
     pub simulated: f64,
+    /// Of a spend (`cost_usd`), the mean take-or-pay shortfalls paid in its months: what the
+    /// lab paid for capacity it did not use, which tops spend up towards a deal's amount
+    /// whatever the use. 0 for other series.
+    pub take_or_pay: f64,
 }
 
 impl Calibrated {
@@ -49,9 +53,23 @@ pub fn calibrate(
                     months.iter().map(|s| s.mean().unwrap_or(0.0)).sum::<f64>()
                 })
                 .sum();
+            // A commitment's shortfall is paid in its `payment_month` (see `accounting`).
+            let take_or_pay: f64 = (scenario.commitments(&scenario.regimes[regime]))
+                .zip(&aggregate.regimes[regime].commitments)
+                .filter(|(c, _)| {
+                    let holder = &scenario.providers[c.holder.0 as usize].id;
+                    let month = c.payment_month(&scenario.calendar);
+                    t.series == "cost_usd"
+                        && c.take_or_pay
+                        && (t.providers.iter()).any(|p| p == holder || p == ALL_PROVIDERS)
+                        && (t.from_month..=t.to_month).contains(&month)
+                })
+                .map(|(_, [_, shortfall])| shortfall.mean().unwrap_or(0.0))
+                .sum();
             Calibrated {
                 target: t.clone(),
                 simulated: total / t.divisor,
+                take_or_pay: take_or_pay / t.divisor,
             }
         })
         .collect()
@@ -67,6 +85,7 @@ pub fn write_calibration(dir: &Path, regime: &str, rows: &[Calibrated]) -> Resul
         "published_low",
         "published_high",
         "simulated_mean",
+        "of_which_take_or_pay",
         "inside",
         "source",
     ])?;
@@ -79,6 +98,7 @@ pub fn write_calibration(dir: &Path, regime: &str, rows: &[Calibrated]) -> Resul
             &t.low.to_string(),
             &t.high.to_string(),
             &row.simulated.to_string(),
+            &row.take_or_pay.to_string(),
             if row.inside() { "yes" } else { "no" },
             &t.source,
         ])?;

@@ -153,7 +153,6 @@ pub fn account(
         let Commitment {
             term,
             holder,
-            deadline_day: deadline,
             amount_usd: amount,
             take_or_pay,
             ..
@@ -179,8 +178,7 @@ pub fn account(
         if take_or_pay && shortfall > 0.0 {
             take_or_pay_usd += shortfall;
             books.provider_totals[holder.0 as usize].cost_usd += shortfall;
-            monthly.cost_usd[holder.0 as usize][calendar.month_of(deadline.min(horizon) - 1e-9)] +=
-                shortfall;
+            monthly.cost_usd[holder.0 as usize][commitment.payment_month(calendar)] += shortfall;
         }
     }
     let Books {
