@@ -23,7 +23,7 @@ pub enum Metric {
     TotalCostUsd,
     /// Σ price × MW × time over everything served.
     ComputeCostUsd,
-    /// The incumbent's (Azure's) share of total cost.
+    /// What the lab paid the incumbent (Azure): compute and take-or-pay shortfall.
     AzureCostUsd,
     /// The incumbent's share of MW-months served (0..1; NaN, not applicable, when nothing was
     /// served).
@@ -34,15 +34,18 @@ pub enum Metric {
     /// The incumbent's commitment amount not spent by its deadline (NaN, not applicable, when
     /// the regime has no commitment to it).
     CommitmentShortfallUsd,
-    /// Take-or-pay shortfall on signed deals with other providers (capacity paid for, unused;
+    /// Shortfall on signed deals with other providers: what the lab left unbought of what they
+    /// made available, paid only where a deal is take-or-pay (`commitments.csv` says which;
     /// NaN, not applicable, when the regime has no such deal).
     DealShortfallUsd,
     /// Needs offered to a first-refusal holder: under a ROFR, or ship-first (a first refusal
     /// with no answer window).
     RofrOffers,
-    /// Offers the holder declined (no room).
+    /// Offers the holder declined: no room, or it could not deliver before the need's patience
+    /// ran out.
     RofrDeclines,
-    /// Mean days an offer added to delivery (NaN, not applicable, when nothing was offered).
+    /// Mean days the answer window put off the delivery of the offered needs that were served
+    /// (NaN, not applicable, when none was).
     RofrDelayDays,
     /// Revenue earned on served product capacity.
     RevenueUsd,
