@@ -1246,12 +1246,21 @@ impl<'a, const TRACED: bool> Simulation<'a, TRACED> {
     fn on_outage(&mut self, now: f64, o: u32) {
         let outage = self.world.outages[o as usize];
         let p = outage.provider.0 as usize;
-        let down = outage.fraction * self.capacity_mw[p];
+        // The outage takes its fraction of everything: of the running leases (their losses,
+        // below) and of the free room. Room held by leases is not free, so only the free
+        // room's part is taken from it; a lease placed during the outage is placed in room
+        // that is up and loses nothing.
+        let down = outage.fraction * self.free_mw[p].max(0.0);
         self.outage_down_mw[o as usize] = down;
         self.down_mw[p] += down;
         self.update_free(p, now);
         self.log(|s| TraceRecord {
             end_day: Some(outage.end_day),
+            detail: format!(
+                "{:.1}% of the capacity down: MW is the free room taken; running leases lose \
+                 the same share",
+                outage.fraction * 100.0
+            ),
             ..s.provider_record(now, "outage_starts", outage.provider, down)
         });
         // The leases that lose the whole outage share one loss per range of decision days

@@ -537,6 +537,28 @@ ends = ["share"]
     ));
 }
 
+#[test]
+fn an_outage_takes_its_fraction_of_the_free_room_not_of_the_room_held() {
+    // The rival alone, 10 MW; need A (5 MW) runs from day 10. Half of the rival is down on days
+    // 50..60: A loses 2.5 MW, and the free 5 MW lose 2.5. Need B, 2.5 MW on day 55, finds the
+    // 2.5 that are up and loses nothing; counting A's held MW down as well left no room, and B
+    // waited to day 60.
+    let s = scenario("", "", "cheapest");
+    let mut w = world(&s, 0.0, 10.0, f64::INFINITY);
+    let b = Need {
+        arrival_day: 55.0,
+        wanted_start_day: 55.0,
+        size_mw: 2.5,
+        ..w.needs[0]
+    };
+    w.needs.push(b);
+    w.outages.push(half_down_on_days_50_to_60(ProviderId(1)));
+    let (outcome, result) = run(&s, &w);
+    assert_eq!(outcome.leases[1].delivery_day, 55.0);
+    let lost = 2.5 * 10.0 / DAYS_PER_MONTH;
+    assert!(close(result.total(Metric::UnmetMwMonths), lost));
+}
+
 /// An outage taking half of `provider`'s capacity on days 50..60.
 fn half_down_on_days_50_to_60(provider: ProviderId) -> Outage {
     Outage {
@@ -595,12 +617,13 @@ fn an_incremental_commitment_counts_only_leases_decided_from_its_start() {
         assert_eq!(outcome.leases.len(), 2);
         let spent = result.total(Metric::CommitmentSpentUsd);
         // Owed, either way: the room Azure left free from day 20 to the deadline (day 365), in
-        // MW-days: 15 × 10 (days 20..30, A holding 5), 10 × 20 (A and B), none while the
-        // outage holds the other 10 (50..60), 10 × 50, 15 × 20 (B alone) and 20 × 235, 5,850.
-        // Neither A's room before the start nor the outage's is room the lab could have bought.
+        // MW-days: 15 × 10 (days 20..30, A holding 5), 10 × 20 (A and B), 5 × 10 while the
+        // outage takes half of the free 10 (50..60), 10 × 50, 15 × 20 (B alone) and 20 × 235,
+        // 5,900. Neither A's room before the start nor the outage's is room the lab could have
+        // bought.
         assert!(close(
             result.total(Metric::CommitmentShortfallUsd),
-            5850.0 * 1.2e6 / DAYS_PER_MONTH
+            5900.0 * 1.2e6 / DAYS_PER_MONTH
         ));
         spent
     };
