@@ -630,6 +630,10 @@ fn calibrate_compares_a_known_answer_with_its_range() {
     assert!((simulated - 0.009).abs() < 0.0005, "{simulated} GW");
     assert_eq!(rows[0]["inside"], "yes");
     assert_eq!(num(&rows[1], "simulated_mean"), simulated);
+    // No take-or-pay in a figure of MW: written 0, not the "-0" of an empty float sum.
+    for row in &rows {
+        assert_eq!(row["of_which_take_or_pay"], "0");
+    }
 }
 
 #[test]

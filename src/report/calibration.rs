@@ -66,10 +66,11 @@ pub fn calibrate(
                 })
                 .map(|(_, [_, shortfall])| shortfall.mean().unwrap_or(0.0))
                 .sum();
+            // `+ 0.0`: an empty float sum is −0, which the CSV would write as "-0".
             Calibrated {
                 target: t.clone(),
-                simulated: total / t.divisor,
-                take_or_pay: take_or_pay / t.divisor,
+                simulated: total / t.divisor + 0.0,
+                take_or_pay: take_or_pay / t.divisor + 0.0,
             }
         })
         .collect()
