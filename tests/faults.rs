@@ -288,6 +288,12 @@ fn a_folder_with_foreign_files_is_refused_unless_forced() {
 
     let stderr = fails(dir, &["run", &file, "--out", "s.toml", "-q"]);
     assert!(stderr.contains("exists and is not a folder"), "{stderr}");
+    // A file on the way to the folder is the same mistake, not a failure of the tool.
+    let stderr = fails(dir, &["run", &file, "--out", "s.toml/results", "-q"]);
+    assert!(
+        stderr.contains("--out s.toml/results: s.toml exists and is not a folder"),
+        "{stderr}"
+    );
     let stderr = fails(dir, &["run", &file, "--out", ".", "-q"]);
     assert!(stderr.contains("is the current folder"), "{stderr}");
 }

@@ -73,6 +73,14 @@ pub enum OutputError {
         /// The path given.
         path: PathBuf,
     },
+    /// A parent of the output path exists but is a file, so the folder cannot be made.
+    #[error("--out {}: {} exists and is not a folder", path.display(), file.display())]
+    ParentNotAFolder {
+        /// The path given.
+        path: PathBuf,
+        /// The parent that is a file.
+        file: PathBuf,
+    },
     /// The output folder is the current folder or one of its parents, which a swap would move.
     #[error(
         "{}: is the current folder or holds it, and capsim replaces the folder it writes as a \
@@ -266,8 +274,18 @@ fn resolve(target: &Path) -> Result<PathBuf> {
             .into());
         }
         Ok(_) => {}
-        Err(_) => fs::create_dir_all(target)
-            .with_context(|| format!("cannot create output folder {}", target.display()))?,
+        Err(_) => {
+            let existing = target.ancestors().skip(1).find(|folder| folder.exists());
+            if let Some(file) = existing.filter(|folder| !folder.is_dir()) {
+                return Err(OutputError::ParentNotAFolder {
+                    path: target.to_path_buf(),
+                    file: file.to_path_buf(),
+                }
+                .into());
+            }
+            fs::create_dir_all(target)
+                .with_context(|| format!("cannot create output folder {}", target.display()))?;
+        }
     }
     let resolved = fs::canonicalize(target)
         .with_context(|| format!("cannot resolve output folder {}", target.display()))?;
