@@ -448,6 +448,43 @@ fn mmc_text() -> String {
 }
 
 #[test]
+fn a_regime_can_set_a_date() {
+    // The station comes online six months late in regime `late`: nothing is served before.
+    let text = format!(
+        "{}\n[regimes.late]\nterms = []\npolicy = \"cheapest\"\n\
+         set = {{ \"providers.station.capacity.0.online\" = 2000-07-01 }}\n",
+        mmc_text()
+    );
+    let dir = TempDir::new().unwrap();
+    let file = dir.path().join("late.toml");
+    fs::write(&file, text).unwrap();
+    let out = dir.path().join("out");
+    capsim()
+        .arg("run")
+        .arg(&file)
+        .args(["--set", "scenario.end=2001-01-01", "--replications", "2"])
+        .args(["--quiet", "--out"])
+        .arg(&out)
+        .assert()
+        .success();
+    let served = |regime: &str, month: &str| {
+        let rows = read_csv(&out.join("timeseries.csv"));
+        let row = (rows.iter())
+            .find(|r| {
+                r["regime"] == regime
+                    && r["month"] == month
+                    && r["provider"] == "all"
+                    && r["metric"] == "served_mw"
+            })
+            .expect("a served_mw row");
+        num(row, "mean")
+    };
+    assert!(served("fcfs", "2000-03") > 5.0);
+    assert_eq!(served("late", "2000-03"), 0.0);
+    assert!(served("late", "2000-09") > 5.0);
+}
+
+#[test]
 fn malformed_toml_names_the_line() {
     rejects(&format!("{}\n[broken\n", mmc_text()), &[], &["line"]);
 }

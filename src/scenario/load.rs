@@ -3,8 +3,8 @@
 //! then the variants that regimes' `set` tables make.
 
 use serde::Deserialize;
-use toml::Table;
 use toml::de::DeTable;
+use toml::{Table, Value};
 
 use super::locate::{Locations, bracket_indices, within};
 use super::raw::RawScenario;
@@ -154,11 +154,9 @@ fn build(
     }
     let shape = schema::check(&mut table);
     let mut problems = shape.problems;
+    let sets = regime_sets(&table);
     let validated = match Table::try_into::<RawScenario>(table) {
-        Ok(raw) => {
-            let sets = regime_sets(&raw);
-            validate(raw).map(|scenario| (scenario, sets))
-        }
+        Ok(raw) => validate(raw).map(|scenario| (scenario, sets)),
         // The shape check repairs everything serde rejects; should it miss a case, the user
         // still gets an error (without a line), never a panic.
         Err(e) => Err(vec![Problem {
@@ -185,19 +183,28 @@ fn build(
     })
 }
 
-fn regime_sets(raw: &RawScenario) -> Vec<RegimeSets> {
-    raw.regimes
+/// Returns each regime's `set` table as overrides, with its index among the regimes. Read
+/// from the TOML table, not from `RawScenario`: deserialized into a `toml::Value` there, a
+/// date became a string, which validation then refused ("write the date without quotes").
+fn regime_sets(table: &Table) -> Vec<RegimeSets> {
+    let Some(Value::Table(regimes)) = table.get("regimes") else {
+        return Vec::new();
+    };
+    regimes
         .iter()
         .enumerate()
-        .filter(|(_, (_, r))| !r.set.is_empty())
-        .map(|(i, (name, r))| {
-            let sets = r.set.iter().map(|(key, value)| Override {
+        .filter_map(|(i, (name, regime))| {
+            let Some(Value::Table(set)) = regime.get("set") else {
+                return None;
+            };
+            let sets = set.iter().map(|(key, value)| Override {
                 key: key.clone(),
                 value: value.clone(),
                 flag: "--set",
             });
-            (i, name.clone(), sets.collect())
+            Some((i, name.clone(), sets.collect::<Vec<_>>()))
         })
+        .filter(|(_, _, sets)| !sets.is_empty())
         .collect()
 }
 

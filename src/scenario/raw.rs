@@ -151,8 +151,11 @@ pub struct RawRegime {
     pub policy: String,
     pub max_share: Option<f64>,
     /// Scenario fields this regime changes (`"providers.azure.build_delay_days" = 365`), for
-    /// counterfactuals such as a delayed build-out or another demand growth.
+    /// counterfactuals such as a delayed build-out or another demand growth. Declared so that
+    /// the regime table accepts it; read from the TOML table itself (`load::regime_sets`),
+    /// where a date is still a date.
     #[serde(default)]
+    #[allow(dead_code)]
     pub set: IndexMap<String, toml::Value>,
 }
 
