@@ -90,6 +90,25 @@ pub fn load(text: &str, file: &str, overrides: &[Override]) -> Result<Scenario, 
             ));
             continue;
         }
+        // The study's own settings hold for every regime: another incumbent would put another
+        // provider in this regime's azure_* columns under the same labels, and another
+        // baseline, name or horizon would be ignored or break the monthly tables.
+        let study: Vec<&Override> = (sets.iter())
+            .filter(|o| o.key == "scenario" || o.key.starts_with("scenario."))
+            .collect();
+        if !study.is_empty() {
+            problems.extend(study.into_iter().map(|o| {
+                problem(
+                    Some(&o.key),
+                    format!(
+                        "found '{}'; allowed fields of the world the regime runs on (market, \
+                         providers, demand, terms), not the study's [scenario] settings",
+                        o.key
+                    ),
+                )
+            }));
+            continue;
+        }
         let all: Vec<Override> = overrides.iter().chain(&sets).cloned().collect();
         let variant = match build(table.clone(), file, &all, &Locations::default()) {
             Ok((variant, _)) => variant,
