@@ -173,7 +173,7 @@ fn build(
     }
     let shape = schema::check(&mut table);
     let mut problems = shape.problems;
-    let sets = regime_sets(&table);
+    let sets = take_regime_sets(&mut table);
     let validated = match Table::try_into::<RawScenario>(table) {
         Ok(raw) => validate(raw).map(|scenario| (scenario, sets)),
         // The shape check repairs everything serde rejects; should it miss a case, the user
@@ -202,23 +202,24 @@ fn build(
     })
 }
 
-/// Returns each regime's `set` table as overrides, with its index among the regimes. Read
-/// from the TOML table, not from `RawScenario`: deserialized into a `toml::Value` there, a
-/// date became a string, which validation then refused ("write the date without quotes").
-fn regime_sets(table: &Table) -> Vec<RegimeSets> {
-    let Some(Value::Table(regimes)) = table.get("regimes") else {
+/// Takes each regime's `set` table out of the file's table and returns it as overrides, with
+/// the regime's index. Taken from the TOML table before `RawScenario` is read: deserialized
+/// into a `toml::Value` there, a date became a string, which validation then refused ("write
+/// the date without quotes").
+fn take_regime_sets(table: &mut Table) -> Vec<RegimeSets> {
+    let Some(Value::Table(regimes)) = table.get_mut("regimes") else {
         return Vec::new();
     };
     regimes
-        .iter()
+        .iter_mut()
         .enumerate()
         .filter_map(|(i, (name, regime))| {
-            let Some(Value::Table(set)) = regime.get("set") else {
+            let Some(Value::Table(set)) = regime.as_table_mut()?.remove("set") else {
                 return None;
             };
-            let sets = set.iter().map(|(key, value)| Override {
-                key: key.clone(),
-                value: value.clone(),
+            let sets = set.into_iter().map(|(key, value)| Override {
+                key,
+                value,
                 flag: "--set",
             });
             Some((i, name.clone(), sets.collect::<Vec<_>>()))

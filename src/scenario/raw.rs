@@ -140,7 +140,7 @@ pub struct RawTerm {
     pub ends: Option<Vec<String>>,
 }
 
-/// `[regimes.NAME]`.
+/// `[regimes.NAME]`, less its `set` table, which `load` takes out first (as overrides).
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawRegime {
@@ -150,13 +150,6 @@ pub struct RawRegime {
     pub terms: Vec<String>,
     pub policy: String,
     pub max_share: Option<f64>,
-    /// Scenario fields this regime changes (`"providers.azure.build_delay_days" = 365`), for
-    /// counterfactuals such as a delayed build-out or another demand growth. Declared so that
-    /// the regime table accepts it; read from the TOML table itself (`load::regime_sets`),
-    /// where a date is still a date.
-    #[serde(default)]
-    #[allow(dead_code)]
-    pub set: IndexMap<String, toml::Value>,
 }
 
 fn zero() -> DistSpec {
