@@ -57,8 +57,11 @@ pub enum Event {
 pub struct Offer {
     /// The need's index in the world.
     pub need: u32,
-    /// The day the holder answers: the offer's day (the need's arrival) plus the answer window.
+    /// The day the holder answers: the offer's day (the need's arrival) plus the answer window;
+    /// or the day the right ended, if it ended first and the offer lapsed.
     pub answer_day: f64,
+    /// The first-refusal term it was offered under.
+    pub term: TermId,
 }
 
 /// A need placed with a provider.
@@ -198,7 +201,7 @@ pub struct Outcome {
 pub struct TraceRecord {
     /// Simulation day.
     pub day: f64,
-    /// What happened (`need_arrives`, `not_offered`, `offered`, `offer_declined`, `placed`,
+    /// What happened (`need_arrives`, `not_offered`, `offered`, `offer_declined`, `offer_lapsed`, `placed`,
     /// `waiting`, `lost`, `unserved_at_end`, `capacity_online`, `lease_ends`, `outage_starts`,
     /// `outage_loss`, `outage_ends`, `term_boundary`, `agi_declared`).
     pub event: &'static str,
@@ -624,6 +627,7 @@ impl<'a, const TRACED: bool> Simulation<'a, TRACED> {
                     detail: s.terms_changing(now),
                     ..TraceRecord::new(now, "term_boundary")
                 });
+                self.lapse_offers(now);
                 self.serve_waiting(now, self.all_providers);
             }
             Event::AgiDeclared(term) => {
@@ -642,7 +646,38 @@ impl<'a, const TRACED: bool> Simulation<'a, TRACED> {
                     }
                 }
                 self.refresh_eligibility(now);
+                self.lapse_offers(now);
                 self.serve_waiting(now, self.all_providers);
+            }
+        }
+    }
+
+    /// Ends the offers still awaiting an answer under a first-refusal term no longer in force
+    /// (its end, or an AGI declaration that ended it): the holder has no right to those needs
+    /// any more, so the lab places each now by its policy among the providers allowed, the
+    /// holder among them, as any need; or it waits. The offer is neither taken nor declined;
+    /// its answer day becomes today, for the delay it added.
+    fn lapse_offers(&mut self, now: f64) {
+        for k in 0..self.outcome.offered.len() {
+            let Offer { need: i, term, .. } = self.outcome.offered[k];
+            if self.outcome.fates[i as usize] != Fate::Offered || self.in_force(term, now) {
+                continue;
+            }
+            self.outcome.offered[k].answer_day = now;
+            self.log(|s| {
+                let t = &s.scenario.terms[term.0 as usize];
+                TraceRecord {
+                    provider: t.holder,
+                    ..s.need_record(
+                        now,
+                        "offer_lapsed",
+                        i,
+                        format!("{} is no longer in force", t.id),
+                    )
+                }
+            });
+            if self.give_up_day(i) <= now || self.try_place(now, i, self.eligible(i)).is_none() {
+                self.start_waiting(now, i);
             }
         }
     }
@@ -885,6 +920,7 @@ impl<'a, const TRACED: bool> Simulation<'a, TRACED> {
             self.outcome.offered.push(Offer {
                 need: i,
                 answer_day: now + window,
+                term,
             });
             self.log(|s| {
                 let t = &s.scenario.terms[term.0 as usize];
@@ -915,6 +951,9 @@ impl<'a, const TRACED: bool> Simulation<'a, TRACED> {
     /// The holder answers: it takes the need if it has room and can deliver it before the need's
     /// patience runs out; else the lab looks elsewhere.
     fn on_answer(&mut self, now: f64, i: u32, term: TermId) {
+        if self.outcome.fates[i as usize] != Fate::Offered {
+            return; // the offer lapsed when the right ended (see `lapse_offers`)
+        }
         let t = &self.scenario.terms[term.0 as usize];
         let holder = t.holder.expect("validated: first refusal has a holder");
         let TermKind::FirstRefusal { price_match, .. } = t.kind else {

@@ -863,3 +863,35 @@ fn room_that_frees_at_the_instant_a_need_arrives_is_there_for_it() {
         (ProviderId(0), 10.0)
     );
 }
+
+#[test]
+fn an_offer_pending_when_the_right_ends_lapses_and_the_lab_places_the_need_then() {
+    // The right ends on 2025-01-26 (day 25), while the offer made on day 10 awaits its answer
+    // (due on day 40). From day 25 the holder has no right to the need: the lab places it then
+    // by its policy among every provider allowed, as any need. Cheapest: the rival ($1.0M
+    // against Azure's $1.2M), delivered on day 25, whether or not Azure has room; the offer
+    // was neither taken nor declined, and it put the delivery off by 15 days (10 to 25).
+    let rofr = format!("{ROFR}end = 2025-01-26\n");
+    let s = scenario(&rofr, r#""rofr""#, "cheapest");
+    for azure_mw in [10.0, 2.0] {
+        let (outcome, result) = run(&s, &world(&s, azure_mw, 10.0, f64::INFINITY));
+        assert_eq!(outcome.leases.len(), 1, "{:?}", outcome.leases);
+        let lease = outcome.leases[0];
+        assert_eq!(
+            (lease.provider, lease.decision_day, lease.delivery_day),
+            (ProviderId(1), 25.0, 25.0),
+            "Azure with {azure_mw} MW"
+        );
+        assert_eq!(lease.reason, Reason::Cheapest);
+        assert_eq!(result.total(Metric::RofrOffers), 1.0);
+        assert_eq!(result.total(Metric::RofrDeclines), 0.0);
+        assert_eq!(result.total(Metric::RofrDelayDays), 15.0);
+        assert_eq!(result.total(Metric::MeanWaitDays), 15.0);
+    }
+    // Given up before the right ends (wanted on day 10, patience 10: day 20), the need is
+    // lost, not placed when the offer lapses.
+    let (outcome, result) = run(&s, &world(&s, 10.0, 10.0, 10.0));
+    assert!(outcome.leases.is_empty(), "{:?}", outcome.leases);
+    assert_eq!(outcome.fates[0], Fate::Lost);
+    assert_eq!(result.total(Metric::NeedsUnmet), 1.0);
+}
