@@ -895,3 +895,32 @@ fn an_offer_pending_when_the_right_ends_lapses_and_the_lab_places_the_need_then(
     assert_eq!(outcome.fates[0], Fate::Lost);
     assert_eq!(result.total(Metric::NeedsUnmet), 1.0);
 }
+
+#[test]
+fn room_handed_over_for_a_lease_decided_before_an_incremental_commitment_is_not_owed_on() {
+    // Azure alone, 5 MW, a $1B incremental commitment from 2025-01-21 (day 20). The 5 MW need
+    // is decided on day 10, before the start, and delivered on day 40 (30 days' lead time),
+    // until day 140: its spend does not count, so its room is not room the lab could have
+    // bought towards the commitment, neither while handed over (days 20..40) nor held. Owed:
+    // the free room alone, 5 MW over days 140..365, 1,125 MW-days at $1.2M per MW-month.
+    let terms = "[terms.excl]\nkind = \"exclusivity\"\nholder = \"azure\"\n\
+                 [terms.c]\nkind = \"commitment\"\nholder = \"azure\"\namount_usd = 1.0e9\n\
+                 start = 2025-01-21\ndeadline = 2026-01-01\nincremental = true\n";
+    let s = scenario_with(
+        terms,
+        r#""excl", "c""#,
+        "cheapest",
+        &["providers.azure.lead_time_days=30"],
+    );
+    let (outcome, result) = run(&s, &world(&s, 5.0, 0.0, f64::INFINITY));
+    let lease = outcome.leases[0];
+    assert_eq!(
+        (lease.provider, lease.decision_day, lease.delivery_day),
+        (ProviderId(0), 10.0, 40.0)
+    );
+    assert_eq!(result.total(Metric::CommitmentSpentUsd), 0.0);
+    assert!(close(
+        result.total(Metric::CommitmentShortfallUsd),
+        1125.0 * 1.2e6 / DAYS_PER_MONTH
+    ));
+}
