@@ -201,9 +201,10 @@ pub struct Outcome {
 pub struct TraceRecord {
     /// Simulation day.
     pub day: f64,
-    /// What happened (`need_arrives`, `not_offered`, `offered`, `offer_declined`, `offer_lapsed`, `placed`,
-    /// `waiting`, `lost`, `unserved_at_end`, `capacity_online`, `lease_ends`, `outage_starts`,
-    /// `outage_loss`, `outage_ends`, `term_boundary`, `agi_declared`).
+    /// What happened (`need_arrives`, `not_offered`, `offered`, `offer_declined`,
+    /// `offer_lapsed`, `placed`, `waiting`, `lost`, `unserved_at_end`, `capacity_online`,
+    /// `lease_ends`, `outage_starts`, `outage_loss`, `outage_ends`, `term_boundary`,
+    /// `agi_declared`).
     pub event: &'static str,
     /// The need concerned, if any.
     pub need: Option<u32>,
