@@ -296,18 +296,17 @@ impl<'a> Books<'a> {
 
     /// Books the room a lease held from its decision until its delivery, at `cost` (its price
     /// × MW) per month, against its provider's commitments: room the holder was handing over
-    /// to the lab, neither free nor yet paid for, which a take-or-pay counts as delivered. Not
-    /// against a commitment the lease does not count towards (an incremental one it was
-    /// decided before): that room was held under an earlier contract, as its spend is.
+    /// to the lab, neither free nor yet paid for, which a take-or-pay counts as delivered. It
+    /// counts as the lease's spend would (`Commitment::counted_usd`): not at all towards an
+    /// incremental commitment the lease was decided before, whose room was held under an
+    /// earlier contract.
     fn hand_over(&mut self, provider: ProviderId, (decided, delivered): (f64, f64), cost: f64) {
-        let horizon = self.calendar.horizon_days();
-        let held = (decided, delivered);
+        let Some(held) = self.calendar.clip(decided, delivered) else {
+            return;
+        };
         for commitment in &self.commitments_of[provider.0 as usize] {
-            if decided < commitment.counts_leases_from_day {
-                continue;
-            }
             self.handed_over_usd_by_term[commitment.term.0 as usize] +=
-                cost * days_within(held, commitment.window(horizon)) / DAYS_PER_MONTH;
+                commitment.counted_usd(decided, held, cost);
         }
     }
 
