@@ -791,6 +791,54 @@ fn plot_on_a_folder_without_csvs_is_an_input_error() {
     assert!(!dir.path().join("charts").exists());
 }
 
+/// Lists a folder's entries, sorted, with each file's bytes: to check that nothing changed.
+fn snapshot(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    let mut entries: Vec<_> = fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    entries.sort();
+    entries
+        .into_iter()
+        .map(|p| {
+            let bytes = if p.is_file() {
+                fs::read(&p).unwrap()
+            } else {
+                Vec::new()
+            };
+            (p, bytes)
+        })
+        .collect()
+}
+
+#[test]
+fn plot_on_a_shard_folder_says_to_merge_first() {
+    let dir = TempDir::new().unwrap();
+    let shard = dir.path().join("shard1");
+    capsim()
+        .arg("run")
+        .arg(data("mmc.toml"))
+        .args(["--replications", "2", "--shard", "1/2", "--quiet", "--out"])
+        .arg(&shard)
+        .assert()
+        .success();
+    let (before, parent) = (snapshot(&shard), snapshot(dir.path()));
+    let assert = capsim().arg("plot").arg(&shard).assert().code(2);
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+    assert_eq!(stderr.lines().count(), 1, "one error: {stderr}");
+    assert!(
+        stderr.contains(&format!("{}: found a shard folder", shard.display()))
+            && stderr.contains("`capsim merge SHARD_DIR... --out DIR`, then run `capsim plot DIR`"),
+        "{stderr}"
+    );
+    // Nothing written: the shard folder and its parent (where staging happens) are unchanged.
+    assert!(snapshot(&shard) == before, "the shard folder changed");
+    assert!(
+        snapshot(dir.path()) == parent,
+        "something was left beside it"
+    );
+}
+
 #[cfg(unix)]
 #[test]
 fn printing_into_a_closed_pipe_ends_quietly() {

@@ -17,8 +17,8 @@ pub struct PlotArgs {
 
 /// Draws the charts through a staging folder, as a run does: the folder changes only when
 /// every chart is drawn, and every file in it that the drawing does not write is kept (its
-/// CSVs, and any file of the user's, in charts/ too). A missing or malformed CSV, or a sweep's
-/// folder, is an input error (exit status 2).
+/// CSVs, and any file of the user's, in charts/ too). A missing or malformed CSV, a sweep's
+/// folder, or a shard's folder (not yet merged), is an input error (exit status 2).
 pub fn run(args: PlotArgs) -> anyhow::Result<()> {
     if !args.dir.is_dir() {
         return Err(UsageError(format!("{}: no such folder", args.dir.display())).into());

@@ -149,6 +149,19 @@ pub enum PlotError {
         /// study.csv's first column: the first varied key.
         column: String,
     },
+    /// The folder is one shard of a study (`capsim run --shard K/N`): it holds the shard's
+    /// aggregate, not the tables the charts read, until the shards are merged.
+    #[error(
+        "{}: found a shard folder (written by `capsim run --shard K/N`: {}, no study.csv), \
+         which has no tables to chart; combine every shard of the study first with \
+         `capsim merge SHARD_DIR... --out DIR`, then run `capsim plot DIR`",
+        dir.display(),
+        crate::shard::MANIFEST_FILE
+    )]
+    ShardFolder {
+        /// The folder.
+        dir: PathBuf,
+    },
 }
 
 /// Name of the folder, inside the run's folder, that holds the charts.
@@ -158,9 +171,19 @@ pub const INDEX_HTML: &str = "index.html";
 
 /// Redraws the charts of the study in `csv_dir` into `out_dir`, whichever study wrote it: a
 /// sensitivity analysis's tornado charts (tornado.csv and no timeseries.csv), or else every
-/// chart and index.html of a run or merge. A sweep's folder, which has no charts, is an error
-/// that says so. Returns the paths written.
+/// chart and index.html of a run or merge. A sweep's folder, which has no charts, and a
+/// shard's, whose tables exist only once merged, are errors that say so. Returns the paths
+/// written.
 pub fn redraw(csv_dir: &Path, out_dir: &Path) -> Result<Vec<PathBuf>, PlotError> {
+    // A shard folder is one with a shard manifest (what `capsim merge` reads); one that also
+    // has a study.csv, put there by hand, is drawn from its CSVs like any other folder.
+    if csv_dir.join(crate::shard::MANIFEST_FILE).is_file()
+        && !csv_dir.join(data::STUDY_CSV).exists()
+    {
+        return Err(PlotError::ShardFolder {
+            dir: csv_dir.to_path_buf(),
+        });
+    }
     // A sweep's study.csv leads with a column per varied key, then `key` and `value`.
     if let Ok(study) = data::Table::read(&csv_dir.join(data::STUDY_CSV)) {
         let first = study.header.get(0).unwrap_or_default();
