@@ -5,15 +5,18 @@
 
 use crate::experiment::{RegimeRow, ReplicationRow};
 use crate::model::Scenario;
+use crate::number::compact;
 use crate::results::{Metric, series_labels};
 use crate::stats::MAX_MAGNITUDE;
 
 /// A replication produced a number the statistics cannot hold.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[error(
-    "regime {regime}, replication {replication}: {quantity} came to {value:e}, beyond what capsim \
-     can total (magnitudes up to {MAX_MAGNITUDE:e}); scale the scenario down (smaller sizes, \
-     prices or growth, or a shorter horizon)"
+    "regime {regime}, replication {replication}: {quantity} came to {}, beyond what capsim \
+     can total (magnitudes up to {}); scale the scenario down (smaller sizes, prices or growth, \
+     or a shorter horizon)",
+    compact(*value),
+    compact(MAX_MAGNITUDE)
 )]
 pub struct OutOfRange {
     /// The regime's name.

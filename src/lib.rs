@@ -9,6 +9,7 @@ pub mod engine;
 pub mod experiment;
 pub mod guard;
 pub mod model;
+pub mod number;
 pub mod plot;
 pub mod policy;
 pub mod report;

@@ -149,3 +149,43 @@ fn an_unreadable_file_is_an_input_error() {
         "{stderr}"
     );
 }
+
+#[test]
+fn numbers_in_errors_are_written_compactly() {
+    // 1e300 written out in full is a 301-digit number, and the bound 1e12 is 13 digits; ordinary
+    // numbers (-12.5, 0.5, 1e7 as 10000000) print as before.
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let stderr = capsim_fails(
+        dir,
+        &[
+            "validate",
+            "data/scenarios/mmc.toml",
+            "--set",
+            "demand.jobs.size_mw=1e300",
+            "--set",
+            "providers.station.capacity.0.size_mw=-2.5e-7",
+            "--set",
+            "providers.station.share_available={ dist = \"uniform\", low = -1e300, high = 0.5 }",
+            "--set",
+            "providers.station.lead_time_days={ dist = \"normal\", mean = 1.5, sd = -1e-300 }",
+            "--set",
+            "demand.jobs.term_days={ dist = \"lognormal\", median = -2e300, sigma = 0.5 }",
+            "--set",
+            "scenario.name=1.5e300",
+            "--set",
+            "demand.jobs.arrivals_per_year=-12.5",
+        ],
+    );
+    assert_eq!(
+        stderr,
+        "error: data/scenarios/mmc.toml: 7 problems:\n\
+         --set demand.jobs.arrivals_per_year: found -12.5; allowed [0, 10000000]\n\
+         --set demand.jobs.size_mw: found 1e300; allowed [0, 1e12]\n\
+         --set demand.jobs.term_days: lognormal needs median > 0 and sigma > 0, found median = \
+         -2e300, sigma = 0.5\n\
+         --set providers.station.capacity.0.size_mw: found -2.5e-7; allowed [0, 1e12]\n\
+         --set providers.station.lead_time_days: normal needs sd >= 0, found -1e-300\n\
+         --set providers.station.share_available: found values from -1e300 to 0.5; allowed [0, 1]\n\
+         --set scenario.name: found the number 1.5e300; allowed a string in quotes\n"
+    );
+}

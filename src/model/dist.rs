@@ -5,6 +5,8 @@ use rand_distr::{Distribution, Exp, LogNormal, Normal, Uniform};
 use serde::Deserialize;
 use statrs::distribution::ContinuousCDF;
 
+use crate::number::compact;
+
 /// A distribution as written in a scenario file: a bare number (a constant) or a table
 /// `{ dist = "lognormal", median = 150, sigma = 0.8 }`.
 #[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
@@ -54,7 +56,10 @@ impl DistSpec {
             if v.is_finite() {
                 Ok(v)
             } else {
-                Err(format!("{name} must be a finite number, found {v}"))
+                Err(format!(
+                    "{name} must be a finite number, found {}",
+                    compact(v)
+                ))
             }
         };
         match *self {
@@ -70,17 +75,19 @@ impl DistSpec {
                 let (low, high) = (finite("low", low)?, finite("high", high)?);
                 if low > high {
                     return Err(format!(
-                        "uniform needs low <= high, found low = {low}, high = {high}"
+                        "uniform needs low <= high, found low = {}, high = {}",
+                        compact(low),
+                        compact(high)
                     ));
                 }
                 Uniform::new_inclusive(low, high)
                     .map(Dist::Uniform)
-                    .map_err(|e| format!("uniform({low}, {high}): {e}"))
+                    .map_err(|e| format!("uniform({}, {}): {e}", compact(low), compact(high)))
             }
             DistSpec::Named(NamedDist::Normal { mean, sd }) => {
                 let (mean, sd) = (finite("mean", mean)?, finite("sd", sd)?);
                 if sd < 0.0 {
-                    return Err(format!("normal needs sd >= 0, found {sd}"));
+                    return Err(format!("normal needs sd >= 0, found {}", compact(sd)));
                 }
                 Normal::new(mean, sd)
                     .map(Dist::Normal)
@@ -90,7 +97,9 @@ impl DistSpec {
                 let (median, sigma) = (finite("median", median)?, finite("sigma", sigma)?);
                 if median <= 0.0 || sigma <= 0.0 {
                     return Err(format!(
-                        "lognormal needs median > 0 and sigma > 0, found median = {median}, sigma = {sigma}"
+                        "lognormal needs median > 0 and sigma > 0, found median = {}, sigma = {}",
+                        compact(median),
+                        compact(sigma)
                     ));
                 }
                 LogNormal::new(median.ln(), sigma)
@@ -100,7 +109,10 @@ impl DistSpec {
             DistSpec::Named(NamedDist::Exponential { mean }) => {
                 let mean = finite("mean", mean)?;
                 if mean <= 0.0 {
-                    return Err(format!("exponential needs mean > 0, found {mean}"));
+                    return Err(format!(
+                        "exponential needs mean > 0, found {}",
+                        compact(mean)
+                    ));
                 }
                 Exp::new(1.0 / mean)
                     .map(Dist::Exponential)

@@ -22,6 +22,7 @@ use crate::model::{
     ClassId, ClassSet, MAX_CLASSES, MAX_PROVIDERS, Market, Outages, PolicyKind, Provider,
     ProviderId, Regime, Scenario, Term, TermId, TermKind, Tranche, WorkloadClass,
 };
+use crate::number::compact;
 pub use inputs::{UncertainInput, uncertain_inputs};
 pub use locate::Location;
 use raw::{RawScenario, RawTerm};
@@ -173,9 +174,9 @@ impl Checker {
                     || ((constant || high.is_finite()) && high > max)
                 {
                     let found = if low == high {
-                        low.to_string()
+                        compact(low)
                     } else {
-                        format!("values from {low} to {high}")
+                        format!("values from {} to {}", compact(low), compact(high))
                     };
                     self.problem(field, format!("found {found}; allowed {}", range(min, max)));
                 }
@@ -190,7 +191,8 @@ impl Checker {
 
     fn number(&mut self, field: &str, value: f64, min: f64, max: f64) -> f64 {
         if value.is_nan() || value < min || value > max {
-            self.problem(field, format!("found {value}; allowed {}", range(min, max)));
+            let found = compact(value);
+            self.problem(field, format!("found {found}; allowed {}", range(min, max)));
         }
         value
     }
@@ -234,10 +236,11 @@ impl Checker {
 }
 
 fn range(min: f64, max: f64) -> String {
+    let (min_text, max_text) = (compact(min), compact(max));
     match (min.is_finite(), max.is_finite()) {
-        (true, true) => format!("[{min}, {max}]"),
-        (true, false) => format!("[{min}, ∞)"),
-        (false, true) => format!("(-∞, {max}]"),
+        (true, true) => format!("[{min_text}, {max_text}]"),
+        (true, false) => format!("[{min_text}, ∞)"),
+        (false, true) => format!("(-∞, {max_text}]"),
         (false, false) => "any number".to_string(),
     }
 }
@@ -493,7 +496,8 @@ fn validate(raw: RawScenario) -> Result<Scenario, Vec<Problem>> {
                     // A cap of 0 leaves no provider under it, and the policy would fall back to
                     // the cheapest of all: the same as no cap, which 1 already says.
                     if share.is_nan() || share <= 0.0 || share > 1.0 {
-                        c.problem(at("max_share"), format!("found {share}; allowed (0, 1]"));
+                        let found = compact(share);
+                        c.problem(at("max_share"), format!("found {found}; allowed (0, 1]"));
                     }
                     PolicyKind::Diversified { max_share: share }
                 }

@@ -6,6 +6,7 @@
 use toml::{Table, Value};
 
 use super::{Problem, closest};
+use crate::number::compact;
 
 /// What a value must look like.
 #[derive(Debug)]
@@ -497,7 +498,7 @@ fn found(value: &Value) -> String {
     match value {
         Value::String(s) => format!("the string \"{}\"", shorten(s)),
         Value::Integer(i) => format!("the number {i}"),
-        Value::Float(x) => format!("the number {x}"),
+        Value::Float(x) => format!("the number {}", compact(*x)),
         Value::Boolean(b) => b.to_string(),
         Value::Datetime(d) => format!("the date {d}"),
         Value::Array(_) => "a list".to_string(),
