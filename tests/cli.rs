@@ -485,6 +485,73 @@ fn a_regime_can_set_a_date() {
 }
 
 #[test]
+fn a_regimes_own_set_wins_over_set_and_vary_for_its_keys() {
+    // Regime `slow` sets the lead time to 30 days itself; the command line gives 60 (--set) or
+    // 0 and 60 (--vary). `slow` keeps its 30 days, byte for byte, while `fcfs` takes the
+    // command line's value; a key `slow` does not set (the price premium) reaches it.
+    let text = format!(
+        "{}\n[regimes.slow]\nterms = []\npolicy = \"cheapest\"\n\
+         set = {{ \"providers.station.lead_time_days\" = 30 }}\n",
+        mmc_text()
+    );
+    let dir = TempDir::new().unwrap();
+    let file = dir.path().join("slow.toml");
+    fs::write(&file, text).unwrap();
+    let study = |command: &str, extra: &[&str], out: &str| {
+        capsim()
+            .arg(command)
+            .arg(&file)
+            .args(["--set", "scenario.end=2001-01-01", "--replications", "2"])
+            .args(extra)
+            .args(["--quiet", "--out"])
+            .arg(dir.path().join(out))
+            .assert()
+            .success();
+        // Each regime's rows, less a sweep's leading column, so that runs compare.
+        let rows = read_csv(&dir.path().join(out).join("replications.csv"));
+        let columns = ["regime", "replication", "mean_wait_days", "total_cost_usd"];
+        let row = |r: &HashMap<String, String>| columns.map(|c| r[c].clone()).join(",");
+        let of = |regime: &str| -> Vec<String> {
+            (rows.iter().filter(|r| r["regime"] == regime))
+                .map(row)
+                .collect()
+        };
+        (of("fcfs"), of("slow"))
+    };
+    let (fcfs, slow) = study("run", &[], "base");
+    let lead_60 = ["--set", "providers.station.lead_time_days=60"];
+    let (fcfs_60, slow_60) = study("run", &lead_60, "set");
+    assert_ne!(
+        fcfs, fcfs_60,
+        "--set reaches a regime without its own value"
+    );
+    assert_eq!(slow, slow_60, "the regime's set wins over --set");
+    let (_, slow_vary) = study(
+        "sweep",
+        &["--vary", "providers.station.lead_time_days=0,60"],
+        "vary",
+    );
+    assert_eq!(
+        slow_vary,
+        [slow.clone(), slow.clone()].concat(),
+        "and over --vary"
+    );
+    let premium = ["--set", "providers.station.price_premium=1"];
+    let (_, slow_premium) = study("run", &[&lead_60[..], &premium[..]].concat(), "premium");
+    assert_ne!(
+        slow, slow_premium,
+        "a key the regime does not set reaches it"
+    );
+    // The README says so where it explains --set.
+    let readme = fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"))
+        .expect("README.md");
+    assert!(
+        readme.contains("A regime's own `set` is applied after `--set` and `--vary`"),
+        "the README does not say that a regime's set wins"
+    );
+}
+
+#[test]
 fn malformed_toml_names_the_line() {
     rejects(&format!("{}\n[broken\n", mmc_text()), &[], &["line"]);
 }
