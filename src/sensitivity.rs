@@ -3,7 +3,7 @@
 //! and every run using the same master seed (common random numbers), as a tornado table.
 
 use crate::experiment::StudyAggregate;
-use crate::model::Scenario;
+use crate::model::{Regime, Scenario};
 use crate::results::Metric;
 use crate::scenario::UncertainInput;
 
@@ -47,7 +47,8 @@ pub struct TornadoRow {
     pub low_value: Option<f64>,
     /// The input's high value.
     pub high_value: Option<f64>,
-    /// The input's note: a value clamped to the field's range, or why a value is empty.
+    /// The input's note (a value clamped to the field's range, or why a value is empty), and
+    /// whether the regime's own `set` fixes the input, which then does not move there.
     pub note: String,
     /// The metric's mean with the input at its low value.
     pub metric_at_low: f64,
@@ -87,7 +88,7 @@ pub fn tornado(
                         metric: metric.name(),
                         low_value: input.low_value,
                         high_value: input.high_value,
-                        note: input.note.clone(),
+                        note: note(input, regime),
                         metric_at_low: at_low,
                         metric_at_high: at_high,
                         base,
@@ -100,6 +101,26 @@ pub fn tornado(
         }
     }
     rows
+}
+
+/// The note of `input`'s rows in `regime`: the input's own, then, where the regime's `set`
+/// gives some of the fields the input moves, that those do not move in this regime (its swing
+/// of 0 is then the regime's doing, not the input's).
+fn note(input: &UncertainInput, regime: &Regime) -> String {
+    let (fixed, fields) = (input.fields_fixed_in(regime), input.low.len());
+    let regime_note = match fixed {
+        0 => return input.note.clone(),
+        _ if fixed == fields => format!("regime {}'s own set fixes it here", regime.name),
+        _ => format!(
+            "regime {}'s own set fixes {fixed} of its {fields} fields here",
+            regime.name
+        ),
+    };
+    if input.note.is_empty() {
+        regime_note
+    } else {
+        format!("{}; {regime_note}", input.note)
+    }
 }
 
 #[cfg(test)]
@@ -186,5 +207,45 @@ mod tests {
         assert_eq!(count(1, Metric::CommitmentShortfallUsd), 2);
         assert_eq!(count(1, Metric::AzureShare), 1);
         assert_eq!(rows.len(), regimes * 7 - 2);
+    }
+
+    #[test]
+    fn an_input_a_regimes_own_set_fixes_says_so_in_that_regime() {
+        // open_demand_low's set gives the lab classes' arrival growths (default.toml); azure's
+        // build delay is open_azure_delayed's.
+        let scenario =
+            crate::scenario::load_str(crate::scenario::DEFAULT_SCENARIO, "default", &[]).unwrap();
+        let regime = |name: &str| {
+            (scenario.regimes.iter())
+                .find(|r| r.name == name)
+                .expect("a default regime")
+        };
+        let moving = |keys: &[&str], own_note: &str| UncertainInput {
+            note: own_note.into(),
+            low: keys
+                .iter()
+                .map(|key| crate::scenario::parse_override(&format!("{key}=1")).unwrap())
+                .collect(),
+            ..input("x")
+        };
+        let growth = moving(&["demand.training.arrivals_growth_per_year"], "");
+        assert_eq!(note(&growth, regime("open")), "");
+        assert_eq!(
+            note(&growth, regime("open_demand_low")),
+            "regime open_demand_low's own set fixes it here"
+        );
+        // Some of its fields; the input's own note first.
+        let delays = moving(
+            &[
+                "providers.azure.build_delay_days",
+                "providers.oracle.build_delay_days",
+            ],
+            "clamped",
+        );
+        assert_eq!(
+            note(&delays, regime("open_azure_delayed")),
+            "clamped; regime open_azure_delayed's own set fixes 1 of its 2 fields here"
+        );
+        assert_eq!(note(&delays, regime("open_demand_low")), "clamped");
     }
 }

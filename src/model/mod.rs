@@ -324,6 +324,9 @@ pub struct Regime {
     pub policy: PolicyKind,
     /// The scenario variant this regime runs on (`Scenario::variants`), if it changes fields.
     pub variant: Option<usize>,
+    /// The fields its own `set` gives, in field notation (`providers.azure.capacity[0].size_mw`):
+    /// the command line's `--set` and `--vary` do not reach them in this regime.
+    pub fixed_fields: Vec<String>,
 }
 
 impl Scenario {

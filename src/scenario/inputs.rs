@@ -25,7 +25,9 @@
 
 use toml::{Table, Value};
 
+use super::locate::{bracket_indices, within};
 use super::{Override, ScenarioError, set};
+use crate::model::Regime;
 use crate::model::dist::{DistSpec, NamedDist};
 
 /// Factor applied to a probability or rate for its low and high values.
@@ -99,6 +101,19 @@ pub struct UncertainInput {
     pub low: Vec<Override>,
     /// Overrides that set the input to its high value.
     pub high: Vec<Override>,
+}
+
+impl UncertainInput {
+    /// Returns how many of the fields this input moves `regime`'s own `set` gives: the input
+    /// cannot move those in that regime, as its `set` wins over `--set` (of `self.low.len()`).
+    pub fn fields_fixed_in(&self, regime: &Regime) -> usize {
+        (self.low.iter())
+            .filter(|o| {
+                let field = bracket_indices(&o.key);
+                (regime.fixed_fields.iter()).any(|fixed| within(&field, fixed))
+            })
+            .count()
+    }
 }
 
 /// Returns the uncertain inputs of scenario text (after `overrides`), in file order within

@@ -142,6 +142,8 @@ pub fn load(text: &str, file: &str, overrides: &[Override]) -> Result<Scenario, 
             continue;
         }
         scenario.regimes[regime].variant = Some(scenario.variants.len());
+        scenario.regimes[regime].fixed_fields =
+            sets.iter().map(|o| bracket_indices(&o.key)).collect();
         scenario.variants.push(variant);
     }
     if problems.is_empty() {

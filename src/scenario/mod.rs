@@ -533,6 +533,7 @@ fn validate(raw: RawScenario) -> Result<Scenario, Vec<Problem>> {
             terms,
             policy,
             variant: None,
+            fixed_fields: Vec::new(),
         });
     }
     consistency::regimes(&mut c, &regimes, &terms, &calendar);
