@@ -209,7 +209,9 @@ pub enum TermKind {
     },
     /// A share of the lab's revenue paid to the holder while in force, up to a total cap.
     RevenueShare { rate: f64, cap_usd: Option<f64> },
-    /// An AGI declaration at a random day (plus verification) that ends the listed terms.
+    /// An AGI declaration at a random day (plus verification) that ends the listed terms, if
+    /// it takes effect while the clause is in force (one that comes before the clause's start
+    /// takes effect at its start; one on or after its end, not at all).
     AgiClause {
         declared_day: Dist,
         verification_days: Dist,

@@ -10,7 +10,8 @@ use crate::model::{Regime, Term, TermKind};
 pub(super) fn regimes(c: &mut Checker, regimes: &[Regime], terms: &[Term], calendar: &Calendar) {
     // An AGI declaration ends a term by moving its end, which exclusivities, first refusals
     // and revenue shares read; a commitment runs to its deadline and another AGI clause takes
-    // effect whatever its end, so naming either would be silently ignored.
+    // effect by its own dates, scheduled when the run starts, whatever a declaration does to
+    // its end, so naming either would be silently ignored.
     for t in terms {
         if let TermKind::AgiClause { ends, .. } = &t.kind {
             for ended in ends.iter().map(|e| &terms[e.0 as usize]) {

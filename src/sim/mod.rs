@@ -494,10 +494,13 @@ impl<'a, const TRACED: bool> Simulation<'a, TRACED> {
                     self.events.schedule_at(day, Event::TermBoundary);
                 }
             }
-            let agi_day = self.world.agi_effective_day[term.0 as usize];
-            if matches!(t.kind, TermKind::AgiClause { .. }) && agi_day < self.horizon_days {
-                self.events
-                    .schedule_at(agi_day.max(t.start_day), Event::AgiDeclared(term));
+            // A declaration takes effect while its clause is in force: from the clause's start
+            // if it came earlier, and not at all on or after the clause's end (nor past the
+            // horizon).
+            let agi_day = self.world.agi_effective_day[term.0 as usize].max(t.start_day);
+            let until_day = t.end_day.min(self.horizon_days);
+            if matches!(t.kind, TermKind::AgiClause { .. }) && agi_day < until_day {
+                self.events.schedule_at(agi_day, Event::AgiDeclared(term));
             }
         }
         let world = self.world;

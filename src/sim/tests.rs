@@ -538,6 +538,39 @@ ends = ["share"]
 }
 
 #[test]
+fn an_agi_clause_ends_nothing_once_it_is_no_longer_in_force() {
+    // The clause runs to 2025-02-20 (day 50). Revenue: $2M per MW-month on 5 MW over days
+    // 10..110. AGI taking effect on day 60, after the clause's end, ends nothing: the share is
+    // due in full, 0.2 × 2e6 × 5 × 100 / 30.4375 = $6.57M. Taking effect on day 40, within
+    // the clause, it ends the share then: days 10..40, 0.2 × 2e6 × 5 × 30 / 30.4375 = $1.97M.
+    let terms = r#"
+[terms.share]
+kind = "revenue_share"
+holder = "azure"
+rate = 0.2
+[terms.agi]
+kind = "agi_clause"
+end = 2025-02-20
+declared_after_years = 1.0
+ends = ["share"]
+"#;
+    let s = scenario(terms, r#""share", "agi""#, "cheapest");
+    for (agi_day, share_days) in [(60.0, 100.0), (40.0, 30.0)] {
+        let mut w = world(&s, 10.0, 10.0, f64::INFINITY);
+        w.agi_effective_day[1] = agi_day;
+        let (outcome, result) = run(&s, &w);
+        let due = 0.2 * 2.0e6 * 5.0 * share_days / DAYS_PER_MONTH;
+        assert!(
+            close(result.total(Metric::RevenueShareUsd), due),
+            "AGI on day {agi_day}: {} against {due}",
+            result.total(Metric::RevenueShareUsd)
+        );
+        let share_ends = if agi_day < 50.0 { agi_day } else { 365.0 };
+        assert_eq!(outcome.term_end_day[0], share_ends);
+    }
+}
+
+#[test]
 fn an_outage_takes_its_fraction_of_the_free_room_not_of_the_room_held() {
     // The rival alone, 10 MW; need A (5 MW) runs from day 10. Half of the rival is down on days
     // 50..60: A loses 2.5 MW, and the free 5 MW lose 2.5. Need B, 2.5 MW on day 55, finds the
