@@ -297,7 +297,8 @@ fn to_toml(s: &Spec) -> String {
             }
             None => days,
         };
-        if let Some(classes) = &term.classes {
+        // Only exclusivities and first refusals apply to some classes (others take no classes).
+        if let Some(classes) = term.classes.as_ref().filter(|_| term.kind <= 1) {
             let _ = writeln!(w, "classes = {}", names("c", classes));
         }
         if term.kind <= 1 {

@@ -644,9 +644,13 @@ fn validate_term(
             ),
         );
     }
-    // Which optional fields each kind takes; any other given field is a mistake.
-    let given: [(&str, bool); 15] = [
+    // Which optional fields each kind takes; any other given field is a mistake. Only an
+    // exclusivity and a first refusal apply to some classes' needs: a commitment counts every
+    // lease with its holder, a revenue share all the lab's revenue, and an AGI clause ends
+    // whole terms, so their `classes` would be silently ignored.
+    let given: [(&str, bool); 16] = [
         ("holder", t.holder.is_some()),
+        ("classes", t.classes.is_some()),
         ("exempt_providers", t.exempt_providers.is_some()),
         ("answer_window_days", t.answer_window_days.is_some()),
         ("price_match", t.price_match.is_some()),
@@ -663,9 +667,10 @@ fn validate_term(
         ("ends", t.ends.is_some()),
     ];
     let takes: &[&str] = match t.kind.as_str() {
-        "exclusivity" => &["holder", "exempt_providers"],
+        "exclusivity" => &["holder", "classes", "exempt_providers"],
         "first_refusal" => &[
             "holder",
+            "classes",
             "exempt_providers",
             "answer_window_days",
             "price_match",
@@ -693,13 +698,17 @@ fn validate_term(
             &[]
         }
     };
+    // "an exclusivity term", "an agi_clause term", "a commitment term".
+    let a_kind = match t.kind.as_bytes().first() {
+        Some(b'a' | b'e' | b'i' | b'o' | b'u') => format!("an {}", t.kind),
+        _ => format!("a {}", t.kind),
+    };
     for (field, present) in given {
         if present && !takes.contains(&field) && TERM_KINDS.contains(&t.kind.as_str()) {
             c.problem(
                 at(field),
                 format!(
-                    "a {} term does not take {field} (it takes: {})",
-                    t.kind,
+                    "{a_kind} term does not take {field} (it takes: {})",
                     takes.join(", ")
                 ),
             );
@@ -708,15 +717,12 @@ fn validate_term(
     if takes.contains(&"holder") && t.holder.is_none() {
         c.problem(
             at("holder"),
-            format!("missing; a {} term needs a holder (a provider)", t.kind),
+            format!("missing; {a_kind} term needs a holder (a provider)"),
         );
     }
     let required = |c: &mut Checker, field: &str, present: bool| {
         if !present && TERM_KINDS.contains(&t.kind.as_str()) {
-            c.problem(
-                at(field),
-                format!("missing; a {} term needs {field}", t.kind),
-            );
+            c.problem(at(field), format!("missing; {a_kind} term needs {field}"));
         }
     };
     let kind = match t.kind.as_str() {
