@@ -487,13 +487,22 @@ impl<'a, const TRACED: bool> Simulation<'a, TRACED> {
 
     fn run(mut self) -> (Outcome, Vec<TraceRecord>) {
         self.refresh_eligibility(0.0);
+        // One boundary a day, however many terms start or end on it: a boundary looks at
+        // every term, so a second would find nothing new (and repeat itself in the trace).
+        let mut boundary_days: Vec<f64> = (self.regime.terms.iter())
+            .flat_map(|&term| {
+                let t = &self.scenario.terms[term.0 as usize];
+                [t.start_day, t.end_day]
+            })
+            .filter(|&day| day > 0.0 && day < self.horizon_days)
+            .collect();
+        boundary_days.sort_by(f64::total_cmp);
+        boundary_days.dedup();
+        for day in boundary_days {
+            self.events.schedule_at(day, Event::TermBoundary);
+        }
         for &term in &self.regime.terms {
             let t = &self.scenario.terms[term.0 as usize];
-            for day in [t.start_day, t.end_day] {
-                if day > 0.0 && day < self.horizon_days {
-                    self.events.schedule_at(day, Event::TermBoundary);
-                }
-            }
             // A declaration takes effect while its clause is in force: from the clause's start
             // if it came earlier, and not at all on or after the clause's end (nor past the
             // horizon).

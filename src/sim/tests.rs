@@ -957,3 +957,25 @@ fn room_handed_over_for_a_lease_decided_before_an_incremental_commitment_is_not_
         1125.0 * 1.2e6 / DAYS_PER_MONTH
     ));
 }
+
+#[test]
+fn terms_that_start_or_end_on_one_day_make_one_boundary() {
+    // The right and the exclusivity both end on 2025-01-26 (day 25), and the exclusivity's
+    // partner starts then: one boundary on day 25 (naming all three), and none on day 0.
+    let terms = format!(
+        "{ROFR}end = 2025-01-26\n[terms.ex]\nkind = \"exclusivity\"\nholder = \"azure\"\n\
+         end = 2025-01-26\n[terms.ex2]\nkind = \"exclusivity\"\nholder = \"azure\"\n\
+         start = 2025-01-26\nexempt_providers = [\"rival\"]\n"
+    );
+    let s = scenario(&terms, r#""rofr", "ex", "ex2""#, "cheapest");
+    let (_, trace) = simulate_traced(&s, &s.regimes[0], &world(&s, 10.0, 10.0, 100.0));
+    let boundaries: Vec<(f64, &str)> = (trace.iter())
+        .filter(|r| r.event == "term_boundary")
+        .map(|r| (r.day, r.detail.as_str()))
+        .collect();
+    assert_eq!(
+        boundaries,
+        [(25.0, "rofr ends; ex ends; ex2 starts")],
+        "{trace:#?}"
+    );
+}
