@@ -552,6 +552,80 @@ fn a_regimes_own_set_wins_over_set_and_vary_for_its_keys() {
 }
 
 #[test]
+fn commitments_csv_reports_the_terms_a_regimes_own_set_gave_it() {
+    // One commitment to the station; regime `eased` changes its amount, deadline and
+    // take-or-pay with its own `set`. commitments.csv must report what `eased` ran on, which
+    // its costs show: with take-or-pay off, nothing is paid beyond the compute.
+    let text = format!(
+        "{}\n[terms.spend]\nkind = \"commitment\"\nholder = \"station\"\namount_usd = 1000\n\
+         deadline = 2001-01-01\ntake_or_pay = true\n\
+         [regimes.committed]\nterms = [\"spend\"]\npolicy = \"cheapest\"\n\
+         [regimes.eased]\nterms = [\"spend\"]\npolicy = \"cheapest\"\n\
+         set = {{ \"terms.spend.amount_usd\" = 500, \"terms.spend.deadline\" = 2000-07-01, \
+         \"terms.spend.take_or_pay\" = false }}\n",
+        mmc_text()
+    );
+    let dir = TempDir::new().unwrap();
+    let file = dir.path().join("eased.toml");
+    fs::write(&file, text).unwrap();
+    let out = dir.path().join("out");
+    capsim()
+        .arg("run")
+        .arg(&file)
+        .args(["--set", "scenario.end=2001-01-01", "--replications", "2"])
+        .args(["--quiet", "--out"])
+        .arg(&out)
+        .assert()
+        .success();
+    let commitments = read_csv(&out.join("commitments.csv"));
+    let of = |regime: &str| {
+        let row = (commitments.iter())
+            .find(|r| r["regime"] == regime)
+            .unwrap_or_else(|| panic!("no commitments.csv row for {regime}"));
+        ["amount_usd", "deadline", "take_or_pay"].map(|c| row[c].clone())
+    };
+    assert_eq!(of("committed"), ["1000", "2001-01-01", "true"]);
+    assert_eq!(of("eased"), ["500", "2000-07-01", "false"]);
+    for row in read_csv(&out.join("replications.csv")) {
+        let paid = num(&row, "total_cost_usd") - num(&row, "compute_cost_usd");
+        match row["regime"].as_str() {
+            // 10 MW at $1 per MW-month for a year is at most $120: short of $1,000, so the
+            // station's free room is owed on.
+            "committed" => assert!(paid > 0.0, "committed pays no take-or-pay"),
+            _ => assert_eq!(paid, 0.0, "{} pays take-or-pay", row["regime"]),
+        }
+    }
+    // calibrate's take-or-pay column likewise: `eased` pays none in its year.
+    let targets = dir.path().join("targets.toml");
+    fs::write(
+        &targets,
+        "[[target]]\nfigure = \"spend\"\nsource = \"s\"\nseries = \"cost_usd\"\n\
+         provider = \"station\"\nfrom = \"2000-01\"\nto = \"2000-12\"\nunit = \"$B\"\n\
+         low = 0\nhigh = 1\n",
+    )
+    .unwrap();
+    let of_which_take_or_pay = |regime: &str| {
+        let out = dir.path().join(format!("calibrate-{regime}"));
+        capsim()
+            .arg("calibrate")
+            .arg(&file)
+            .args(["--set", "scenario.end=2001-01-01", "--replications", "2"])
+            .args(["--regime", regime, "--quiet", "--targets"])
+            .arg(&targets)
+            .arg("--out")
+            .arg(&out)
+            .assert()
+            .success();
+        num(
+            &read_csv(&out.join("calibration.csv"))[0],
+            "of_which_take_or_pay",
+        )
+    };
+    assert!(of_which_take_or_pay("committed") > 0.0);
+    assert_eq!(of_which_take_or_pay("eased"), 0.0);
+}
+
+#[test]
 fn malformed_toml_names_the_line() {
     rejects(&format!("{}\n[broken\n", mmc_text()), &[], &["line"]);
 }

@@ -53,8 +53,10 @@ pub fn calibrate(
                     months.iter().map(|s| s.mean().unwrap_or(0.0)).sum::<f64>()
                 })
                 .sum();
-            // A commitment's shortfall is paid in its `payment_month` (see `accounting`).
-            let take_or_pay: f64 = (scenario.commitments(&scenario.regimes[regime]))
+            // A commitment's shortfall is paid in its `payment_month` (see `accounting`), by
+            // the terms the regime ran on (its variant's, where its own `set` changes them).
+            let ran_on = scenario.for_regime(regime);
+            let take_or_pay: f64 = (ran_on.commitments(&scenario.regimes[regime]))
                 .zip(&aggregate.regimes[regime].commitments)
                 .filter(|(c, _)| {
                     let holder = &scenario.providers[c.holder.0 as usize].id;

@@ -303,7 +303,10 @@ fn write_commitments(dir: &Path, scenario: &Scenario, aggregate: &StudyAggregate
         "shortfall_usd_mean",
         "shortfall_usd_p95",
     ])?;
-    for (regime, agg) in scenario.regimes.iter().zip(&aggregate.regimes) {
+    for (r, (regime, agg)) in scenario.regimes.iter().zip(&aggregate.regimes).enumerate() {
+        // The terms the regime ran on: a regime's own `set` may change a commitment's amount,
+        // dates or take-or-pay, in its variant of the scenario only.
+        let scenario = scenario.for_regime(r);
         for (commitment, [counted, shortfall]) in scenario.commitments(regime).zip(&agg.commitments)
         {
             w.write_record([
