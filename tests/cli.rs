@@ -447,6 +447,20 @@ fn mmc_text() -> String {
     fs::read_to_string(data("mmc.toml")).unwrap()
 }
 
+/// Runs `command` (`run`, `sweep`, `calibrate`) on `file`, an M/M/c variant, over the year 2000
+/// with 2 replications, quietly, into `out`, with `extra` arguments; it must succeed.
+fn run_year_2000(command: &str, file: &Path, extra: &[&str], out: &Path) {
+    capsim()
+        .arg(command)
+        .arg(file)
+        .args(["--set", "scenario.end=2001-01-01", "--replications", "2"])
+        .args(extra)
+        .args(["--quiet", "--out"])
+        .arg(out)
+        .assert()
+        .success();
+}
+
 #[test]
 fn a_regime_can_set_a_date() {
     // The station comes online six months late in regime `late`: nothing is served before.
@@ -459,14 +473,7 @@ fn a_regime_can_set_a_date() {
     let file = dir.path().join("late.toml");
     fs::write(&file, text).unwrap();
     let out = dir.path().join("out");
-    capsim()
-        .arg("run")
-        .arg(&file)
-        .args(["--set", "scenario.end=2001-01-01", "--replications", "2"])
-        .args(["--quiet", "--out"])
-        .arg(&out)
-        .assert()
-        .success();
+    run_year_2000("run", &file, &[], &out);
     let served = |regime: &str, month: &str| {
         let rows = read_csv(&out.join("timeseries.csv"));
         let row = (rows.iter())
@@ -498,15 +505,7 @@ fn a_regimes_own_set_wins_over_set_and_vary_for_its_keys() {
     let file = dir.path().join("slow.toml");
     fs::write(&file, text).unwrap();
     let study = |command: &str, extra: &[&str], out: &str| {
-        capsim()
-            .arg(command)
-            .arg(&file)
-            .args(["--set", "scenario.end=2001-01-01", "--replications", "2"])
-            .args(extra)
-            .args(["--quiet", "--out"])
-            .arg(dir.path().join(out))
-            .assert()
-            .success();
+        run_year_2000(command, &file, extra, &dir.path().join(out));
         // Each regime's rows, less a sweep's leading column, so that runs compare.
         let rows = read_csv(&dir.path().join(out).join("replications.csv"));
         let columns = ["regime", "replication", "mean_wait_days", "total_cost_usd"];
@@ -569,14 +568,7 @@ fn commitments_csv_reports_the_terms_a_regimes_own_set_gave_it() {
     let file = dir.path().join("eased.toml");
     fs::write(&file, text).unwrap();
     let out = dir.path().join("out");
-    capsim()
-        .arg("run")
-        .arg(&file)
-        .args(["--set", "scenario.end=2001-01-01", "--replications", "2"])
-        .args(["--quiet", "--out"])
-        .arg(&out)
-        .assert()
-        .success();
+    run_year_2000("run", &file, &[], &out);
     let commitments = read_csv(&out.join("commitments.csv"));
     let of = |regime: &str| {
         let row = (commitments.iter())
@@ -606,16 +598,13 @@ fn commitments_csv_reports_the_terms_a_regimes_own_set_gave_it() {
     .unwrap();
     let of_which_take_or_pay = |regime: &str| {
         let out = dir.path().join(format!("calibrate-{regime}"));
-        capsim()
-            .arg("calibrate")
-            .arg(&file)
-            .args(["--set", "scenario.end=2001-01-01", "--replications", "2"])
-            .args(["--regime", regime, "--quiet", "--targets"])
-            .arg(&targets)
-            .arg("--out")
-            .arg(&out)
-            .assert()
-            .success();
+        let targets = targets.to_str().expect("a UTF-8 temporary path");
+        run_year_2000(
+            "calibrate",
+            &file,
+            &["--regime", regime, "--targets", targets],
+            &out,
+        );
         num(
             &read_csv(&out.join("calibration.csv"))[0],
             "of_which_take_or_pay",
