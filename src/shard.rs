@@ -146,10 +146,7 @@ impl Manifest {
         shard: Shard,
         replication_tables: bool,
     ) -> Self {
-        let overrides: Vec<String> = overrides
-            .iter()
-            .map(|o| format!("{}={}", o.key, o.value))
-            .collect();
+        let overrides: Vec<String> = overrides.iter().map(Override::to_string).collect();
         let range = shard.range(plan.replications);
         let version = env!("CARGO_PKG_VERSION").to_string();
         let fingerprint = fingerprint(

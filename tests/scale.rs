@@ -77,6 +77,9 @@ fn same_bytes(a: &Path, b: &Path, name: &str) {
     );
 }
 
+/// An override the shards and the whole run share, so that study.csv's `set` row is compared.
+const PRICE_TREND: &str = "market.price_trend_per_year=0.05";
+
 #[test]
 fn three_shards_merge_into_the_bytes_of_one_run() {
     let dir = TempDir::new().unwrap();
@@ -90,9 +93,13 @@ fn three_shards_merge_into_the_bytes_of_one_run() {
             "7",
             "--threads",
             "2",
+            "--set",
+            PRICE_TREND,
         ],
         &whole,
     );
+    let study = fs::read_to_string(whole.join("study.csv")).unwrap();
+    assert!(study.contains(&format!("\nset,{PRICE_TREND}\n")), "{study}");
     let shards: Vec<_> = (0..3)
         .map(|k| dir.path().join(format!("shard{k}")))
         .collect();
@@ -108,6 +115,8 @@ fn three_shards_merge_into_the_bytes_of_one_run() {
             "1",
             "--shard",
             &spec,
+            "--set",
+            PRICE_TREND,
         ];
         ok(&args, shard);
         assert!(shard.join("shard.json").is_file() && shard.join("aggregate.json").is_file());

@@ -46,7 +46,13 @@ pub fn run(args: MergeArgs) -> anyhow::Result<()> {
             shards.concatenate(name, staging.path())?;
         }
     }
-    write_results(staging.path(), &shards.scenario, &shards.plan, &aggregate)?;
+    write_results(
+        staging.path(),
+        &shards.scenario,
+        &shards.overrides,
+        &shards.plan,
+        &aggregate,
+    )?;
     staging.publish()?;
     print_summary(
         &shards.scenario,

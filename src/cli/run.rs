@@ -13,6 +13,7 @@ use crate::experiment::{Plan, StudyAggregate, run_study};
 use crate::model::Scenario;
 use crate::report::{Replaces, ReplicationTables, write_summaries};
 use crate::results::Metric;
+use crate::scenario::Override;
 use crate::shard::{self, Manifest};
 
 /// Runs the study of `scenario` (the embedded default when `None`), or one shard of it, and
@@ -50,7 +51,13 @@ pub fn run(scenario: Option<&Path>, args: StudyArgs) -> anyhow::Result<()> {
             );
             shard::write(staging.path(), manifest, &aggregate)?;
         }
-        None => write_results(staging.path(), &scenario, &plan, &aggregate)?,
+        None => write_results(
+            staging.path(),
+            &scenario,
+            &args.overrides,
+            &plan,
+            &aggregate,
+        )?,
     }
     staging.publish()?;
     let seconds = started.elapsed().as_secs_f64();
@@ -121,10 +128,11 @@ pub(super) fn simulate_with_bar(
 pub(super) fn write_results(
     dir: &Path,
     scenario: &Scenario,
+    overrides: &[Override],
     plan: &Plan,
     aggregate: &StudyAggregate,
 ) -> anyhow::Result<()> {
-    write_summaries(dir, scenario, plan, aggregate)?;
+    write_summaries(dir, scenario, overrides, plan, aggregate)?;
     crate::plot::draw_all(dir, dir).context("drawing charts")?;
     Ok(())
 }

@@ -84,7 +84,7 @@ pub fn run(args: SensitivityArgs) -> anyhow::Result<()> {
     }
     progress.finish_and_clear();
     let rows = tornado(&base, &inputs, &base_means, &moved_means);
-    write_study(staging.path(), &base, &plan)?;
+    write_study(staging.path(), &base, &args.input.overrides, &plan)?;
     write_inputs(staging.path(), &inputs)?;
     write_tornado(staging.path(), &rows)?;
     crate::plot::draw_tornado(staging.path(), staging.path())

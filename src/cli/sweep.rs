@@ -106,7 +106,13 @@ pub fn run(args: SweepArgs) -> anyhow::Result<()> {
             &progress,
             i as u64 * plan.replications,
         )?;
-        write_summaries(&point_dir, scenario, &plan, &aggregate)?;
+        write_summaries(
+            &point_dir,
+            scenario,
+            &args.input.overrides,
+            &plan,
+            &aggregate,
+        )?;
         tables.append(&point_dir, &point.labels)?;
         std::fs::remove_dir_all(&point_dir)
             .with_context(|| format!("cannot remove {}", point_dir.display()))?;

@@ -17,6 +17,7 @@ use anyhow::{Context, Result};
 use crate::experiment::{Plan, RegimeRow, ReplicationRow, StudyAggregate};
 use crate::model::Scenario;
 use crate::results::{Metric, series_labels};
+use crate::scenario::Override;
 use crate::stats::Summary;
 pub use staging::{KEPT, MANIFEST, OutputError, Replaces, Staging, abandon_all};
 
@@ -50,7 +51,8 @@ fn writer_at(path: &Path) -> Result<csv::Writer<BufWriter<File>>> {
 }
 
 /// Says why a compare.csv row of `metric` has fewer values than `replications` (and `deltas`
-/// paired ones) or empty cells: where it did not apply, and that one value has no spread.
+/// paired ones) or empty cells: where it did not apply, and that one value (or one paired
+/// value) has no spread.
 fn note(metric: Metric, values: u64, deltas: u64, replications: u64) -> String {
     let mut notes = Vec::new();
     if let Some(why) = metric.undefined_when() {
@@ -74,6 +76,8 @@ fn note(metric: Metric, values: u64, deltas: u64, replications: u64) -> String {
             "value"
         };
         notes.push(format!("one {one}: no sd or CI"));
+    } else if deltas == 1 {
+        notes.push("one paired value: no delta CI".to_string());
     }
     notes.join("; ")
 }
@@ -164,18 +168,24 @@ impl ReplicationTables {
 pub fn write_summaries(
     dir: &Path,
     scenario: &Scenario,
+    overrides: &[Override],
     plan: &Plan,
     aggregate: &StudyAggregate,
 ) -> Result<()> {
-    write_study(dir, scenario, plan)?;
+    write_study(dir, scenario, overrides, plan)?;
     write_timeseries(dir, scenario, aggregate)?;
     write_compare(dir, scenario, aggregate)?;
     write_commitments(dir, scenario, aggregate)
 }
 
-/// Writes study.csv: what was run (scenario, replications, seed, baseline, incumbent, dates,
-/// version).
-pub fn write_study(dir: &Path, scenario: &Scenario, plan: &Plan) -> Result<()> {
+/// Writes study.csv: what was run (scenario, its `--set` overrides, one `set` row each,
+/// replications, seed, baseline, incumbent, dates, version).
+pub fn write_study(
+    dir: &Path,
+    scenario: &Scenario,
+    overrides: &[Override],
+    plan: &Plan,
+) -> Result<()> {
     let mut w = writer(dir, "study.csv")?;
     w.write_record(["key", "value"])?;
     let incumbent = &scenario.providers[scenario.incumbent.0 as usize];
@@ -197,6 +207,9 @@ pub fn write_study(dir: &Path, scenario: &Scenario, plan: &Plan) -> Result<()> {
     ];
     for (key, value) in rows {
         w.write_record([key, &value])?;
+    }
+    for set in overrides {
+        w.write_record(["set", &set.to_string()])?;
     }
     w.flush()?;
     Ok(())
@@ -362,5 +375,17 @@ mod tests {
                 assert_eq!(reported, f64::from(count));
             }
         }
+    }
+    #[test]
+    fn a_single_paired_value_says_why_its_delta_has_no_interval() {
+        // rofr_delay_days applies in 5 of 10 replications, the baseline's in 1 of those 5.
+        assert_eq!(
+            note(Metric::RofrDelayDays, 5, 1, 10),
+            "not applicable in 5 of 10 replications (no need offered to a first-refusal holder was served); \
+             no delta in 4 of its 5 values: the baseline's does not apply there; \
+             one paired value: no delta CI"
+        );
+        assert_eq!(note(Metric::Needs, 10, 10, 10), "");
+        assert_eq!(note(Metric::Needs, 1, 1, 1), "one replication: no sd or CI");
     }
 }

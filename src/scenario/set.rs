@@ -16,6 +16,13 @@ pub struct Override {
     pub flag: &'static str,
 }
 
+/// Writes the override as the user gave it, `KEY=VALUE` (the value as TOML).
+impl std::fmt::Display for Override {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}={}", self.key, self.value)
+    }
+}
+
 /// Parses `KEY=VALUE`; the value is read as TOML (`0.5`, `2026-01-01`, `{ dist = "uniform",
 /// low = 1, high = 2 }`, `["a", "b"]`), or else taken as a string.
 pub fn parse_override(text: &str) -> Result<Override, String> {
