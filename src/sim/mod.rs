@@ -168,6 +168,9 @@ struct Waiting {
     class: u16,
     size_mw: f64,
     give_up_day: f64,
+    /// Providers it may not go to (a bit mask): a first-refusal holder that declined it as
+    /// unable to deliver before it is given up, whose delivery would only come later still.
+    barred: u64,
 }
 
 /// The raw record of one replication of one regime, before accounting.
@@ -690,7 +693,7 @@ impl<'a, const TRACED: bool> Simulation<'a, TRACED> {
                 }
             });
             if self.give_up_day(i) <= now || self.try_place(now, i, self.eligible(i)).is_none() {
-                self.start_waiting(now, i);
+                self.start_waiting(now, i, 0);
             }
         }
     }
@@ -957,7 +960,7 @@ impl<'a, const TRACED: bool> Simulation<'a, TRACED> {
             return;
         }
         if self.try_place(now, i, mask).is_none() {
-            self.start_waiting(now, i);
+            self.start_waiting(now, i, 0);
         }
     }
 
@@ -976,7 +979,8 @@ impl<'a, const TRACED: bool> Simulation<'a, TRACED> {
         let mask = self.eligible(i);
         let holder_bit = 1u64 << holder.0;
         let in_time = || now + self.world.lead_time_days(i, holder) < self.give_up_day(i);
-        if mask & holder_bit != 0 && self.has_room(holder.0 as usize, size_mw) && in_time() {
+        let able = mask & holder_bit != 0 && self.has_room(holder.0 as usize, size_mw);
+        if able && in_time() {
             let mut offer = self.candidate(i, holder, now, false);
             if price_match {
                 // The best price among the rivals allowed that have room.
@@ -1011,9 +1015,10 @@ impl<'a, const TRACED: bool> Simulation<'a, TRACED> {
             }
         });
         // A need given up while the holder took its time is lost (`start_waiting` says so),
-        // not handed to a rival after its patience ran out.
+        // not handed to a rival after its patience ran out. Declined as too late, it waits for
+        // a rival only: the holder, taking it when its room next changed, would deliver later.
         if self.give_up_day(i) <= now || self.try_place(now, i, mask & !holder_bit).is_none() {
-            self.start_waiting(now, i);
+            self.start_waiting(now, i, if able { holder_bit } else { 0 });
         }
     }
 
@@ -1126,7 +1131,9 @@ impl<'a, const TRACED: bool> Simulation<'a, TRACED> {
         self.log(|s| s.need_record(day, "lost", i, "patience ran out".into()));
     }
 
-    fn start_waiting(&mut self, now: f64, i: u32) {
+    /// Puts need `i` in its waiting queue, barred from the providers in `barred` (a bit mask),
+    /// or gives it up if its patience has run out.
+    fn start_waiting(&mut self, now: f64, i: u32, barred: u64) {
         let need = &self.world.needs[i as usize];
         let give_up_day = self.give_up_day(i);
         if give_up_day <= now {
@@ -1140,6 +1147,7 @@ impl<'a, const TRACED: bool> Simulation<'a, TRACED> {
             class: need.class.0,
             size_mw: need.size_mw,
             give_up_day,
+            barred,
         };
         self.waiting[self.queue_of(need.class.0 as usize)].push(entry);
         let smallest = &mut self.smallest_waiting_mw[class_index(need.class.0)];
@@ -1149,7 +1157,15 @@ impl<'a, const TRACED: bool> Simulation<'a, TRACED> {
                 now,
                 "waiting",
                 i,
-                format!("nobody allowed has room; asked: {}", s.options(i, now)),
+                format!(
+                    "nobody allowed has room{}; asked: {}",
+                    if barred == 0 {
+                        ""
+                    } else {
+                        " but the holder, which cannot deliver in time"
+                    },
+                    s.options(i, now)
+                ),
             )
         });
     }
@@ -1230,7 +1246,8 @@ impl<'a, const TRACED: bool> Simulation<'a, TRACED> {
                 continue;
             }
             let class = class_index(entry.class);
-            if let Some(chosen) = self.try_place(now, entry.need, self.eligible_by_class[class]) {
+            let allowed = self.eligible_by_class[class] & !entry.barred;
+            if let Some(chosen) = self.try_place(now, entry.need, allowed) {
                 // Only the chosen provider has less room now.
                 self.measure_room(1 << chosen.provider.0, changed);
                 if self.no_class_has_room() {

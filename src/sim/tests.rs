@@ -226,6 +226,41 @@ fn the_holder_that_cannot_deliver_before_the_need_is_given_up_declines() {
 }
 
 #[test]
+fn a_need_the_holder_declined_as_too_late_waits_for_a_rival_not_the_holder() {
+    // As above with a 50-day lead time: declined on day 40 (Azure would deliver on day 90, the
+    // need is given up on day 70), and the rival has no room until day 60, so the need waits.
+    // Azure gains room on day 45, where it would deliver on day 95, later still: the need
+    // stays for a rival, which serves it on day 60 (no lead time), 50 days after it was
+    // wanted, 30 of them the answer window's.
+    let s = scenario_with(
+        ROFR,
+        r#""rofr""#,
+        "cheapest",
+        &["providers.azure.lead_time_days=50"],
+    );
+    let mut w = world(&s, 10.0, 10.0, 60.0);
+    w.capacity[1].day = 60.0;
+    w.capacity.insert(
+        1,
+        CapacityArrival {
+            provider: ProviderId(0),
+            day: 45.0,
+            mw: 10.0,
+        },
+    );
+    let (outcome, result) = run(&s, &w);
+    let lease = outcome.leases[0];
+    assert_eq!(
+        (lease.provider, lease.decision_day, lease.delivery_day),
+        (ProviderId(1), 60.0, 60.0)
+    );
+    assert_eq!(result.total(Metric::RofrDeclines), 1.0);
+    assert_eq!(result.total(Metric::RofrDelayDays), 30.0);
+    assert_eq!(result.total(Metric::MeanWaitDays), 50.0);
+    assert_eq!(result.total(Metric::AzureShare), 0.0);
+}
+
+#[test]
 fn a_need_whose_patience_ran_out_during_the_answer_window_is_lost_not_served_by_a_rival() {
     // Wanted on day 10 with a patience of 20 days: given up on day 30. The answer comes on
     // day 40, too late for Azure; the need is lost then, not handed to the rival, which
