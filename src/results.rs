@@ -41,6 +41,9 @@ pub enum Metric {
     /// Needs offered to a first-refusal holder: under a ROFR, or ship-first (a first refusal
     /// with no answer window).
     RofrOffers,
+    /// Offers the holder took. With the declines they fall short of the offers by those that
+    /// lapsed when the right ended and those still unanswered at the horizon.
+    RofrAccepts,
     /// Offers the holder declined: no room, or it could not deliver before the need's patience
     /// ran out.
     RofrDeclines,
@@ -60,7 +63,7 @@ pub enum Metric {
 
 impl Metric {
     /// Every metric, in column order.
-    pub const ALL: [Metric; 20] = [
+    pub const ALL: [Metric; 21] = [
         Metric::DemandMwMonths,
         Metric::ServedMwMonths,
         Metric::UnmetMwMonths,
@@ -75,6 +78,7 @@ impl Metric {
         Metric::CommitmentShortfallUsd,
         Metric::DealShortfallUsd,
         Metric::RofrOffers,
+        Metric::RofrAccepts,
         Metric::RofrDeclines,
         Metric::RofrDelayDays,
         Metric::RevenueUsd,
@@ -102,6 +106,7 @@ impl Metric {
             Metric::CommitmentShortfallUsd => "commitment_shortfall_usd",
             Metric::DealShortfallUsd => "deal_shortfall_usd",
             Metric::RofrOffers => "rofr_offers",
+            Metric::RofrAccepts => "rofr_accepts",
             Metric::RofrDeclines => "rofr_declines",
             Metric::RofrDelayDays => "rofr_delay_days",
             Metric::RevenueUsd => "revenue_usd",
@@ -116,7 +121,11 @@ impl Metric {
     pub fn is_count(self) -> bool {
         matches!(
             self,
-            Metric::Needs | Metric::NeedsUnmet | Metric::RofrOffers | Metric::RofrDeclines
+            Metric::Needs
+                | Metric::NeedsUnmet
+                | Metric::RofrOffers
+                | Metric::RofrAccepts
+                | Metric::RofrDeclines
         )
     }
 

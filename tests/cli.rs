@@ -250,7 +250,14 @@ fn conservation_holds_in_every_regime_and_replication() {
     );
     // A count's percentiles are whole numbers.
     for row in &compare {
-        if ["needs", "needs_unmet", "rofr_offers", "rofr_declines"].contains(&&*row["metric"]) {
+        let counts = [
+            "needs",
+            "needs_unmet",
+            "rofr_offers",
+            "rofr_accepts",
+            "rofr_declines",
+        ];
+        if counts.contains(&&*row["metric"]) {
             for column in ["p05", "p50", "p95"] {
                 assert_eq!(num(row, column).fract(), 0.0, "{column}: {row:?}");
             }
@@ -751,6 +758,12 @@ fn a_trace_replays_to_its_replication_row() {
     );
     close(rows("offered").count() as f64, "rofr_offers");
     close(rows("offer_declined").count() as f64, "rofr_declines");
+    close(
+        rows("placed")
+            .filter(|r| r["detail"].starts_with("first refusal: the holder took it"))
+            .count() as f64,
+        "rofr_accepts",
+    );
     assert!(
         rows("placed").all(|r| !r["detail"].is_empty()),
         "every placement says why"

@@ -28,6 +28,7 @@ fn metric_label(metric: &str, incumbent: &str) -> String {
         "commitment_shortfall_usd" => "Commitment shortfall",
         // Every first-refusal term: the ROFR, and ship-first (one with no answer window).
         "rofr_offers" => "First-refusal offers (ROFR, ship-first)",
+        "rofr_accepts" => "First-refusal accepts",
         "rofr_declines" => "First-refusal declines",
         "rofr_delay_days" => "First-refusal delay",
         "revenue_usd" => "Revenue",

@@ -221,6 +221,7 @@ pub fn account(
     totals[Metric::AzureShare as usize] = incumbent.share;
     totals[Metric::MeanWaitDays as usize] = ratio(wait_days_sum, waits as f64);
     totals[Metric::RofrOffers as usize] = outcome.offered.len() as f64;
+    totals[Metric::RofrAccepts as usize] = outcome.rofr_accepts as f64;
     totals[Metric::RofrDeclines as usize] = outcome.rofr_declines as f64;
     let (delay_days, served) = rofr_delay_days(world, outcome);
     totals[Metric::RofrDelayDays as usize] = ratio(delay_days, served);

@@ -190,6 +190,8 @@ pub struct Outcome {
     /// The needs offered to first-refusal holders, in the order offered (a need is offered at
     /// most once, on arrival).
     pub offered: Vec<Offer>,
+    /// Offers the holder took.
+    pub rofr_accepts: u64,
     /// Offers the holder did not take: no room, or it could not deliver before the need's
     /// patience ran out.
     pub rofr_declines: u64,
@@ -440,6 +442,7 @@ impl<'a, const TRACED: bool> Simulation<'a, TRACED> {
                 free_room_usd_days: vec![0.0; scenario.terms.len()],
                 fates,
                 offered,
+                rofr_accepts: 0,
                 rofr_declines: 0,
                 term_end_day: scenario.terms.iter().map(|t| t.end_day).collect(),
                 events: 0,
@@ -991,6 +994,7 @@ impl<'a, const TRACED: bool> Simulation<'a, TRACED> {
                 offer.price_usd_per_mw_month = offer.price_usd_per_mw_month.min(best_rival);
             }
             self.place(now, i, offer, Reason::FirstRefusal);
+            self.outcome.rofr_accepts += 1;
             return;
         }
         self.outcome.rofr_declines += 1;

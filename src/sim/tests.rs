@@ -122,6 +122,7 @@ fn rofr_with_room_azure_serves_after_the_answer_window() {
     );
     assert_eq!(lease.reason, Reason::FirstRefusal);
     assert_eq!(result.total(Metric::RofrOffers), 1.0);
+    assert_eq!(result.total(Metric::RofrAccepts), 1.0);
     assert_eq!(result.total(Metric::RofrDeclines), 0.0);
     assert_eq!(result.total(Metric::RofrDelayDays), 30.0);
     assert_eq!(result.total(Metric::MeanWaitDays), 30.0);
@@ -255,6 +256,7 @@ fn a_need_the_holder_declined_as_too_late_waits_for_a_rival_not_the_holder() {
         (ProviderId(1), 60.0, 60.0)
     );
     assert_eq!(result.total(Metric::RofrDeclines), 1.0);
+    assert_eq!(result.total(Metric::RofrAccepts), 0.0);
     assert_eq!(result.total(Metric::RofrDelayDays), 30.0);
     assert_eq!(result.total(Metric::MeanWaitDays), 50.0);
     assert_eq!(result.total(Metric::AzureShare), 0.0);
@@ -869,6 +871,7 @@ fn a_first_refusal_with_no_window_is_answered_on_arrival() {
             (ProviderId(provider), 10.0, 10.0)
         );
         assert_eq!(result.total(Metric::RofrOffers), 1.0);
+        assert_eq!(result.total(Metric::RofrAccepts), 1.0 - declines);
         assert_eq!(result.total(Metric::RofrDeclines), declines);
         assert_eq!(result.total(Metric::RofrDelayDays), 0.0);
     }
@@ -952,6 +955,8 @@ fn an_offer_pending_when_the_right_ends_lapses_and_the_lab_places_the_need_then(
         );
         assert_eq!(lease.reason, Reason::Cheapest);
         assert_eq!(result.total(Metric::RofrOffers), 1.0);
+        // Lapsed: neither taken nor declined.
+        assert_eq!(result.total(Metric::RofrAccepts), 0.0);
         assert_eq!(result.total(Metric::RofrDeclines), 0.0);
         assert_eq!(result.total(Metric::RofrDelayDays), 15.0);
         assert_eq!(result.total(Metric::MeanWaitDays), 15.0);
