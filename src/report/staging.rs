@@ -366,7 +366,8 @@ fn write_manifest(dir: &Path, mut files: Vec<String>) -> Result<()> {
     files.dedup();
     let mut text = format!(
         "# Written by capsim {}: the files capsim wrote in this folder, each complete. A later\n\
-         # run replaces those it writes again and keeps everything else.\n",
+         # study (run, merge, sweep, sensitivity) replaces all but calibrate's and trace's files;\n\
+         # calibrate, trace and plot replace only their own.\n",
         env!("CARGO_PKG_VERSION")
     );
     for file in files {
