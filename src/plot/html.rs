@@ -69,10 +69,15 @@ figure { margin: 0; background: #fff; border: 1px solid #ddd; padding: 4px; }
 figure img { width: 100%; height: auto; display: block; }
 figcaption { color: #555; font-size: 13px; padding: 4px; }
 .table-wrap { overflow-x: auto; }
-table { border-collapse: collapse; background: #fff; font-size: 14px; }
-th, td { border: 1px solid #ddd; padding: 6px 10px; vertical-align: top; text-align: right; }
+/* Borders kept apart, each cell drawing its own right and bottom: a collapsed border is the
+   table's, and would scroll away from the sticky metric column and let the cells show through. */
+table { border-collapse: separate; border-spacing: 0; background: #fff; font-size: 14px;
+  border-top: 1px solid #ddd; border-left: 1px solid #ddd; }
+th, td { border-right: 1px solid #ddd; border-bottom: 1px solid #ddd; padding: 6px 10px;
+  vertical-align: top; text-align: right; }
 th { background: #f0f0f0; }
-th.metric, td.metric { text-align: left; }
+th.metric, td.metric { text-align: left; position: sticky; left: 0; }
+td.metric { background: #fff; }
 td.metric code { color: #777; font-size: 12px; }
 .mean { font-weight: 600; }
 .sub { color: #666; font-size: 12px; white-space: nowrap; }
@@ -326,6 +331,18 @@ mod tests {
         // compute_cost_usd less the Azure commitment's shortfall).
         let label = metric_label("deal_shortfall_usd", "Microsoft Azure");
         assert_eq!(label, "Signed deals' shortfall");
+    }
+
+    #[test]
+    fn the_metric_column_stays_in_view_when_the_table_scrolls() {
+        // Nine regimes are wider than the page (1,240 px): scrolled to the last ones, each
+        // row must still say which metric it is.
+        let rule = STYLE
+            .lines()
+            .find(|line| line.starts_with("th.metric, td.metric"))
+            .unwrap();
+        assert!(rule.contains("position: sticky; left: 0"), "{rule}");
+        assert!(STYLE.contains("td.metric { background: #fff; }"));
     }
 
     #[test]
