@@ -934,6 +934,19 @@ fn plot_on_a_folder_without_csvs_is_an_input_error() {
     assert!(!dir.path().join("charts").exists());
 }
 
+#[test]
+fn plot_on_a_file_says_it_is_not_a_folder() {
+    // A CSV given in place of its folder exists: "no such folder" would send the user looking
+    // for a typo in the path.
+    let dir = TempDir::new().unwrap();
+    let file = dir.path().join("compare.csv");
+    fs::write(&file, "regime\n").unwrap();
+    let assert = capsim().arg("plot").arg(&file).assert().code(2);
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+    assert!(stderr.contains("compare.csv: is not a folder"), "{stderr}");
+    assert_eq!(fs::read_to_string(&file).unwrap(), "regime\n");
+}
+
 /// Lists a folder's entries, sorted, with each file's bytes: to check that nothing changed.
 fn snapshot(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
     let mut entries: Vec<_> = fs::read_dir(dir)

@@ -21,7 +21,12 @@ pub struct PlotArgs {
 /// folder, or a shard's folder (not yet merged), is an input error (exit status 2).
 pub fn run(args: PlotArgs) -> anyhow::Result<()> {
     if !args.dir.is_dir() {
-        return Err(UsageError(format!("{}: no such folder", args.dir.display())).into());
+        let problem = if args.dir.exists() {
+            "is not a folder; allowed: a folder written by `capsim run`, `merge` or `sensitivity`"
+        } else {
+            "no such folder"
+        };
+        return Err(UsageError(format!("{}: {problem}", args.dir.display())).into());
     }
     // Forced: the folder is the user's to draw in, whoever wrote its CSVs.
     let staging = super::stage(&args.dir, true, Replaces::Written)?;
