@@ -443,6 +443,28 @@ mod tests {
     }
 
     #[test]
+    fn an_all_zero_metric_is_not_said_to_be_zero_where_it_does_not_apply() {
+        // The fixture's last regime has no commitment; the others' shortfalls are made zero.
+        let dir = run_dir(&Spec::default());
+        edit(dir.path(), "compare.csv", |text| {
+            (text.lines())
+                .map(|line| {
+                    let mut cells: Vec<&str> = line.split(',').collect();
+                    if cells[1] == "commitment_shortfall_usd" && cells[2] != "0" {
+                        // mean, sd, ci95_low, ci95_high, p05, p50, p95
+                        cells[3..=9].fill("0");
+                    }
+                    cells.join(",") + "\n"
+                })
+                .collect()
+        });
+        draw_all(dir.path(), dir.path()).unwrap();
+        let chart = svg(dir.path(), "regime_comparison");
+        assert!(chart.contains("zero in every replication of every regime it applies to"));
+        assert!(!chart.contains("zero in every regime and replication"));
+    }
+
+    #[test]
     fn no_commitments_and_many_regimes_draw() {
         let spec = Spec {
             regimes: vec!["a", "b", "c", "d", "e", "f", "g"],

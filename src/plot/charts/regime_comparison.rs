@@ -153,8 +153,14 @@ where
         )))?;
     }
     if panel.all_zero {
+        // Beside a regime marked "not applicable", "every regime" would say it is zero there too.
+        let text = if panel.rows.iter().any(Result::is_err) {
+            "zero in every replication of every regime it applies to"
+        } else {
+            "zero in every regime and replication"
+        };
         ctx.draw_series(std::iter::once(Text::new(
-            "zero in every regime and replication",
+            text,
             (panel.x_min + span * 0.5, (n as f64 - 1.0) / 2.0),
             anchored(font(14).color(&MUTED), HPos::Center, VPos::Center),
         )))?;
