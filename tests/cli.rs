@@ -680,6 +680,34 @@ fn an_unknown_set_key_suggests_the_closest() {
     );
 }
 
+/// Runs capsim in a temporary folder, expecting bad input (exit status 2); returns stderr.
+fn input_error(args: &[&str]) -> String {
+    let dir = TempDir::new().unwrap();
+    let assert = capsim().current_dir(dir.path()).args(args).assert().code(2);
+    String::from_utf8_lossy(&assert.get_output().stderr).into_owned()
+}
+
+#[test]
+fn an_unrelated_name_gets_the_allowed_names_not_a_guess() {
+    let stderr = input_error(&["calibrate", "--regime", "foo", "-q"]);
+    assert_eq!(
+        stderr,
+        "error: --regime: no regime named 'foo' (known: exclusive, rofr, restructured, open, \
+         rofr_with_commitment, no_commitment, open_azure_delayed, open_demand_low, \
+         open_demand_high)\n"
+    );
+    let default = data("default.toml");
+    let default = default.to_str().unwrap();
+    let stderr = input_error(&["validate", default, "--set", "regimes.open.policy=foo"]);
+    assert!(
+        stderr.ends_with(
+            "--set regimes.open.policy: found 'foo'; allowed: cheapest, fastest, \
+             commitment_first, diversified\n"
+        ),
+        "{stderr}"
+    );
+}
+
 #[test]
 fn a_trace_replays_to_its_replication_row() {
     let out = TempDir::new().unwrap();

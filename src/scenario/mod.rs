@@ -254,14 +254,23 @@ pub fn suggestion(name: &str, names: &[&str]) -> String {
     }
 }
 
-/// Returns the name of `names` closest to `name` in edit distance, if it is close enough
-/// (a few edits, or one name a prefix of the other: `lead_time` for `lead_time_days`).
+/// Returns " (did you mean 'x'?)" when one of `names` is close to `name`, else nothing: for
+/// messages that list the allowed names anyway.
+fn did_you_mean(name: &str, names: &[&str]) -> String {
+    closest(name, names).map_or_else(String::new, |n| format!(" (did you mean '{n}'?)"))
+}
+
+/// Returns the name of `names` that `name` is plausibly a typo of: the fewest edits (a swap
+/// counts as one), at most one per three characters of the longer name and at least one, or
+/// one name a prefix of the other of at least 3 characters (`lead_time` for `lead_time_days`).
 pub fn closest<'a>(name: &str, names: &[&'a str]) -> Option<&'a str> {
-    let prefix = |n: &str| name.len() >= 3 && (n.starts_with(name) || name.starts_with(n));
+    let chars = name.chars().count();
+    let prefix =
+        |n: &str| chars.min(n.chars().count()) >= 3 && (n.starts_with(name) || name.starts_with(n));
     names
         .iter()
-        .map(|n| (strsim::levenshtein(name, n), *n))
-        .filter(|&(distance, n)| distance <= 3.max(name.len() / 3) || prefix(n))
+        .map(|n| (strsim::osa_distance(name, n), *n))
+        .filter(|&(edits, n)| edits <= (chars.max(n.chars().count()) / 3).max(1) || prefix(n))
         .min()
         .map(|(_, n)| n)
 }
@@ -514,7 +523,7 @@ fn validate(raw: RawScenario) -> Result<Scenario, Vec<Problem>> {
                     at("policy"),
                     format!(
                         "found '{other}'{}; allowed: {}",
-                        suggestion(other, &POLICIES),
+                        did_you_mean(other, &POLICIES),
                         POLICIES.join(", ")
                     ),
                 );
@@ -691,7 +700,7 @@ fn validate_term(
                 at("kind"),
                 format!(
                     "found '{other}'{}; allowed: {}",
-                    suggestion(other, &TERM_KINDS),
+                    did_you_mean(other, &TERM_KINDS),
                     TERM_KINDS.join(", ")
                 ),
             );
@@ -841,5 +850,36 @@ fn scale_years(spec: &DistSpec) -> DistSpec {
         DistSpec::Named(N::Exponential { mean }) => {
             DistSpec::Named(N::Exponential { mean: mean * d })
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_a_plausible_typo_gets_a_suggestion_and_otherwise_the_names_are_listed() {
+        let regimes = ["exclusive", "rofr", "open", "open_demand_low"];
+        // 'foo' is 3 edits from 'rofr' (4 characters allow 1): unrelated, not a typo.
+        assert_eq!(closest("foo", &regimes), None);
+        assert_eq!(
+            suggestion("foo", &regimes),
+            " (known: exclusive, rofr, open, open_demand_low)"
+        );
+        assert_eq!(
+            closest("opne", &regimes),
+            Some("open"),
+            "a swap is one edit"
+        );
+        assert_eq!(closest("exclusiv", &regimes), Some("exclusive"));
+        assert_eq!(closest("open_demand_hi", &regimes), Some("open_demand_low"));
+        assert_eq!(
+            closest("lead_time", &["lead_time_days"]),
+            Some("lead_time_days")
+        );
+        // Short names: 2 edits of 2 characters is a different name; 'op' too short a prefix.
+        assert_eq!(closest("ab", &["xy"]), None);
+        assert_eq!(closest("op", &regimes), None);
+        assert_eq!(did_you_mean("foo", &regimes), "");
     }
 }

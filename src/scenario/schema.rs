@@ -5,7 +5,7 @@
 
 use toml::{Table, Value};
 
-use super::{Problem, closest};
+use super::{Problem, did_you_mean};
 use crate::number::compact;
 
 /// What a value must look like.
@@ -159,11 +159,6 @@ const FAMILIES: [(&str, &[&str]); 5] = [
     ("exponential", &["mean"]),
 ];
 
-/// Returns " (did you mean 'x'?)" when one of `names` is close to `name`, else nothing.
-fn suggestion(name: &str, names: &[&str]) -> String {
-    closest(name, names).map_or_else(String::new, |n| format!(" (did you mean '{n}'?)"))
-}
-
 /// Longest name of a provider, class, term or regime.
 const MAX_NAME_CHARS: usize = 64;
 
@@ -215,7 +210,7 @@ fn check_table(table: &mut Table, fields: &[Field], path: &str, report: &mut Rep
             &join(path, &key),
             format!(
                 "found an unknown key{}; allowed: {}",
-                suggestion(&key, &names),
+                did_you_mean(&key, &names),
                 names.join(", ")
             ),
         );
@@ -336,7 +331,7 @@ fn check_dist(table: &Table, name: &str, path: &str, report: &mut Report) -> boo
             format!(
                 "found \"{}\"{}; allowed one of {}",
                 shorten(kind),
-                suggestion(kind, &kinds),
+                did_you_mean(kind, &kinds),
                 quoted(&kinds)
             ),
         );
@@ -349,7 +344,7 @@ fn check_dist(table: &Table, name: &str, path: &str, report: &mut Report) -> boo
                 &at(key),
                 format!(
                     "found an unknown key{}; a {kind} distribution takes: {}",
-                    suggestion(key, params),
+                    did_you_mean(key, params),
                     params.join(", ")
                 ),
             );
