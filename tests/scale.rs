@@ -418,7 +418,8 @@ fn bad_sweeps_exit_2_and_write_nothing() {
         ),
         (
             "providers.azure.capacity.99.size_mw=1,2",
-            "--vary providers.azure.capacity.99.size_mw: providers.azure.capacity has",
+            "--vary providers.azure.capacity.99.size_mw: providers.azure.capacity is a list: \
+             found index 99; allowed: an index from 0 to 20",
         ),
     ] {
         let args = [

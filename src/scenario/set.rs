@@ -140,12 +140,21 @@ fn step<'v>(here: &'v mut Value, part: &str, walked: &str) -> Result<&'v mut Val
             let len = items.len();
             let index: usize = part
                 .parse()
-                .map_err(|_| format!("{at} is a list: use an index 0..{len}"))?;
+                .map_err(|_| format!("{at} is a list: found '{part}'; {}", indices(len)))?;
             items
                 .get_mut(index)
-                .ok_or_else(|| format!("{at} has {len} entries, no index {index}"))
+                .ok_or_else(|| format!("{at} is a list: found index {index}; {}", indices(len)))
         }
         _ => Err(format!("{at} is a value, not a table")),
+    }
+}
+
+/// Says which indices a list of `len` entries has, inclusive at both ends as every other
+/// range of allowed values is written (`0..21` reads as if 21 were one).
+fn indices(len: usize) -> String {
+    match len {
+        0 => "allowed: none, the list is empty".to_string(),
+        _ => format!("allowed: an index from 0 to {}", len - 1),
     }
 }
 
@@ -166,5 +175,24 @@ mod tests {
         // as a key the scenario does not have.
         assert_eq!(key("a[x].b=5"), Ok("a[x].b".to_string()));
         assert_eq!(key("a[].b=5"), Ok("a[].b".to_string()));
+    }
+
+    #[test]
+    fn a_list_entry_out_of_range_says_the_last_index_allowed() {
+        let mut table: Table = toml::from_str("[p]\ncapacity = [1, 2, 3]\nnone = []\n").unwrap();
+        let mut set = |text: &str| apply(&mut table, &parse_override(text).unwrap());
+        assert_eq!(
+            set("p.capacity.x=5"),
+            Err("p.capacity is a list: found 'x'; allowed: an index from 0 to 2".to_string())
+        );
+        assert_eq!(
+            set("p.capacity[3]=5"),
+            Err("p.capacity is a list: found index 3; allowed: an index from 0 to 2".to_string())
+        );
+        assert_eq!(
+            set("p.none.0=5"),
+            Err("p.none is a list: found index 0; allowed: none, the list is empty".to_string())
+        );
+        assert_eq!(set("p.capacity.2=5"), Ok(()));
     }
 }
