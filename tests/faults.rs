@@ -299,6 +299,44 @@ fn a_folder_with_foreign_files_is_refused_unless_forced() {
 }
 
 #[test]
+fn an_output_folder_that_cannot_be_created_is_an_input_error_and_leaves_nothing() {
+    let (tmp, file) = folder_with_small_scenario();
+    let dir = tmp.path();
+    // A name longer than file systems allow (255 bytes) cannot be created, even by root; its
+    // parent `new` can, and must not be left behind.
+    let out = format!("new/{}", "x".repeat(300));
+    let commands: [&[&str]; 6] = [
+        &["run", &file, "--replications", "2", "-q"],
+        &[
+            "sweep",
+            &file,
+            "--vary",
+            "market.price_usd_per_mw_month=1e6,2e6",
+            "--replications",
+            "2",
+            "-q",
+        ],
+        &["sensitivity", "--replications", "2", "-q"],
+        &["merge", "shard"],
+        &["trace", &file, "--regime", "open"],
+        &["calibrate", "--replications", "2", "-q"],
+    ];
+    for command in commands {
+        let args = [command, &["--out", &out]].concat();
+        let stderr = fails(dir, &args);
+        assert!(
+            stderr.starts_with(&format!("error: --out {out}: cannot create this folder: ")),
+            "{args:?}: {stderr}"
+        );
+        let names: Vec<_> = std::fs::read_dir(dir)
+            .expect("listable")
+            .map(|e| e.expect("an entry").file_name())
+            .collect();
+        assert_eq!(names, ["s.toml"], "{args:?}");
+    }
+}
+
+#[test]
 fn every_command_that_writes_refuses_foreign_files_unless_forced() {
     let (tmp, file) = folder_with_small_scenario();
     let dir = tmp.path();

@@ -81,6 +81,15 @@ pub enum OutputError {
         /// The parent that is a file.
         file: PathBuf,
     },
+    /// The output folder does not exist and cannot be made: a parent that is read-only or not
+    /// a real folder (`/proc`), a name too long.
+    #[error("--out {}: cannot create this folder", path.display())]
+    CannotCreate {
+        /// The path given.
+        path: PathBuf,
+        /// Why, as the system says it.
+        source: io::Error,
+    },
     /// The output folder is the current folder or one of its parents, which a swap would move.
     #[error(
         "{}: is the current folder or holds it, and capsim replaces the folder it writes as a \
@@ -110,7 +119,7 @@ impl Staging {
     /// killed runs left beside it.
     pub fn with_force(target: &Path, force: bool, replaces: Replaces) -> Result<Self> {
         let created = outermost_missing(target);
-        let target = resolve(target)?;
+        let target = resolve(target, created.as_deref())?;
         let created = created.and_then(|folder| fs::canonicalize(folder).ok());
         let foreign = foreign_entries(&target)?;
         if !foreign.is_empty() && !force {
@@ -234,12 +243,7 @@ impl Drop for Staging {
         let _ = fs::remove_dir_all(&self.dir);
         active().retain(|d| d != &self.dir);
         if let Some(outermost) = &self.created {
-            // Empty folders only (`remove_dir`), from the output folder up.
-            for folder in (self.target.ancestors()).take_while(|f| f.starts_with(outermost)) {
-                if fs::remove_dir(folder).is_err() {
-                    break;
-                }
-            }
+            remove_created(&self.target, outermost);
         }
     }
 }
@@ -264,8 +268,19 @@ fn outermost_missing(target: &Path) -> Option<PathBuf> {
         .map(Path::to_path_buf)
 }
 
-/// Returns the absolute, symlink-free path of the output folder, creating it if needed.
-fn resolve(target: &Path) -> Result<PathBuf> {
+/// Removes the empty folders from `folder` up to `outermost`, which this run created (empty
+/// ones only: `remove_dir`), passing over those it did not get as far as creating.
+fn remove_created(folder: &Path, outermost: &Path) {
+    for folder in folder.ancestors().take_while(|f| f.starts_with(outermost)) {
+        if folder.exists() && fs::remove_dir(folder).is_err() {
+            break;
+        }
+    }
+}
+
+/// Returns the absolute, symlink-free path of the output folder, creating it if needed;
+/// `created` is the outermost folder of it that does not exist yet.
+fn resolve(target: &Path, created: Option<&Path>) -> Result<PathBuf> {
     match fs::metadata(target) {
         Ok(meta) if !meta.is_dir() => {
             return Err(OutputError::NotAFolder {
@@ -283,8 +298,17 @@ fn resolve(target: &Path) -> Result<PathBuf> {
                 }
                 .into());
             }
-            fs::create_dir_all(target)
-                .with_context(|| format!("cannot create output folder {}", target.display()))?;
+            if let Err(source) = fs::create_dir_all(target) {
+                // It may have made some parents before failing: bad input leaves nothing.
+                if let (Some(outermost), Ok(folder)) = (created, std::path::absolute(target)) {
+                    remove_created(&folder, outermost);
+                }
+                return Err(OutputError::CannotCreate {
+                    path: target.to_path_buf(),
+                    source,
+                }
+                .into());
+            }
         }
     }
     let resolved = fs::canonicalize(target)
