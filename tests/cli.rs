@@ -709,6 +709,36 @@ fn an_unrelated_name_gets_the_allowed_names_not_a_guess() {
 }
 
 #[test]
+fn a_bad_targets_file_is_named_as_the_targets_with_its_line_and_field() {
+    let dir = TempDir::new().unwrap();
+    fs::write(
+        dir.path().join("t.toml"),
+        "[[target]]\nfigure = \"f\"\nseries = \"cost_usd\"\n",
+    )
+    .unwrap();
+    for (targets, expected) in [
+        (
+            "nofile.toml",
+            "error: cannot read calibration targets nofile.toml: ",
+        ),
+        (
+            "t.toml",
+            "error: calibration targets t.toml: 1 problem, at line:column:\n\
+             t.toml:1:1: target[0]: missing field `source`\n",
+        ),
+    ] {
+        let assert = capsim()
+            .current_dir(dir.path())
+            .args(["calibrate", "--targets", targets, "-q"])
+            .assert()
+            .code(2);
+        let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
+        assert!(stderr.starts_with(expected), "{stderr}");
+    }
+    assert!(!dir.path().join("output").exists());
+}
+
+#[test]
 fn a_trace_replays_to_its_replication_row() {
     let out = TempDir::new().unwrap();
     run_default(out.path(), 3, 2);

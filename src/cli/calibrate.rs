@@ -44,8 +44,12 @@ pub fn run(args: CalibrateArgs) -> anyhow::Result<()> {
     let regime = regime_named(&scenario, &args.regime)?;
     let (text, file) = match &args.targets {
         Some(path) => (
-            std::fs::read_to_string(path)
-                .map_err(|e| UsageError(format!("cannot read {}: {e}", path.display())))?,
+            std::fs::read_to_string(path).map_err(|e| {
+                UsageError(format!(
+                    "cannot read calibration targets {}: {e}",
+                    path.display()
+                ))
+            })?,
             path.display().to_string(),
         ),
         None => (
@@ -53,7 +57,8 @@ pub fn run(args: CalibrateArgs) -> anyhow::Result<()> {
             "data/calibration.toml (embedded)".to_string(),
         ),
     };
-    let targets = load_targets(&text, &file, &scenario).map_err(UsageError)?;
+    let targets = load_targets(&text, &file, &scenario)
+        .map_err(|e| UsageError(format!("calibration targets {e}")))?;
     let plan = args.work.plan(args.replications, args.seed, None);
     let staging = args.output.stage(Replaces::Written)?;
     let progress = progress_bar(plan.replications, args.work.quiet);

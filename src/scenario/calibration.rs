@@ -2,7 +2,8 @@
 
 use serde::Deserialize;
 
-use super::suggestion;
+use super::load::{parse, syntax_problem};
+use super::{list, suggestion};
 use crate::model::Scenario;
 use crate::results::{ALL_ONLY_SERIES, PROVIDER_SERIES};
 
@@ -65,9 +66,16 @@ pub struct Target {
     pub high: f64,
 }
 
-/// Parses targets and checks them against the scenario's series, providers and months.
+/// Parses targets and checks them against the scenario's series, providers and months; a
+/// malformed file is reported as a scenario is, with the line, column and field.
 pub fn load_targets(text: &str, file: &str, scenario: &Scenario) -> Result<Vec<Target>, String> {
-    let raw: RawTargets = toml::from_str(text).map_err(|e| format!("{file}: {e}"))?;
+    let (root, locations) = parse(text).map_err(|problems| list(file, &problems))?;
+    let raw = RawTargets::deserialize(toml::de::Deserializer::from(root)).map_err(|e| {
+        let mut problem = syntax_problem(text, &locations, e.message(), e.span());
+        let field = e.span().and_then(|span| locations.field_at(span.start));
+        problem.field = field.unwrap_or_default().to_string();
+        list(file, &[problem])
+    })?;
     let month = |label: &str| {
         (0..scenario.calendar.months()).find(|&m| scenario.calendar.label(m) == label)
     };
@@ -193,6 +201,39 @@ mod tests {
         for (provider, series, expected) in cases {
             let message = error(provider, series);
             assert!(message.contains(expected), "{provider}: {message}");
+        }
+    }
+
+    #[test]
+    fn a_malformed_targets_file_names_the_line_and_the_field() {
+        let scenario = load_str(DEFAULT_SCENARIO, "default", &[]).unwrap_or_else(|e| panic!("{e}"));
+        let target = "[[target]]\nfigure = \"f\"\nsource = \"s\"\nseries = \"cost_usd\"\n\
+                      provider = \"aws\"\nfrom = \"2026-01\"\nto = \"2026-12\"\nunit = \"$B\"\n";
+        let cases = [
+            // The second target lacks `low` and `high`: its header is on line 12.
+            (
+                format!("{target}low = 0\nhigh = 1\n\n{target}"),
+                "t.toml:12:1: target[1]: missing field `low`",
+            ),
+            (
+                format!("{target}low = \"a\"\nhigh = 1\n"),
+                "t.toml:9:7: target[0].low: invalid type: string \"a\", expected f64",
+            ),
+            (
+                format!("{target}low = 0\nhihg = 1\n"),
+                "t.toml:10:1: target[0].hihg: unknown field `hihg`, expected one of",
+            ),
+            (
+                format!("{target}low = 0\nhigh = 1\n[[target]\n"),
+                "t.toml:11:10: unclosed array table, expected `]`",
+            ),
+        ];
+        for (text, expected) in cases {
+            let message = load_targets(&text, "t.toml", &scenario).expect_err("refused");
+            assert!(
+                message.starts_with(&format!("t.toml: 1 problem, at line:column:\n{expected}")),
+                "{message}"
+            );
         }
     }
 }

@@ -4,7 +4,7 @@
 
 use serde::Deserialize;
 use toml::de::DeTable;
-use toml::{Table, Value};
+use toml::{Spanned, Table, Value};
 
 use super::locate::{Locations, bracket_indices, within};
 use super::raw::RawScenario;
@@ -17,7 +17,7 @@ type RegimeSets = (usize, String, Vec<Override>);
 
 /// A problem the TOML parser found in `text`, at its place; a duplicate key is named (the
 /// parser's message alone does not say which).
-fn syntax_problem(
+pub(super) fn syntax_problem(
     text: &str,
     locations: &Locations,
     message: &str,
@@ -45,23 +45,29 @@ fn syntax_problem(
     }
 }
 
-/// Parses, overrides and validates scenario text and its regimes' variants; `file` names it
-/// in errors.
-pub fn load(text: &str, file: &str, overrides: &[Override]) -> Result<Scenario, ScenarioError> {
+/// Parses TOML text and indexes where its keys are; a broken document cannot be checked
+/// further, so it gives every syntax error found instead, each with its line and column.
+pub(super) fn parse(text: &str) -> Result<(Spanned<DeTable<'_>>, Locations), Vec<Problem>> {
     let (root, errors) = DeTable::parse_recoverable(text);
-    let mut locations = Locations::index(text, root.get_ref());
-    let syntax = |problems| ScenarioError::Parse {
-        file: file.to_string(),
-        problems,
-    };
+    let locations = Locations::index(text, root.get_ref());
     if !errors.is_empty() {
-        // A broken document cannot be checked further: report every syntax error found.
         let mut problems: Vec<Problem> = (errors.iter())
             .map(|e| syntax_problem(text, &locations, e.message(), e.span()))
             .collect();
         sort_and_dedup(&mut problems);
-        return Err(syntax(problems));
+        return Err(problems);
     }
+    Ok((root, locations))
+}
+
+/// Parses, overrides and validates scenario text and its regimes' variants; `file` names it
+/// in errors.
+pub fn load(text: &str, file: &str, overrides: &[Override]) -> Result<Scenario, ScenarioError> {
+    let syntax = |problems| ScenarioError::Parse {
+        file: file.to_string(),
+        problems,
+    };
+    let (root, mut locations) = parse(text).map_err(syntax)?;
     let table = Table::deserialize(toml::de::Deserializer::from(root)).map_err(|e| {
         syntax(vec![syntax_problem(
             text,

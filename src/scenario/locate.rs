@@ -93,6 +93,15 @@ impl Locations {
         }
     }
 
+    /// Returns the field a byte offset of the text lies in: the deepest path whose key (or list
+    /// entry) starts last at or before it, as a value follows its key.
+    pub fn field_at(&self, offset: usize) -> Option<&str> {
+        (self.offsets.iter())
+            .filter(|&(_, &start)| start <= offset)
+            .max_by_key(|&(path, &start)| (start, path.len()))
+            .map(|(path, _)| path.as_str())
+    }
+
     /// Returns the line and column of a byte offset of the text.
     pub fn position(&self, offset: usize) -> Location {
         let offset = offset.min(self.text.len());
