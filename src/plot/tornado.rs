@@ -328,6 +328,30 @@ rofr/x,market.price_trend_per_year,total_cost_usd,-0.4,0.2,1,2,1.5,1
     }
 
     #[test]
+    fn a_low_bar_on_the_same_side_as_a_longer_high_bar_stays_in_view() {
+        // Both values lower the cost, the high one more: the blue bar from 10 to 8 lies wholly
+        // inside the orange one from 10 to 4, so it must be drawn after it, not under it.
+        let dir = tempfile::tempdir().unwrap();
+        let csv = "regime,input,metric,low_value,high_value,metric_at_low,metric_at_high,base,swing\n\
+                   open,x,total_cost_usd,1,2,8000000000,4000000000,10000000000,4000000000\n";
+        std::fs::write(dir.path().join(TORNADO_CSV), csv).unwrap();
+        std::fs::write(dir.path().join(STUDY_CSV), study("Azure")).unwrap();
+        let written = draw_tornado(dir.path(), dir.path()).unwrap();
+        let svg = std::fs::read_to_string(&written[1]).unwrap();
+        // Where the rectangles of each colour start, in drawing order: the legend's swatch,
+        // then the bar (blue low, orange high, as charts::tornado colours them).
+        let rects = |fill: &str| -> Vec<usize> {
+            (svg.match_indices("<rect"))
+                .filter(|(at, _)| svg[*at..].split('>').next().unwrap().contains(fill))
+                .map(|(at, _)| at)
+                .collect()
+        };
+        let (low, high) = (rects("fill=\"#4E79A7\""), rects("fill=\"#F28E2B\""));
+        assert_eq!((low.len(), high.len()), (2, 2));
+        assert!(high[1] < low[1], "the low bar is drawn under the high one");
+    }
+
+    #[test]
     fn input_values_are_written_short() {
         let cases = [
             (800_000.0, "800k"),

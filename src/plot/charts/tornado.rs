@@ -154,7 +154,16 @@ where
         .draw()?;
     for (i, bar) in panel.bars.iter().enumerate() {
         let y = row_y(i);
-        for (value, colour) in [(bar.at_low, LOW), (bar.at_high, HIGH)] {
+        // Both bars start at the base: where the low and the high value move the metric the
+        // same way, the one farther from the base is drawn first, so the nearer one stays in
+        // view on top of it instead of hidden under it.
+        let mut sides = [(bar.at_low, LOW), (bar.at_high, HIGH)];
+        sides.sort_by(|a, b| {
+            (b.0 - panel.base)
+                .abs()
+                .total_cmp(&(a.0 - panel.base).abs())
+        });
+        for (value, colour) in sides {
             if value != panel.base {
                 ctx.draw_series(std::iter::once(Rectangle::new(
                     [(panel.base, y - BAR_HALF), (value, y + BAR_HALF)],
