@@ -130,7 +130,7 @@ mod tests {
     fn input(name: &str) -> UncertainInput {
         UncertainInput {
             name: name.into(),
-            rule: "uniform low/high",
+            rule: "uniform low/high".into(),
             low_value: Some(1.0),
             high_value: Some(2.0),
             note: String::new(),

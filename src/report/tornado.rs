@@ -55,7 +55,7 @@ pub fn write_inputs(dir: &Path, inputs: &[UncertainInput]) -> Result<()> {
     for i in inputs {
         w.write_record([
             i.name.as_str(),
-            i.rule,
+            &i.rule,
             &cell(i.low_value),
             &cell(i.high_value),
             &i.low.len().to_string(),

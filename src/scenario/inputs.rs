@@ -88,8 +88,9 @@ const UNUSED_BESIDE: [(&str, &str); 1] = [(
 pub struct UncertainInput {
     /// Dotted name, `*` standing for every entry of a list (`providers.azure.capacity.*.slip_days`).
     pub name: String,
-    /// How the low and high values were chosen (`uniform low/high`, `×0.5/×1.5`, ...).
-    pub rule: &'static str,
+    /// How the low and high values were chosen (`uniform low/high`, `×0.5/×1.5`, ...); the
+    /// fields moved together may be of different kinds, each rule then named once, `; `-joined.
+    pub rule: String,
     /// The low value, when every field moved shares it.
     pub low_value: Option<f64>,
     /// The high value, when every field moved shares it.
@@ -232,7 +233,7 @@ fn input(pattern: &Pattern, name: String, fields: &[(String, &Value)]) -> Option
     let mut high = Vec::new();
     let mut lows = Vec::new();
     let mut highs = Vec::new();
-    let mut rule = "";
+    let mut rules: Vec<&'static str> = Vec::new();
     // Fields whose low, and whose high, value was clamped to the field's range.
     let mut clamped = [0usize; 2];
     for (key, value) in fields {
@@ -244,7 +245,9 @@ fn input(pattern: &Pattern, name: String, fields: &[(String, &Value)]) -> Option
         if l == h {
             continue;
         }
-        rule = moved.rule;
+        if !rules.contains(&moved.rule) {
+            rules.push(moved.rule);
+        }
         clamped[0] += usize::from(l != moved.low);
         clamped[1] += usize::from(h != moved.high);
         lows.push(l);
@@ -263,7 +266,7 @@ fn input(pattern: &Pattern, name: String, fields: &[(String, &Value)]) -> Option
     let common = |values: &[f64]| values.iter().all(|v| *v == values[0]).then(|| values[0]);
     (!low.is_empty()).then(|| UncertainInput {
         name,
-        rule,
+        rule: rules.join("; "),
         low_value: common(&lows),
         high_value: common(&highs),
         note: note(pattern, clamped, &lows, &highs),
@@ -481,11 +484,24 @@ revenue_usd_per_mw_month = { dist = "lognormal", median = 100, sigma = 0.5 }
         let days = find(&inputs, "providers.a.capacity.*.slip_days");
         assert_eq!((days.low_value, days.high_value), (Some(10.0), Some(20.0)));
         assert_eq!(slip.high[0].value, Value::Float(0.6));
+        assert_eq!(days.rule, "uniform low/high");
         let outages = find(&inputs, "providers.a.outages.per_year");
         assert_eq!(
             (outages.low_value, outages.high_value),
             (Some(1.0), Some(3.0))
         );
+    }
+
+    #[test]
+    fn fields_of_different_kinds_moved_together_name_every_rule() {
+        // One tranche's slip normal, the other's uniform: the rule says how each was moved.
+        let set = super::super::parse_override(
+            "providers.a.capacity.0.slip_days={ dist = \"normal\", mean = 15, sd = 1 }",
+        )
+        .unwrap();
+        let inputs = uncertain_inputs(TEXT, "t.toml", &[set]).unwrap();
+        let days = find(&inputs, "providers.a.capacity.*.slip_days");
+        assert_eq!(days.rule, "normal mean ∓ 1.645 sd; uniform low/high");
     }
 
     #[test]
