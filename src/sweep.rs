@@ -31,13 +31,17 @@ pub fn parse_vary(text: &str) -> Result<Vary, String> {
     }
     let mut parsed: Vec<(String, Override)> = Vec::with_capacity(values.len());
     for value in values {
-        if parsed.iter().any(|(v, _)| *v == value) {
-            return Err(format!("{key} lists {value} twice"));
-        }
         let o = Override {
             flag: "--vary",
             ..parse_override(&format!("{key}={value}"))?
         };
+        if let Some((first, _)) = parsed.iter().find(|(_, p)| same_value(&p.value, &o.value)) {
+            return Err(if *first == value {
+                format!("{key} lists {value} twice")
+            } else {
+                format!("{key} lists the same value twice, as {first} and {value}")
+            });
+        }
         parsed.push((value, o));
     }
     Ok(Vary {
@@ -45,6 +49,13 @@ pub fn parse_vary(text: &str) -> Result<Vary, String> {
         key: parsed[0].1.key.clone(),
         values: parsed,
     })
+}
+
+/// Whether two values set a field alike, so that two points would run the same scenario: equal
+/// as TOML (whatever the spacing), or numbers of equal value (`1` and `1.0`, `1e6` and `1000000`).
+fn same_value(a: &toml::Value, b: &toml::Value) -> bool {
+    let number = |v: &toml::Value| v.as_float().or_else(|| v.as_integer().map(|i| i as f64));
+    a == b || matches!((number(a), number(b)), (Some(x), Some(y)) if x == y)
 }
 
 /// Splits at commas outside brackets, braces and quotes; trims each part.
@@ -134,6 +145,19 @@ mod tests {
         ] {
             assert!(parse_vary(bad).is_err(), "{bad} accepted");
         }
+        // The same value written two ways would run the same point twice under two labels.
+        for (bad, twice) in [
+            ("a.b=1,2,1.0", "1 and 1.0"),
+            ("a.b=1e6,1000000", "1e6 and 1000000"),
+            ("a.b={ low = 1 },{low=1}", "{ low = 1 } and {low=1}"),
+        ] {
+            let message = parse_vary(bad).unwrap_err();
+            assert!(
+                message.ends_with(&format!("twice, as {twice}")),
+                "{message}"
+            );
+        }
+        assert!(parse_vary("a.b=1,1.5,\"1\"").is_ok());
     }
 
     #[test]

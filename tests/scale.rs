@@ -413,6 +413,10 @@ fn bad_sweeps_exit_2_and_write_nothing() {
             "unbalanced",
         ),
         (
+            "market.price_trend_per_year=0.1,0.2,1e-1",
+            "market.price_trend_per_year lists the same value twice, as 0.1 and 1e-1",
+        ),
+        (
             "providers.azure.share_available=0.5,2",
             "--vary providers.azure.share_available: found 2; allowed [0, 1]",
         ),
