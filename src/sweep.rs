@@ -1,6 +1,6 @@
 //! Parameter sweeps: `--vary KEY=V1,V2,...` lists and the grid of their cartesian product.
 
-use crate::scenario::{Override, parse_override};
+use crate::scenario::{Override, as_number, parse_override};
 
 /// One varied key and its values, each kept as written for the output's key column.
 #[derive(Debug, Clone, PartialEq)]
@@ -54,8 +54,7 @@ pub fn parse_vary(text: &str) -> Result<Vary, String> {
 /// Whether two values set a field alike, so that two points would run the same scenario: equal
 /// as TOML (whatever the spacing), or numbers of equal value (`1` and `1.0`, `1e6` and `1000000`).
 fn same_value(a: &toml::Value, b: &toml::Value) -> bool {
-    let number = |v: &toml::Value| v.as_float().or_else(|| v.as_integer().map(|i| i as f64));
-    a == b || matches!((number(a), number(b)), (Some(x), Some(y)) if x == y)
+    a == b || matches!((as_number(a), as_number(b)), (Some(x), Some(y)) if x == y)
 }
 
 /// Splits at commas outside brackets, braces and quotes; trims each part.

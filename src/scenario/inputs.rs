@@ -332,9 +332,7 @@ struct Moved {
 fn moved(pattern: &Pattern, value: &Value) -> Option<Moved> {
     match pattern.kind {
         Kind::Number => {
-            let v = value
-                .as_float()
-                .or_else(|| value.as_integer().map(|i| i as f64))?;
+            let v = set::as_number(value)?;
             Some(Moved {
                 low: tidy(v * NUMBER_LOW_FACTOR),
                 high: tidy(v * NUMBER_HIGH_FACTOR),

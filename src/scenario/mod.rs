@@ -26,7 +26,7 @@ use crate::number::compact;
 pub use inputs::{UncertainInput, uncertain_inputs};
 pub use locate::Location;
 use raw::{RawScenario, RawTerm};
-pub use set::{Override, parse_override};
+pub use set::{Override, as_number, parse_override};
 
 /// The default study, embedded in the binary.
 pub const DEFAULT_SCENARIO: &str = include_str!("../../data/scenarios/default.toml");

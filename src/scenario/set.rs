@@ -23,6 +23,13 @@ impl std::fmt::Display for Override {
     }
 }
 
+/// Reads a TOML number, integer or float, as a float (`1` and `1.0` alike); None for others.
+pub fn as_number(value: &Value) -> Option<f64> {
+    value
+        .as_float()
+        .or_else(|| value.as_integer().map(|i| i as f64))
+}
+
 /// Parses `KEY=VALUE`; the value is read as TOML (`0.5`, `2026-01-01`, `{ dist = "uniform",
 /// low = 1, high = 2 }`, `["a", "b"]`), or else taken as a string.
 pub fn parse_override(text: &str) -> Result<Override, String> {
