@@ -451,6 +451,18 @@ impl ShardSet {
 }
 
 fn read_manifest(dir: &Path) -> anyhow::Result<Manifest> {
+    if !dir.is_dir() {
+        let problem = if dir.exists() {
+            "is not a folder"
+        } else {
+            "does not exist"
+        };
+        return Err(ShardError(format!(
+            "{} {problem}; merge takes the folders written by `capsim run --shard K/N`",
+            dir.display()
+        ))
+        .into());
+    }
     let path = dir.join(MANIFEST_FILE);
     let text = fs::read_to_string(&path).map_err(|e| {
         ShardError(format!(

@@ -186,7 +186,8 @@ fn merge_refuses_shards_that_do_not_make_one_study() {
         args.into_iter().map(String::from).collect::<Vec<_>>()
     };
     let merge = |dirs: &[&str]| merge_into(dirs, &out_arg);
-    let cases: [(Vec<String>, &str); 7] = [
+    let missing = dir.path().join("no-such-shard").display().to_string();
+    let cases: [(Vec<String>, &str); 8] = [
         (merge(&[&a0, &a1]), "missing shard(s) 3/3"),
         (
             merge(&[&a0, &a1, &a1, &a2]),
@@ -201,6 +202,7 @@ fn merge_refuses_shards_that_do_not_make_one_study() {
             merge(&[&a0, &a1, dir.path().to_str().unwrap()]),
             "is not a shard folder",
         ),
+        (merge(&[&a0, &a1, &missing]), "no-such-shard does not exist"),
         (merge_into(&[&a0, &a1, &a2], &a1), "is the shard folder"),
         (
             merge_into(&[&a0, &a1, &a2], &format!("{a0}/../s2of3seed1")),
