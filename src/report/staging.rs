@@ -90,6 +90,21 @@ pub enum OutputError {
         /// Why, as the system says it.
         source: io::Error,
     },
+    /// The folder beside the output, where capsim writes before swapping it in, cannot be
+    /// made: the output's parent is read-only, or the output's name is too long for one more.
+    #[error(
+        "--out {}: cannot write beside it in {} (capsim writes a new folder there and swaps it \
+         in, so the parent must be writable)",
+        path.display(), parent.display()
+    )]
+    CannotStage {
+        /// The path given.
+        path: PathBuf,
+        /// The output folder's parent (resolved).
+        parent: PathBuf,
+        /// Why, as the system says it.
+        source: io::Error,
+    },
     /// The output folder is the current folder or one of its parents, which a swap would move.
     #[error(
         "{}: is the current folder or holds it, and capsim replaces the folder it writes as a \
@@ -114,12 +129,12 @@ pub struct Staging {
 }
 
 impl Staging {
-    /// Prepares to write `target`, refusing a folder that holds files capsim did not write;
-    /// with `force`, writes even where they are (and keeps them). Creates `target` (empty) if needed and removes staging folders that
-    /// killed runs left beside it.
-    pub fn with_force(target: &Path, force: bool, replaces: Replaces) -> Result<Self> {
-        let created = outermost_missing(target);
-        let target = resolve(target, created.as_deref())?;
+    /// Prepares to write the folder `given`, refusing one that holds files capsim did not
+    /// write; with `force`, writes even where they are (and keeps them). Creates the folder
+    /// (empty) if needed and removes staging folders that killed runs left beside it.
+    pub fn with_force(given: &Path, force: bool, replaces: Replaces) -> Result<Self> {
+        let created = outermost_missing(given);
+        let target = resolve(given, created.as_deref())?;
         let created = created.and_then(|folder| fs::canonicalize(folder).ok());
         let foreign = foreign_entries(&target)?;
         if !foreign.is_empty() && !force {
@@ -135,7 +150,17 @@ impl Staging {
         if dir.exists() {
             fs::remove_dir_all(&dir).with_context(|| format!("cannot clear {}", dir.display()))?;
         }
-        fs::create_dir(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        if let Err(source) = fs::create_dir(&dir) {
+            let error = OutputError::CannotStage {
+                path: given.to_path_buf(),
+                parent: parent.to_path_buf(),
+                source,
+            };
+            if let Some(outermost) = &created {
+                remove_created(&target, outermost);
+            }
+            return Err(error.into());
+        }
         active().push(dir.clone());
         Ok(Self {
             dir,
@@ -696,6 +721,25 @@ mod tests {
         publish(&out, &[("a.csv", "1")], false).unwrap();
         assert!(!stale.exists());
         assert!(other.exists());
+    }
+
+    #[test]
+    fn a_folder_with_no_room_beside_it_is_an_output_error_and_leaves_nothing() {
+        // The staging folder's name is the output's and ~25 bytes more: an output named with
+        // 240 of the 255 bytes a name may have is made, but nothing can be written beside it,
+        // as with a read-only parent (which root, running the tests, would not see).
+        let tmp = tempfile::tempdir().unwrap();
+        let out = tmp.path().join("new").join("x".repeat(240));
+        let error = Staging::with_force(&out, false, Replaces::Study).unwrap_err();
+        let error = error
+            .downcast_ref::<OutputError>()
+            .expect("an output error");
+        assert!(matches!(error, OutputError::CannotStage { .. }), "{error}");
+        assert!(
+            error.to_string().contains("cannot write beside it in"),
+            "{error}"
+        );
+        assert_eq!(fs::read_dir(tmp.path()).unwrap().count(), 0);
     }
 
     #[test]
