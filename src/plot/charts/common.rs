@@ -369,22 +369,32 @@ pub fn between(upper: &[(f64, f64)], lower: &[(f64, f64)]) -> Vec<(f64, f64)> {
         .collect()
 }
 
-/// Returns a line's points up to where it first leaves the top of the scale, ending on the
-/// edge: a line clipped to the edge instead would run flat along it, as if the series levelled
-/// off (the chart notes the peak instead).
-pub fn below_ceiling(points: &[(f64, f64)], y_max: f64) -> Vec<(f64, f64)> {
-    let mut kept = Vec::with_capacity(points.len());
+/// Returns a line cut where it runs off the top of the scale: one piece per stretch below
+/// `y_max`, each ending (and the next starting) on the edge where the line crosses it. A line
+/// clipped to the edge instead would run flat along it, as if the series levelled off (the
+/// chart notes the peak instead); a line that ended at its first crossing would hide every
+/// later month of a series that comes back down (a noisy demand near the top of the scale).
+pub fn below_ceiling(points: &[(f64, f64)], y_max: f64) -> Vec<Vec<(f64, f64)>> {
+    let mut pieces = Vec::new();
+    let mut piece: Vec<(f64, f64)> = Vec::new();
+    let mut previous: Option<(f64, f64)> = None;
     for &(x, y) in points {
+        let crossing = |(x0, y0): (f64, f64)| (x0 + (x - x0) * (y_max - y0) / (y - y0), y_max);
+        if let Some(p) = previous.filter(|p| (p.1 > y_max) != (y > y_max)) {
+            piece.push(crossing(p));
+            if y > y_max {
+                pieces.push(std::mem::take(&mut piece));
+            }
+        }
         if y <= y_max {
-            kept.push((x, y));
-            continue;
+            piece.push((x, y));
         }
-        if let Some(&(x0, y0)) = kept.last() {
-            kept.push((x0 + (x - x0) * (y_max - y0) / (y - y0), y_max));
-        }
-        break;
+        previous = Some((x, y));
     }
-    kept
+    if !piece.is_empty() {
+        pieces.push(piece);
+    }
+    pieces
 }
 
 /// Where a note goes in a panel's plotting area.
@@ -458,20 +468,30 @@ mod tests {
     }
 
     #[test]
-    fn a_line_stops_where_it_leaves_the_scale() {
-        // From 30 to 50 between x = 2 and 3: it reaches 40 halfway.
+    fn a_line_breaks_where_it_leaves_the_scale_and_resumes_where_it_comes_back() {
+        // From 30 to 50 between x = 2 and 3: it reaches 40 halfway; from 50 to 30 between
+        // x = 3 and 4 it comes back at 40 halfway, and goes on.
         let points = [
             (0.0, 10.0),
             (1.0, 20.0),
             (2.0, 30.0),
             (3.0, 50.0),
-            (4.0, 45.0),
+            (4.0, 30.0),
+            (5.0, 20.0),
         ];
         assert_eq!(
             below_ceiling(&points, 40.0),
-            vec![(0.0, 10.0), (1.0, 20.0), (2.0, 30.0), (2.5, 40.0)]
+            vec![
+                vec![(0.0, 10.0), (1.0, 20.0), (2.0, 30.0), (2.5, 40.0)],
+                vec![(3.5, 40.0), (4.0, 30.0), (5.0, 20.0)],
+            ]
         );
-        assert_eq!(below_ceiling(&points, 60.0), points.to_vec());
-        assert_eq!(below_ceiling(&points[3..], 40.0), vec![]);
+        assert_eq!(below_ceiling(&points, 60.0), vec![points.to_vec()]);
+        // Starting above the scale, the line starts where it first comes down onto it.
+        assert_eq!(
+            below_ceiling(&points[3..], 40.0),
+            vec![vec![(3.5, 40.0), (4.0, 30.0), (5.0, 20.0)]]
+        );
+        assert_eq!(below_ceiling(&points[3..4], 40.0), Vec::<Vec<_>>::new());
     }
 }

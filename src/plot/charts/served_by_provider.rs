@@ -46,12 +46,14 @@ where
             ))?;
         }
         if let Some(demand) = &panel.demand {
-            ctx.draw_series(DashedLineSeries::new(
-                common::below_ceiling(&chart.axis.monthly_points(demand), chart.y_max),
-                6,
-                4,
-                REFERENCE.stroke_width(2),
-            ))?;
+            for piece in common::below_ceiling(&chart.axis.monthly_points(demand), chart.y_max) {
+                ctx.draw_series(DashedLineSeries::new(
+                    piece,
+                    6,
+                    4,
+                    REFERENCE.stroke_width(2),
+                ))?;
+            }
         }
         if let Some(peak) = panel.demand_peak {
             let peak = format!("up to {peak:.0} {}", chart.unit.label());
