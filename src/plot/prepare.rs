@@ -431,7 +431,9 @@ fn served(inputs: &Inputs) -> ServedChart {
         .collect();
     // The shared scale follows what is served; a demand far above it (a high-growth
     // counterfactual) would flatten every other panel, so demand counts up to twice the
-    // largest served stack and runs off the top beyond, with its peak noted.
+    // largest served stack and runs off the top beyond, with its peak noted. A demand only a
+    // little past that (within a quarter) is kept whole: cutting it would hide its peaks to
+    // save little room.
     let served_mw = panels
         .iter()
         .flat_map(|p| p.tops.last().into_iter().flatten())
@@ -441,7 +443,12 @@ fn served(inputs: &Inputs) -> ServedChart {
         .flat_map(|p| p.demand.iter().flatten())
         .fold(0.0, |m: f64, v| m.max(*v));
     let max_mw = if served_mw > 0.0 {
-        served_mw.max(demand_mw.min(2.0 * served_mw))
+        let cap = 2.0 * served_mw;
+        served_mw.max(if demand_mw <= 1.25 * cap {
+            demand_mw
+        } else {
+            cap
+        })
     } else {
         demand_mw
     };
@@ -1056,6 +1063,36 @@ x,{m},all,unmet_share,0,0,0,0
         let unmet = unmet(&inputs);
         assert!(unmet.panels[0].all_zero);
         assert_eq!(unmet.y_max, 1.0);
+    }
+
+    #[test]
+    fn demand_a_little_past_twice_the_served_is_kept_whole_and_far_past_it_runs_off() {
+        // 95 MW served every month. Demand peaking at 220 MW is past twice that (190) but within
+        // a quarter of it (237.5): the scale takes it whole, 220 × 1.03 = 226.6 → 250. Demand
+        // peaking at 400 MW in one regime stops the scale at 190 × 1.03 = 195.7 → 200, and
+        // that regime's peak is noted as off the scale.
+        let served = |demand_a: f64, demand_b: f64| {
+            let mut text = String::from("regime,month,provider,metric,mean,p05,p50,p95\n");
+            for (r, demand) in [("a", demand_a), ("b", demand_b)] {
+                for (m, d) in [("2030-01", 150.0), ("2030-02", demand)] {
+                    text.push_str(&format!(
+                        "{r},{m},azure,served_mw,95,95,95,95\n\
+                         {r},{m},all,demand_mw,{d},{d},{d},{d}\n\
+                         {r},{m},all,cost_usd,0,0,0,0\n\
+                         {r},{m},all,unmet_share,0,0,0,0\n\
+                         {r},{m},all,cumulative_cost_usd,0,0,0,0\n"
+                    ));
+                }
+            }
+            served(&inputs_with_timeseries(&text))
+        };
+        let near = served(220.0, 200.0);
+        assert_eq!(near.y_max, 250.0);
+        assert_eq!(near.panels[0].demand_peak, None);
+        let far = served(220.0, 400.0);
+        assert_eq!(far.y_max, 200.0);
+        assert_eq!(far.panels[0].demand_peak, Some(220.0));
+        assert_eq!(far.panels[1].demand_peak, Some(400.0));
     }
 
     #[test]
