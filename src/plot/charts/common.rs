@@ -257,6 +257,15 @@ pub fn row_label(labels: &[String], y: f64) -> String {
         .unwrap_or_default()
 }
 
+/// Returns the value-axis range of a chart with `n` bar rows at y = 0 .. n − 1: a margin of
+/// 0.6 rows at each end, and at least `min_rows` rows tall with the rows in the middle, so that
+/// one or two rows get bars of the same height as many do instead of bars that fill the panel.
+pub fn row_range(n: usize, min_rows: usize) -> Range<f64> {
+    let n = n.max(1);
+    let pad = (n.max(min_rows) - n) as f64 / 2.0;
+    -0.6 - pad..n as f64 - 0.4 + pad
+}
+
 /// Returns the fill style of a percentile band in colour `c`.
 pub fn band(c: RGBColor) -> ShapeStyle {
     c.mix(0.22).filled()
@@ -449,6 +458,22 @@ mod tests {
             );
         }
         assert_eq!(grid(4), (2, 2));
+    }
+
+    #[test]
+    fn few_rows_sit_in_the_middle_of_a_range_as_tall_as_the_least_rows() {
+        let close = |r: Range<f64>, (lo, hi): (f64, f64)| {
+            assert!(
+                (r.start - lo).abs() < 1e-12 && (r.end - hi).abs() < 1e-12,
+                "{r:?}"
+            );
+        };
+        // Nine rows: 0.6 of a row beyond the first and the last, as before.
+        close(row_range(9, 5), (-0.6, 8.6));
+        // One row of at least five: the row at 0, 2.6 rows each side.
+        close(row_range(1, 5), (-2.6, 2.6));
+        // Two rows (0 and 1) of at least three: centred on 0.5, 1.6 rows each side.
+        close(row_range(2, 3), (-1.1, 2.1));
     }
 
     #[test]

@@ -19,6 +19,9 @@ const NEUTRAL: RGBColor = RGBColor(0x70, 0x70, 0x70);
 const BAR_HALF: f64 = 0.2;
 /// Half the height of the error bar's end caps, in rows.
 const CAP_HALF: f64 = 0.12;
+/// Fewest rows a panel's height is divided into, so that a study of one or a few regimes
+/// does not draw bars as tall as the panel.
+const MIN_ROWS: usize = 6;
 
 /// Draws the regime comparison chart on `root`.
 pub fn draw<DB: DrawingBackend>(
@@ -86,7 +89,7 @@ where
         .y_label_area_size(label_width)
         .build_cartesian_2d(
             TickedAxis::new(panel.x_min..panel.x_max, x_ticks.values.clone()),
-            TickedAxis::new(-0.6..n as f64 - 0.4, rows),
+            TickedAxis::new(common::row_range(n, MIN_ROWS), rows),
         )?;
     let span = panel.x_max - panel.x_min;
     let label_of = |y: &f64| common::row_label(labels, *y);

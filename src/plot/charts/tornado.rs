@@ -29,13 +29,15 @@ const ROW_HEIGHT: u32 = 28;
 const PANEL_FRAME: u32 = 96;
 /// Half the height of a bar, in rows.
 const BAR_HALF: f64 = 0.32;
+/// Fewest rows a panel is tall (with one or two inputs, its bars keep a row's height).
+const MIN_ROWS: usize = 3;
 
 /// Returns the chart's size: panels stacked, each as tall as its bars need.
 fn size(chart: &TornadoChart) -> (u32, u32) {
     let panels: u32 = chart
         .panels
         .iter()
-        .map(|p| PANEL_FRAME + ROW_HEIGHT * p.bars.len().max(3) as u32)
+        .map(|p| PANEL_FRAME + ROW_HEIGHT * p.bars.len().max(MIN_ROWS) as u32)
         .sum();
     (WIDTH, HEADER_HEIGHT + panels)
 }
@@ -88,7 +90,7 @@ where
     let heights: Vec<u32> = chart
         .panels
         .iter()
-        .map(|p| PANEL_FRAME + ROW_HEIGHT * p.bars.len().max(3) as u32)
+        .map(|p| PANEL_FRAME + ROW_HEIGHT * p.bars.len().max(MIN_ROWS) as u32)
         .collect();
     let mut rest = body;
     for (panel, height) in chart.panels.iter().zip(heights) {
@@ -110,6 +112,7 @@ where
     let n = panel.bars.len().max(1);
     // Bar i sits at y = n - 1 - i so that the largest swing is at the top.
     let row_y = |i: usize| (n - 1 - i) as f64;
+    let rows = common::row_range(n, MIN_ROWS);
     let (lo, hi) = panel
         .bars
         .iter()
@@ -142,7 +145,7 @@ where
         .y_label_area_size(label_width)
         .build_cartesian_2d(
             TickedAxis::new(x_min..x_max, ticks.values.clone()),
-            TickedAxis::new(-0.6..n as f64 - 0.4, (0..n).map(row_y).collect()),
+            TickedAxis::new(rows.clone(), (0..n).map(row_y).collect()),
         )?;
     let label_of = |y: &f64| common::row_label(&labels, *y);
     ctx.configure_mesh()
@@ -173,7 +176,7 @@ where
         }
     }
     ctx.draw_series(std::iter::once(PathElement::new(
-        vec![(panel.base, -0.6), (panel.base, n as f64 - 0.4)],
+        vec![(panel.base, rows.start), (panel.base, rows.end)],
         REFERENCE.stroke_width(2),
     )))?;
     if panel.moving == 0 {
