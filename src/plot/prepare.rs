@@ -358,12 +358,19 @@ fn colour_slots(names: &[&str], slots: usize) -> Vec<usize> {
     colours
 }
 
-/// Returns a note for subtitles when one replication leaves no spread or interval to draw.
-fn single_note(inputs: &Inputs) -> &'static str {
-    if inputs.study.replications == 1 {
-        " (one replication: none to draw)"
-    } else {
-        ""
+/// Returns a note for subtitles where so few replications leave the percentiles drawn far from
+/// what the words promise: a percentile is the value of rank ⌊q·(n − 1)⌋ from the lowest, so
+/// with one replication there is no spread, with two every percentile (the median too) is the
+/// lower value and the band has no width, and up to 20 the 5th is the lowest value and the
+/// 95th the second-highest.
+fn few_note(inputs: &Inputs) -> String {
+    match inputs.study.replications {
+        1 => " (one replication: none to draw)".to_string(),
+        2 => " (2 replications: every percentile, the median too, is the lower value)".to_string(),
+        n @ 3..=20 => {
+            format!(" ({n} replications: the 5th is the lowest value, the 95th the second-highest)")
+        }
+        _ => String::new(),
     }
 }
 
@@ -559,7 +566,7 @@ fn commitment(inputs: &Inputs) -> CommitmentChart {
             subtitle: format!(
                 "Scenario {}: line = mean, band = 5th-95th percentile across replications{}; {}",
                 inputs.study.scenario,
-                single_note(inputs),
+                few_note(inputs),
                 if panels
                     .iter()
                     .any(|p: &CommitmentPanel| !p.commitments.is_empty())
@@ -624,7 +631,7 @@ fn unmet(inputs: &Inputs) -> FanChart {
                  lost, or down in an outage); line = median, band = 5th-95th percentile across \
                  replications{}, dashed = mean",
                 inputs.study.scenario,
-                single_note(inputs)
+                few_note(inputs)
             ),
         },
         axis: TimeAxis::new(ts),
@@ -750,7 +757,7 @@ fn comparison(inputs: &Inputs) -> ComparisonChart {
                 "Scenario {}: dot = mean, black bar = 95% confidence interval of the mean, \
                  light bar = 5th-95th percentile across replications{}",
                 inputs.study.scenario,
-                single_note(inputs)
+                few_note(inputs)
             ),
         },
         regimes,
@@ -894,6 +901,42 @@ mod tests {
         crate::plot::fixture::write(dir.path(), &crate::plot::fixture::Spec::default());
         std::fs::write(dir.path().join("timeseries.csv"), text).unwrap();
         Inputs::read(dir.path()).unwrap()
+    }
+
+    #[test]
+    fn few_replications_say_which_values_the_percentiles_are() {
+        use crate::plot::fixture::{Spec, write};
+        let subtitles = |replications: u64| {
+            let dir = tempfile::tempdir().unwrap();
+            write(
+                dir.path(),
+                &Spec {
+                    replications,
+                    ..Spec::default()
+                },
+            );
+            let p = prepare(&Inputs::read(dir.path()).unwrap());
+            [p.commitment.header, p.unmet.header, p.comparison.header].map(|h| h.subtitle)
+        };
+        for s in subtitles(2) {
+            assert!(
+                s.contains(
+                    "(2 replications: every percentile, the median too, is the lower value)"
+                ),
+                "{s}"
+            );
+        }
+        for s in subtitles(20) {
+            assert!(
+                s.contains(
+                    "(20 replications: the 5th is the lowest value, the 95th the second-highest)"
+                ),
+                "{s}"
+            );
+        }
+        for s in subtitles(21) {
+            assert!(!s.contains("replications:"), "{s}");
+        }
     }
 
     #[test]
