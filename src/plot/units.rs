@@ -107,7 +107,11 @@ impl Unit {
 
     /// Writes a value given in the file's unit, converted and with its unit ("$12.3B", "41.0%").
     pub fn format(self, value: f64) -> String {
-        let v = self.apply(value);
+        self.write(self.apply(value))
+    }
+
+    /// Writes a value already in this unit, with the unit ("$12.3B", "41.0%", "5.20 GW").
+    pub fn write(self, v: f64) -> String {
         match self {
             Unit::UsdBillions => format!("{}${}B", sign(v), number(v.abs())),
             Unit::UsdMillions => format!("{}${}M", sign(v), number(v.abs())),
@@ -254,6 +258,10 @@ mod tests {
         assert_eq!(number(-0.001), "0.00");
         assert_eq!(number(0.0), "0");
         assert_eq!(Unit::UsdBillions.format(0.0), "$0B");
+        // A value already in the unit (a tornado's base mean) is written the same way.
+        assert_eq!(Unit::Percent.write(100.0), "100.0%");
+        assert_eq!(Unit::UsdBillions.write(12.34), "$12.3B");
+        assert_eq!(Unit::Gw.write(5.2), "5.20 GW");
     }
 
     #[test]

@@ -13,7 +13,7 @@ use super::common::{
 use crate::plot::PlotError;
 use crate::plot::raster::PngBackend;
 use crate::plot::tornado::{Panel, TornadoChart};
-use crate::plot::units::{Ticks, number};
+use crate::plot::units::Ticks;
 
 /// Colour of the low-value side (Tableau blue).
 const LOW: RGBColor = RGBColor(0x4E, 0x79, 0xA7);
@@ -180,14 +180,14 @@ where
         REFERENCE.stroke_width(2),
     )))?;
     if panel.moving == 0 {
+        // Left of the base line, which is in the middle: centred, the line would cross it.
         ctx.draw_series(std::iter::once(Text::new(
             format!(
-                "no input moves it (mean {} {} in every run)",
-                number(panel.base),
-                panel.unit.label()
+                "no input moves it (mean {} in every run)",
+                panel.unit.write(panel.base)
             ),
-            ((x_min + x_max) / 2.0, (n as f64 - 1.0) / 2.0),
-            anchored(font(14).color(&MUTED), HPos::Center, VPos::Center),
+            (x_min + (x_max - x_min) * 0.02, (n as f64 - 1.0) / 2.0),
+            anchored(font(14).color(&MUTED), HPos::Left, VPos::Center),
         )))?;
     }
     Ok(())
