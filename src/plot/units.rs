@@ -127,12 +127,15 @@ fn sign(v: f64) -> &'static str {
 }
 
 /// Writes a number with about three significant digits and thousands separators:
-/// 1234.5 -> "1,235", 56.78 -> "56.8", 0.1234 -> "0.12", and zero as "0".
+/// 1234.5 -> "1,235", 56.78 -> "56.8", 0.1234 -> "0.12", 0.0065 -> "0.0065" (two significant
+/// digits below 0.1, not "0.01"), and zero as "0"; below 1e-4, which capsim counts as zero,
+/// "0.00".
 pub fn number(v: f64) -> String {
     let decimals = match v.abs() {
         0.0 => 0,
         a if a >= 100.0 => 0,
         a if a >= 10.0 => 1,
+        a if (1e-4..0.1).contains(&a) => (1 - a.log10().floor() as i32) as usize,
         _ => 2,
     };
     grouped(v, decimals)
@@ -255,7 +258,11 @@ mod tests {
         assert_eq!(Unit::Percent.format(0.4123), "41.2%");
         assert_eq!(Unit::GwMonths.format(12_345.0), "12.3 GW-months");
         assert_eq!(number(1_234_567.0), "1,234,567");
-        assert_eq!(number(-0.001), "0.00");
+        assert_eq!(number(-0.001), "-0.0010");
+        assert_eq!(number(0.0065), "0.0065");
+        assert_eq!(number(0.05), "0.050");
+        assert_eq!(number(-0.00001), "0.00");
+        assert_eq!(Unit::UsdMillions.format(6_480.0), "$0.0065M");
         assert_eq!(number(0.0), "0");
         assert_eq!(Unit::UsdBillions.format(0.0), "$0B");
         // A value already in the unit (a tornado's base mean) is written the same way.
