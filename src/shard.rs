@@ -455,10 +455,10 @@ fn read_manifest(dir: &Path) -> anyhow::Result<Manifest> {
         let problem = if dir.exists() {
             "is not a folder"
         } else {
-            "does not exist"
+            "no such folder"
         };
         return Err(ShardError(format!(
-            "{} {problem}; merge takes the folders written by `capsim run --shard K/N`",
+            "{}: {problem}; merge takes the folders written by `capsim run --shard K/N`",
             dir.display()
         ))
         .into());

@@ -202,7 +202,10 @@ fn merge_refuses_shards_that_do_not_make_one_study() {
             merge(&[&a0, &a1, dir.path().to_str().unwrap()]),
             "is not a shard folder",
         ),
-        (merge(&[&a0, &a1, &missing]), "no-such-shard does not exist"),
+        (
+            merge(&[&a0, &a1, &missing]),
+            "no-such-shard: no such folder",
+        ),
         (merge_into(&[&a0, &a1, &a2], &a1), "is the shard folder"),
         (
             merge_into(&[&a0, &a1, &a2], &format!("{a0}/../s2of3seed1")),
@@ -591,9 +594,19 @@ fn sensitivity_writes_a_plausible_tornado() {
         "azure_share",
     );
     assert!(num(share, "metric_at_high") < num(share, "metric_at_low"));
-    let charts: Vec<(String, Vec<u8>)> = ["exclusive", "rofr", "restructured", "open"]
+    // index.html shows every regime's chart.
+    let regimes = ["exclusive", "rofr", "restructured", "open"];
+    let index = fs::read_to_string(out.join("index.html")).expect("index.html written");
+    for regime in regimes {
+        assert!(
+            index.contains(&format!("<img src=\"charts/tornado_{regime}.png\"")),
+            "{regime} missing from index.html"
+        );
+    }
+    let charts: Vec<(String, Vec<u8>)> = regimes
         .iter()
         .flat_map(|regime| ["png", "svg"].map(|ext| format!("charts/tornado_{regime}.{ext}")))
+        .chain(["index.html".to_string()])
         .map(|name| {
             let bytes = fs::read(out.join(&name)).unwrap_or_else(|_| panic!("{name} missing"));
             (name, bytes)
@@ -601,6 +614,7 @@ fn sensitivity_writes_a_plausible_tornado() {
         .collect();
     // `plot` redraws them from tornado.csv alone, byte for byte.
     fs::remove_dir_all(out.join("charts")).unwrap();
+    fs::remove_file(out.join("index.html")).unwrap();
     capsim().arg("plot").arg(&out).assert().success();
     for (name, bytes) in charts {
         assert!(

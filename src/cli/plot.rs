@@ -1,4 +1,4 @@
-//! `capsim plot DIR`: redraw the charts (and a run's index.html) from the CSVs in DIR alone.
+//! `capsim plot DIR`: redraw the charts and index.html from the CSVs in DIR alone.
 
 use std::path::PathBuf;
 

@@ -4,7 +4,7 @@
 use std::fmt::Write;
 
 use super::charts::Chart;
-use super::data::{CompareRow, Inputs};
+use super::data::{CompareRow, Inputs, Study};
 use super::prepare::regimes;
 use super::regime_colour;
 use super::units::{Unit, grouped, replications_per_regime};
@@ -86,7 +86,23 @@ td.metric code { color: #777; font-size: 12px; }
 
 /// Renders index.html; image paths are relative (charts/NAME.png) so the folder can move.
 pub fn render(inputs: &Inputs, charts: &[Chart<'_>]) -> String {
-    let study = &inputs.study;
+    let mut html = open_page(&inputs.study, "results");
+    html.push_str("<nav>");
+    for c in charts {
+        let _ = write!(html, "<a href=\"#{}\">{}</a>", c.name, esc(&c.heading));
+    }
+    html.push_str("<a href=\"#compare\">Comparison table</a></nav>\n");
+    for c in charts {
+        figure(&mut html, c.name, &c.heading, c.title);
+    }
+    compare_table(&mut html, inputs);
+    html.push_str("</main>\n</body>\n</html>\n");
+    html
+}
+
+/// Starts a page: the head, a heading naming `what` and the scenario, its description, and a
+/// line of the study's replications, seed, baseline, dates and capsim version.
+fn open_page(study: &Study, what: &str) -> String {
     let mut html = String::new();
     let _ = write!(
         html,
@@ -97,7 +113,7 @@ pub fn render(inputs: &Inputs, charts: &[Chart<'_>]) -> String {
     );
     let _ = writeln!(
         html,
-        "<h1>capsim results: scenario {}</h1>",
+        "<h1>capsim {what}: scenario {}</h1>",
         esc(&study.scenario)
     );
     let mut meta = vec![
@@ -120,23 +136,52 @@ pub fn render(inputs: &Inputs, charts: &[Chart<'_>]) -> String {
         let _ = writeln!(html, "<p>{}</p>", esc(d));
     }
     let _ = writeln!(html, "<p class=\"meta\">{}</p>", meta.join(" &middot; "));
+    html
+}
+
+/// Writes a chart's section: its heading, and the PNG linking to the SVG, `title` as alt text.
+fn figure(html: &mut String, name: &str, heading: &str, title: &str) {
+    let _ = writeln!(
+        html,
+        "<section id=\"{name}\">\n<h2>{heading}</h2>\n<figure><a href=\"charts/{name}.svg\">\
+         <img src=\"charts/{name}.png\" alt=\"{title}\"></a>\n<figcaption>charts/{name}.png \
+         (click for the SVG)</figcaption></figure>\n</section>",
+        heading = esc(heading),
+        title = esc(title),
+    );
+}
+
+/// A regime's tornado chart as index.html links it.
+pub struct TornadoPage<'a> {
+    /// File stem under charts/ (NAME.png, NAME.svg).
+    pub name: &'a str,
+    /// The regime.
+    pub regime: &'a str,
+    /// The title drawn on the chart (the image's alt text).
+    pub title: &'a str,
+}
+
+/// Renders a sensitivity study's index.html: how to read the tornado charts, then each
+/// regime's chart, so that the charts of every regime are one page and not a folder of files.
+pub fn render_tornado(study: &Study, charts: &[TornadoPage<'_>]) -> String {
+    let mut html = open_page(study, "sensitivity");
+    html.push_str(
+        "<p>Each uncertain input of the scenario is moved to its low and then its high value, \
+         one at a time, every other input at its distribution and the same seed in every run. \
+         A bar runs from the base run's mean (the vertical line) to the metric's mean with the \
+         input at its low value (blue) or its high value (orange). Inputs are sorted by swing, \
+         |metric at high &minus; metric at low|, and each panel shows the largest; every input \
+         and metric is in <code>tornado.csv</code>, and how each input's values were chosen in \
+         <code>inputs.csv</code>.</p>\n",
+    );
     html.push_str("<nav>");
     for c in charts {
-        let _ = write!(html, "<a href=\"#{}\">{}</a>", c.name, esc(&c.heading));
+        let _ = write!(html, "<a href=\"#{}\">{}</a>", c.name, esc(c.regime));
     }
-    html.push_str("<a href=\"#compare\">Comparison table</a></nav>\n");
+    html.push_str("</nav>\n");
     for c in charts {
-        let _ = writeln!(
-            html,
-            "<section id=\"{name}\">\n<h2>{heading}</h2>\n<figure><a href=\"charts/{name}.svg\">\
-             <img src=\"charts/{name}.png\" alt=\"{title}\"></a>\n<figcaption>charts/{name}.png \
-             (click for the SVG)</figcaption></figure>\n</section>",
-            name = c.name,
-            heading = esc(&c.heading),
-            title = esc(c.title),
-        );
+        figure(&mut html, c.name, c.regime, c.title);
     }
-    compare_table(&mut html, inputs);
     html.push_str("</main>\n</body>\n</html>\n");
     html
 }

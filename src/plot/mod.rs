@@ -169,11 +169,10 @@ pub const CHARTS_DIR: &str = "charts";
 /// Name of the report written into the run's folder.
 pub const INDEX_HTML: &str = "index.html";
 
-/// Redraws the charts of the study in `csv_dir` into `out_dir`, whichever study wrote it: a
-/// sensitivity analysis's tornado charts (tornado.csv and no timeseries.csv), or else every
-/// chart and index.html of a run or merge. A sweep's folder, which has no charts, and a
-/// shard's, whose tables exist only once merged, are errors that say so. Returns the paths
-/// written.
+/// Redraws the charts and index.html of the study in `csv_dir` into `out_dir`, whichever study
+/// wrote it: a sensitivity analysis's tornado charts (tornado.csv and no timeseries.csv), or
+/// else every chart of a run or merge. A sweep's folder, which has no charts, and a shard's,
+/// whose tables exist only once merged, are errors that say so. Returns the paths written.
 pub fn redraw(csv_dir: &Path, out_dir: &Path) -> Result<Vec<PathBuf>, PlotError> {
     // A shard folder is one with a shard manifest (what `capsim merge` reads); one that also
     // has a study.csv, put there by hand, is drawn from its CSVs like any other folder.

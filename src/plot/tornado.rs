@@ -5,9 +5,10 @@ use std::path::{Path, PathBuf};
 
 use super::charts::tornado as chart;
 use super::data::{STUDY_CSV, Table, cells, read_study};
+use super::html::{self, TornadoPage};
 use super::prepare::{Header, metric_title};
 use super::units::Unit;
-use super::{CHARTS_DIR, PlotError, register_fonts};
+use super::{CHARTS_DIR, INDEX_HTML, PlotError, register_fonts};
 
 /// The tornado table's file name (as `report` writes it).
 pub(super) const TORNADO_CSV: &str = "tornado.csv";
@@ -232,8 +233,8 @@ fn file_stem(regime: &str) -> String {
 
 /// Draws one tornado chart per regime from `csv_dir/tornado.csv` (and the incumbent's name from
 /// study.csv) into `out_dir/charts/` (the same folder for a sensitivity analysis) as
-/// tornado_REGIME.png and .svg; returns the paths written. Meant for a staging folder: files
-/// are written in place.
+/// tornado_REGIME.png and .svg, and `out_dir/index.html` showing them all; returns the paths
+/// written. Meant for a staging folder: files are written in place.
 pub fn draw_tornado(csv_dir: &Path, out_dir: &Path) -> Result<Vec<PathBuf>, PlotError> {
     let rows = read(&csv_dir.join(TORNADO_CSV))?;
     let study = read_study(&csv_dir.join(STUDY_CSV))?;
@@ -244,11 +245,28 @@ pub fn draw_tornado(csv_dir: &Path, out_dir: &Path) -> Result<Vec<PathBuf>, Plot
         path: charts_dir.clone(),
         source,
     })?;
+    let stems: Vec<String> = charts.iter().map(|c| file_stem(&c.regime)).collect();
     let mut written = Vec::new();
-    for c in &charts {
-        let stem = file_stem(&c.regime);
-        written.extend(chart::render(&charts_dir, &stem, c)?);
+    for (c, stem) in charts.iter().zip(&stems) {
+        written.extend(chart::render(&charts_dir, stem, c)?);
     }
+    let pages: Vec<TornadoPage> = charts
+        .iter()
+        .zip(&stems)
+        .map(|(c, stem)| TornadoPage {
+            name: stem,
+            regime: &c.regime,
+            title: &c.header.title,
+        })
+        .collect();
+    let index = out_dir.join(INDEX_HTML);
+    std::fs::write(&index, html::render_tornado(&study, &pages)).map_err(|source| {
+        PlotError::Write {
+            path: index.clone(),
+            source,
+        }
+    })?;
+    written.push(index);
     Ok(written)
 }
 
@@ -317,9 +335,15 @@ rofr/x,market.price_trend_per_year,total_cost_usd,-0.4,0.2,1,2,1.5,1
                 "tornado_open.png",
                 "tornado_open.svg",
                 "tornado_rofr_x.png",
-                "tornado_rofr_x.svg"
+                "tornado_rofr_x.svg",
+                "index.html"
             ]
         );
+        // index.html shows each regime's chart under the regime's own name.
+        let index = std::fs::read_to_string(&written[4]).unwrap();
+        assert!(index.contains("<h1>capsim sensitivity: scenario s</h1>"));
+        assert!(index.contains("<h2>rofr/x</h2>"));
+        assert!(index.contains("<img src=\"charts/tornado_rofr_x.png\""));
         let svg = std::fs::read_to_string(&written[1]).unwrap();
         assert!(svg.contains("What moves the results: regime open"));
         // The share is the incumbent's, by the name study.csv gives it.
