@@ -1019,3 +1019,74 @@ fn terms_that_start_or_end_on_one_day_make_one_boundary() {
         "{trace:#?}"
     );
 }
+
+#[test]
+fn a_first_refusal_that_ends_on_the_day_a_need_arrives_makes_no_offer() {
+    // The right ends on 2025-01-11 (day 10), the day the need arrives: a term is in force over
+    // [start, end), so the need is not offered; the lab places it at once with the cheapest,
+    // the rival. Offered on its last day, the need waited 30 days for Azure's answer.
+    let rofr = format!("{ROFR}end = 2025-01-11\n");
+    let s = scenario(&rofr, r#""rofr""#, "cheapest");
+    let (outcome, result) = run(&s, &world(&s, 10.0, 10.0, f64::INFINITY));
+    assert!(outcome.offered.is_empty(), "{:?}", outcome.offered);
+    let lease = outcome.leases[0];
+    assert_eq!(
+        (lease.provider, lease.decision_day, lease.delivery_day),
+        (ProviderId(1), 10.0, 10.0)
+    );
+    assert_eq!(result.total(Metric::RofrOffers), 0.0);
+}
+
+#[test]
+fn a_lease_that_ends_during_an_outage_loses_only_its_own_days() {
+    // The 5 MW need runs on the rival from day 10 for 45 days, to day 55. Half the rival is
+    // down on days 50..60: the lease loses 2.5 MW over days 50..55 alone, 12.5 MW-days; the
+    // outage's days after the lease ended are not the lab's.
+    let s = scenario("", "", "cheapest");
+    let mut w = world(&s, 10.0, 10.0, f64::INFINITY);
+    w.needs[0].term_days = 45.0;
+    w.outages.push(half_down_on_days_50_to_60(ProviderId(1)));
+    let (outcome, result) = run(&s, &w);
+    assert_eq!(
+        (outcome.leases[0].provider, outcome.leases[0].end_day),
+        (ProviderId(1), 55.0)
+    );
+    let lost = 12.5 / DAYS_PER_MONTH;
+    assert!(close(result.total(Metric::UnmetMwMonths), lost));
+    assert!(close(
+        result.total(Metric::ServedMwMonths),
+        225.0 / DAYS_PER_MONTH - lost
+    ));
+    assert!(close(
+        result.total(Metric::ComputeCostUsd),
+        1.0e6 * (225.0 / DAYS_PER_MONTH - lost)
+    ));
+}
+
+#[test]
+fn commitment_first_buys_from_the_holder_only_until_its_commitment_is_contracted() {
+    // $10M to spend on Azure. Need A (5 MW for 100 days at Azure's $1.2M, ≈ $19.7M) contracts
+    // all of it; need B, on day 20, then goes to the cheapest, the rival.
+    let terms = "[terms.c]\nkind = \"commitment\"\nholder = \"azure\"\namount_usd = 1.0e7\n\
+                 deadline = 2026-01-01\n";
+    let s = scenario(terms, r#""c""#, "commitment_first");
+    let mut w = world(&s, 10.0, 10.0, f64::INFINITY);
+    let b = Need {
+        arrival_day: 20.0,
+        wanted_start_day: 20.0,
+        seed: 12,
+        ..w.needs[0]
+    };
+    w.needs.push(b);
+    let (outcome, _) = run(&s, &w);
+    let chosen: Vec<_> = (outcome.leases.iter())
+        .map(|l| (l.provider, l.reason))
+        .collect();
+    assert_eq!(
+        chosen,
+        [
+            (ProviderId(0), Reason::CommitmentPacing),
+            (ProviderId(1), Reason::Cheapest)
+        ]
+    );
+}
