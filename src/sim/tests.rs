@@ -1064,6 +1064,45 @@ fn a_lease_that_ends_during_an_outage_loses_only_its_own_days() {
 }
 
 #[test]
+fn an_outage_loses_the_revenue_of_the_mw_it_takes() {
+    // As in `an_outage_takes_its_fraction_of_running_leases_out_of_served`, the 5 MW lease
+    // (revenue $2M per MW-month) loses 2.5 MW over days 50..60: that revenue is lost, and the
+    // rest earned.
+    let s = scenario("", "", "cheapest");
+    let mut w = world(&s, 10.0, 10.0, f64::INFINITY);
+    w.outages.push(half_down_on_days_50_to_60(ProviderId(1)));
+    let (_, result) = run(&s, &w);
+    let lost = 25.0 / DAYS_PER_MONTH;
+    assert!(close(result.total(Metric::RevenueLostUsd), 2.0e6 * lost));
+    assert!(close(
+        result.total(Metric::RevenueUsd),
+        2.0e6 * (SERVED_MW_MONTHS - lost)
+    ));
+}
+
+#[test]
+fn capacity_in_service_at_the_start_is_not_counted_in_the_mean_wait() {
+    // Need A is in service at the start (placed on day 0, no offer, no wait); need B arrives
+    // on day 10 and waits 30 days for Azure's answer. The mean wait is over new needs: B's
+    // 30 days, not 15 with A's nothing.
+    let s = scenario(ROFR, r#""rofr""#, "cheapest");
+    let mut w = world(&s, 10.0, 10.0, f64::INFINITY);
+    let a = Need {
+        arrival_day: 0.0,
+        wanted_start_day: 0.0,
+        existing: true,
+        seed: 12,
+        ..w.needs[0]
+    };
+    w.needs.insert(0, a);
+    let (outcome, result) = run(&s, &w);
+    assert_eq!(outcome.leases.len(), 2);
+    assert_eq!(outcome.leases[0].delivery_day, 0.0);
+    assert_eq!(outcome.leases[1].delivery_day, 40.0);
+    assert_eq!(result.total(Metric::MeanWaitDays), 30.0);
+}
+
+#[test]
 fn commitment_first_buys_from_the_holder_only_until_its_commitment_is_contracted() {
     // $10M to spend on Azure. Need A (5 MW for 100 days at Azure's $1.2M, ≈ $19.7M) contracts
     // all of it; need B, on day 20, then goes to the cheapest, the rival.
@@ -1089,4 +1128,19 @@ fn commitment_first_buys_from_the_holder_only_until_its_commitment_is_contracted
             (ProviderId(1), Reason::Cheapest)
         ]
     );
+}
+
+#[test]
+fn the_incumbents_totals_are_read_at_its_own_index() {
+    // The rival is the incumbent here (listed second): the cheapest, it serves the need, so
+    // the incumbent's share is 1 and its cost the lease's; Azure, listed first, had nothing.
+    let s = scenario_with("", "", "cheapest", &["scenario.incumbent=rival"]);
+    assert_eq!(s.incumbent, ProviderId(1));
+    let (outcome, result) = run(&s, &world(&s, 10.0, 10.0, f64::INFINITY));
+    assert_eq!(outcome.leases[0].provider, ProviderId(1));
+    assert_eq!(result.total(Metric::AzureShare), 1.0);
+    assert!(close(
+        result.total(Metric::AzureCostUsd),
+        1.0e6 * SERVED_MW_MONTHS
+    ));
 }
