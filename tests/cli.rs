@@ -289,6 +289,161 @@ fn conservation_holds_in_every_regime_and_replication() {
     );
 }
 
+/// t(0.975) with 29 degrees of freedom (tables; scipy 2.045229642132703).
+const T_975_29: f64 = 2.045_229_642_132_703;
+
+/// Mean and sample sd.
+fn mean_sd(values: &[f64]) -> (f64, f64) {
+    let n = values.len() as f64;
+    let mean = values.iter().sum::<f64>() / n;
+    let squares: f64 = values.iter().map(|v| (v - mean) * (v - mean)).sum();
+    (mean, (squares / (n - 1.0)).sqrt())
+}
+
+/// Whether `got` is `want` to within `relative` of its size, or 1e-6 near zero.
+fn near(got: f64, want: f64, relative: f64) -> bool {
+    (got - want).abs() <= relative * want.abs() + 1e-6
+}
+
+#[test]
+fn compare_timeseries_and_commitments_restate_the_replications() {
+    // Each summary recomputed from replications.csv, the table it summarises: every column of
+    // compare.csv from its own statistic (the delta paired as regime − baseline), each regime's
+    // monthly cost means adding up to its mean total cost, and commitments.csv's means to
+    // compare.csv's.
+    let out = TempDir::new().unwrap();
+    let replications = 30;
+    run_default(out.path(), replications, 2);
+    let rows = read_csv(&out.path().join("replications.csv"));
+    // (regime, metric) → value of each replication (None where it does not apply).
+    let values = |regime: &str, metric: &str| -> Vec<Option<f64>> {
+        (rows.iter())
+            .filter(|r| r["regime"] == regime)
+            .map(|r| (!r[metric].is_empty()).then(|| num(r, metric)))
+            .collect()
+    };
+    let compare = read_csv(&out.path().join("compare.csv"));
+    for row in &compare {
+        let (regime, metric) = (row["regime"].as_str(), row["metric"].as_str());
+        let mine = values(regime, metric);
+        assert_eq!(mine.len(), replications as usize, "{regime}");
+        let applicable: Vec<f64> = mine.iter().flatten().copied().collect();
+        assert_eq!(num(row, "n") as usize, applicable.len(), "{row:?}");
+        if applicable.len() == replications as usize {
+            let (mean, sd) = mean_sd(&applicable);
+            let half_width = T_975_29 * sd / (replications as f64).sqrt();
+            assert!(near(num(row, "mean"), mean, 1e-9), "mean: {row:?}");
+            assert!(near(num(row, "sd"), sd, 1e-6), "sd: {row:?}");
+            assert!(
+                near(num(row, "ci95_low"), mean - half_width, 1e-6),
+                "ci95_low: {row:?}"
+            );
+            assert!(
+                near(num(row, "ci95_high"), mean + half_width, 1e-6),
+                "ci95_high: {row:?}"
+            );
+            // Percentiles: the value of rank q · (n − 1), rounded down, within the sketch's
+            // relative error (a count's rounded down to a whole number).
+            let mut sorted = applicable.clone();
+            sorted.sort_by(f64::total_cmp);
+            for (column, q) in [("p05", 0.05), ("p50", 0.5), ("p95", 0.95)] {
+                let exact = sorted[(q * (replications - 1) as f64) as usize];
+                let slack = if exact.fract() == 0.0 { 1.0 } else { 0.0 };
+                let got = num(row, column);
+                assert!(
+                    (got - exact).abs() <= exact.abs() / 129.0 * (1.0 + 1e-9) + slack + 1e-4,
+                    "{column} = {got}, rank value {exact}: {row:?}"
+                );
+            }
+        }
+        // The paired delta: this regime's value less the baseline's, replication by
+        // replication, where both apply.
+        let baseline = values(&row["baseline"], metric);
+        let deltas: Vec<f64> = (mine.iter().zip(&baseline))
+            .filter_map(|(a, b)| Some((*a)? - (*b)?))
+            .collect();
+        if deltas.len() == replications as usize {
+            let (mean, sd) = mean_sd(&deltas);
+            let half_width = T_975_29 * sd / (replications as f64).sqrt();
+            let scale = mean.abs() + sd;
+            let close = |got: f64, want: f64| (got - want).abs() <= 1e-6 * scale + 1e-6;
+            assert!(close(num(row, "delta_mean"), mean), "delta_mean: {row:?}");
+            assert!(
+                close(num(row, "delta_ci95_low"), mean - half_width),
+                "delta_ci95_low: {row:?}"
+            );
+            assert!(
+                close(num(row, "delta_ci95_high"), mean + half_width),
+                "delta_ci95_high: {row:?}"
+            );
+        }
+    }
+    let compare_mean = |regime: &str, metric: &str| {
+        let row = (compare.iter())
+            .find(|r| r["regime"] == regime && r["metric"] == metric)
+            .expect("a compare.csv row");
+        num(row, "mean")
+    };
+
+    // A mean is linear: the monthly cost means of all providers add up to the mean total cost
+    // (take-or-pay included, in its deadline's month), and the last month's cumulative cost
+    // mean is that total's mean too.
+    let timeseries = read_csv(&out.path().join("timeseries.csv"));
+    let regimes: Vec<String> = (compare.iter())
+        .filter(|r| r["metric"] == "needs")
+        .map(|r| r["regime"].clone())
+        .collect();
+    for regime in &regimes {
+        let series = |metric: &str| -> Vec<f64> {
+            (timeseries.iter())
+                .filter(|r| r["regime"] == *regime && r["provider"] == "all")
+                .filter(|r| r["metric"] == metric)
+                .map(|r| num(r, "mean"))
+                .collect()
+        };
+        let total = compare_mean(regime, "total_cost_usd");
+        let monthly: f64 = series("cost_usd").iter().sum();
+        assert!(near(monthly, total, 1e-9), "{regime}: {monthly} vs {total}");
+        let cumulative = *series("cumulative_cost_usd").last().expect("months");
+        assert!(
+            near(cumulative, total, 1e-9),
+            "{regime}: {cumulative} vs {total}"
+        );
+    }
+
+    // commitments.csv: the incumbent's commitments of a regime add up to compare.csv's
+    // commitment_spent_usd and commitment_shortfall_usd, the others' shortfalls to
+    // deal_shortfall_usd.
+    let commitments = read_csv(&out.path().join("commitments.csv"));
+    for regime in &regimes {
+        let mine: Vec<_> = (commitments.iter())
+            .filter(|r| r["regime"] == *regime)
+            .collect();
+        let sum = |azure: bool, column: &str| -> f64 {
+            (mine.iter())
+                .filter(|r| (r["holder"] == "azure") == azure)
+                .map(|r| num(r, column))
+                .sum()
+        };
+        if mine.iter().any(|r| r["holder"] == "azure") {
+            let spent = compare_mean(regime, "commitment_spent_usd");
+            let short = compare_mean(regime, "commitment_shortfall_usd");
+            assert!(near(sum(true, "counted_usd_mean"), spent, 1e-9), "{regime}");
+            assert!(
+                near(sum(true, "shortfall_usd_mean"), short, 1e-9),
+                "{regime}"
+            );
+        }
+        if mine.iter().any(|r| r["holder"] != "azure") {
+            let deals = compare_mean(regime, "deal_shortfall_usd");
+            assert!(
+                near(sum(false, "shortfall_usd_mean"), deals, 1e-9),
+                "{regime}"
+            );
+        }
+    }
+}
+
 /// Erlang C: the probability that an arrival waits in an M/M/c queue with offered load a = λ/μ.
 fn erlang_c(servers: u32, load: f64) -> f64 {
     // Erlang B by its recursion, then C = B / (1 − ρ(1 − B)).
