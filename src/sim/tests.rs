@@ -401,6 +401,25 @@ fn rofr_with_price_match_azure_serves_at_the_rival_price() {
 }
 
 #[test]
+fn a_price_match_is_to_the_rivals_the_need_may_go_to() {
+    // As above, but an exclusivity bars the rival from the need: Azure has no rival price to
+    // match and serves at its own $1.2M.
+    let terms = ROFR.replace(
+        "answer_window_days = 30",
+        "answer_window_days = 30\nprice_match = true",
+    ) + "[terms.excl]\nkind = \"exclusivity\"\nholder = \"azure\"\n";
+    let s = scenario(&terms, r#""rofr", "excl""#, "cheapest");
+    let (outcome, _) = run(&s, &world(&s, 10.0, 10.0, f64::INFINITY));
+    assert_eq!(
+        (
+            outcome.leases[0].provider,
+            outcome.leases[0].price_usd_per_mw_month
+        ),
+        (ProviderId(0), 1.2e6)
+    );
+}
+
+#[test]
 fn without_terms_the_cheapest_serves_at_once() {
     let s = scenario("", "", "cheapest");
     let (outcome, result) = run(&s, &world(&s, 10.0, 10.0, f64::INFINITY));
@@ -444,6 +463,28 @@ fn an_exemption_opens_an_exclusivity_to_the_exempt_provider_alone() {
         result.total(Metric::ComputeCostUsd),
         1.0e6 * SERVED_MW_MONTHS
     ));
+}
+
+#[test]
+fn an_exclusivity_binds_only_the_classes_it_names() {
+    // The exclusivity covers `api` alone: the api need goes to Azure, the training need (the
+    // same size, on the same day) to the cheapest, the rival.
+    let terms = "[demand.training]\narrivals_per_year = 0\nsize_mw = 1\nterm_days = 1\n\
+                 [terms.excl]\nkind = \"exclusivity\"\nholder = \"azure\"\nclasses = [\"api\"]\n";
+    let s = scenario(terms, r#""excl""#, "cheapest");
+    let mut w = world(&s, 10.0, 10.0, f64::INFINITY);
+    let training = Need {
+        class: ClassId(1),
+        seed: 12,
+        ..w.needs[0]
+    };
+    w.needs.push(training);
+    w.revenue_usd_per_mw_month = vec![2.0e6, 0.0];
+    let (outcome, _) = run(&s, &w);
+    let served: Vec<_> = (outcome.leases.iter())
+        .map(|l| (l.need, l.provider))
+        .collect();
+    assert_eq!(served, [(0, ProviderId(0)), (1, ProviderId(1))]);
 }
 
 #[test]
