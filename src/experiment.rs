@@ -133,7 +133,7 @@ pub struct RegimeAggregate {
     pub totals: Vec<Summary>,
     /// Per metric: this regime minus the baseline, paired by replication.
     pub deltas: Vec<Summary>,
-    /// Per provider: served MW-months, cost, share.
+    /// Per provider: served MW-months, cost, share (`results::PROVIDER_TOTALS`).
     pub providers: Vec<[Summary; 3]>,
     /// Per commitment of the regime (`Scenario::commitments` order): spend counted, shortfall.
     pub commitments: Vec<[Summary; 2]>,

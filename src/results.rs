@@ -146,6 +146,10 @@ impl Metric {
     }
 }
 
+/// The names of `ProviderTotals`' fields in order, as providers.csv and provider_totals.csv
+/// write them.
+pub const PROVIDER_TOTALS: [&str; 3] = ["served_mw_months", "cost_usd", "share"];
+
 /// One provider's totals in one replication.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct ProviderTotals {

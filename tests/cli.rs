@@ -67,6 +67,7 @@ fn no_arguments_runs_the_default_study_into_output() {
         "providers.csv",
         "timeseries.csv",
         "compare.csv",
+        "provider_totals.csv",
         "commitments.csv",
     ] {
         assert!(
@@ -409,6 +410,33 @@ fn compare_timeseries_and_commitments_restate_the_replications() {
             near(cumulative, total, 1e-9),
             "{regime}: {cumulative} vs {total}"
         );
+    }
+
+    // provider_totals.csv: each regime's provider totals restated from providers.csv, the
+    // share where it applies (the lab was served something).
+    let providers = read_csv(&out.path().join("providers.csv"));
+    let totals = read_csv(&out.path().join("provider_totals.csv"));
+    assert_eq!(
+        totals.len(),
+        regimes.len() * 3 * providers.len() / rows.len()
+    );
+    for row in &totals {
+        let applicable: Vec<f64> = (providers.iter())
+            .filter(|r| r["regime"] == row["regime"] && r["provider"] == row["provider"])
+            .filter(|r| !r[row["metric"].as_str()].is_empty())
+            .map(|r| num(r, &row["metric"]))
+            .collect();
+        assert_eq!(num(row, "n") as usize, applicable.len(), "{row:?}");
+        if applicable.len() == replications as usize {
+            let (mean, sd) = mean_sd(&applicable);
+            let half_width = T_975_29 * sd / (replications as f64).sqrt();
+            assert!(near(num(row, "mean"), mean, 1e-9), "mean: {row:?}");
+            assert!(near(num(row, "sd"), sd, 1e-6), "sd: {row:?}");
+            assert!(
+                near(num(row, "ci95_high"), mean + half_width, 1e-6),
+                "ci95_high: {row:?}"
+            );
+        }
     }
 
     // commitments.csv: the incumbent's commitments of a regime add up to compare.csv's

@@ -140,6 +140,7 @@ fn three_shards_merge_into_the_bytes_of_one_run() {
         "replications.csv",
         "providers.csv",
         "study.csv",
+        "provider_totals.csv",
         "commitments.csv",
     ] {
         same_bytes(&whole, &merged, name);

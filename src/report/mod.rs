@@ -16,7 +16,7 @@ use anyhow::{Context, Result};
 
 use crate::experiment::{Plan, RegimeRow, ReplicationRow, StudyAggregate};
 use crate::model::Scenario;
-use crate::results::{Metric, series_labels};
+use crate::results::{Metric, PROVIDER_TOTALS, series_labels};
 use crate::scenario::Override;
 use crate::stats::Summary;
 pub use staging::{KEPT, MANIFEST, OutputError, Replaces, Staging, abandon_all};
@@ -32,12 +32,13 @@ pub const CALIBRATION_CSV: &str = "calibration.csv";
 pub const TRACE_CSV_PREFIX: &str = "trace-";
 
 /// Files a study writes, in the output folder.
-pub const STUDY_FILES: [&str; 6] = [
+pub const STUDY_FILES: [&str; 7] = [
     "study.csv",
     "replications.csv",
     "providers.csv",
     "timeseries.csv",
     "compare.csv",
+    "provider_totals.csv",
     "commitments.csv",
 ];
 
@@ -109,15 +110,9 @@ impl ReplicationTables {
         header.extend(Metric::ALL.iter().map(|m| m.name()));
         replications.write_record(&header)?;
         let mut providers = writer(dir, "providers.csv")?;
-        providers.write_record([
-            "regime",
-            "replication",
-            "seed",
-            "provider",
-            "served_mw_months",
-            "cost_usd",
-            "share",
-        ])?;
+        let mut header = vec!["regime", "replication", "seed", "provider"];
+        header.extend(PROVIDER_TOTALS);
+        providers.write_record(&header)?;
         Ok(Self {
             replications,
             providers,
@@ -175,6 +170,7 @@ pub fn write_summaries(
     write_study(dir, scenario, overrides, plan)?;
     write_timeseries(dir, scenario, aggregate)?;
     write_compare(dir, scenario, aggregate)?;
+    write_provider_totals(dir, scenario, aggregate)?;
     write_commitments(dir, scenario, aggregate)
 }
 
@@ -262,7 +258,6 @@ fn write_compare(dir: &Path, scenario: &Scenario, aggregate: &StudyAggregate) ->
         "note",
     ])?;
     let baseline = &scenario.regimes[scenario.baseline].name;
-    let ci = |s: &Summary, sign: f64| s.mean().zip(s.ci95_half_width()).map(|(m, h)| m + sign * h);
     for (regime, agg) in scenario.regimes.iter().zip(&aggregate.regimes) {
         // Every replication has a value of a metric that always applies.
         let replications = agg.totals[Metric::Needs as usize].count();
@@ -282,17 +277,67 @@ fn write_compare(dir: &Path, scenario: &Scenario, aggregate: &StudyAggregate) ->
                 &s.count().to_string(),
                 &cell(s.mean()),
                 &cell(s.sd()),
-                &cell(ci(s, -1.0)),
-                &cell(ci(s, 1.0)),
+                &cell(ci95(s, -1.0)),
+                &cell(ci95(s, 1.0)),
                 &percentile(0.05),
                 &percentile(0.5),
                 &percentile(0.95),
                 baseline,
                 &cell(d.mean()),
-                &cell(ci(d, -1.0)),
-                &cell(ci(d, 1.0)),
+                &cell(ci95(d, -1.0)),
+                &cell(ci95(d, 1.0)),
                 &note(metric, s.count(), d.count(), replications),
             ])?;
+        }
+    }
+    w.flush()?;
+    Ok(())
+}
+
+/// Returns the lower (`sign` −1) or upper (+1) end of the 95% confidence interval of the mean.
+fn ci95(s: &Summary, sign: f64) -> Option<f64> {
+    s.mean().zip(s.ci95_half_width()).map(|(m, h)| m + sign * h)
+}
+
+/// Writes provider_totals.csv: each regime's totals per provider (MW-months served, spend, share
+/// of what the lab was served) over replications, so that a study run with `--no-replications`
+/// still says how the rivals fared. A share applies where the lab was served anything.
+fn write_provider_totals(
+    dir: &Path,
+    scenario: &Scenario,
+    aggregate: &StudyAggregate,
+) -> Result<()> {
+    let mut w = writer(dir, "provider_totals.csv")?;
+    w.write_record([
+        "regime",
+        "provider",
+        "metric",
+        "n",
+        "mean",
+        "sd",
+        "ci95_low",
+        "ci95_high",
+        "p05",
+        "p50",
+        "p95",
+    ])?;
+    for (regime, agg) in scenario.regimes.iter().zip(&aggregate.regimes) {
+        for (provider, summaries) in scenario.providers.iter().zip(&agg.providers) {
+            for (metric, s) in PROVIDER_TOTALS.iter().zip(summaries) {
+                w.write_record([
+                    regime.name.as_str(),
+                    &provider.id,
+                    metric,
+                    &s.count().to_string(),
+                    &cell(s.mean()),
+                    &cell(s.sd()),
+                    &cell(ci95(s, -1.0)),
+                    &cell(ci95(s, 1.0)),
+                    &cell(s.quantile(0.05)),
+                    &cell(s.quantile(0.5)),
+                    &cell(s.quantile(0.95)),
+                ])?;
+            }
         }
     }
     w.flush()?;
