@@ -383,3 +383,34 @@ impl Scenario {
             .map(|i| ProviderId(i as u16))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use chrono::NaiveDate;
+
+    use super::*;
+
+    #[test]
+    fn take_or_pay_falls_due_in_the_deadlines_month_or_the_horizons_last() {
+        let date = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap();
+        let calendar = Calendar::new(date(2025, 1, 1), date(2026, 1, 1));
+        let due = |deadline: NaiveDate| {
+            Commitment {
+                term: TermId(0),
+                holder: ProviderId(0),
+                start_day: 0.0,
+                deadline_day: calendar.day_of(deadline),
+                amount_usd: 1e9,
+                take_or_pay: true,
+                counts_leases_from_day: f64::NEG_INFINITY,
+            }
+            .payment_month(&calendar)
+        };
+        // Mid-July: July (month 6). On 1 July: the end of June (month 5), not July.
+        assert_eq!(due(date(2025, 7, 15)), 6);
+        assert_eq!(due(date(2025, 7, 1)), 5);
+        // At the horizon's end, or after it: the last month simulated.
+        assert_eq!(due(date(2026, 1, 1)), 11);
+        assert_eq!(due(date(2028, 10, 28)), 11);
+    }
+}
