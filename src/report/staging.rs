@@ -92,10 +92,10 @@ pub enum OutputError {
     },
     /// The folder beside the output, where capsim writes before swapping it in, cannot be
     /// made: the output's parent is read-only, or the output's name is too long for one more.
+    /// The message names the path alone, not `--out`: `plot DIR` stages its folder too.
     #[error(
-        "--out {}: cannot write beside it in {} (capsim writes a new folder there and swaps it \
-         in, so the parent must be writable)",
-        path.display(), parent.display()
+        "{}: cannot write beside it in {} ({})",
+        path.display(), parent.display(), cannot_stage_why(source)
     )]
     CannotStage {
         /// The path given.
@@ -115,6 +115,17 @@ pub enum OutputError {
         /// The path given.
         path: PathBuf,
     },
+}
+
+/// Says why a staging folder could not be made beside the output, and what to do.
+fn cannot_stage_why(source: &io::Error) -> &'static str {
+    if source.kind() == io::ErrorKind::InvalidFilename {
+        "capsim writes a new folder there named after this one and up to 24 bytes longer, and \
+         swaps it in, so the name must be that much shorter than the limit: choose a shorter \
+         name"
+    } else {
+        "capsim writes a new folder there and swaps it in, so the parent must be writable"
+    }
 }
 
 /// A staging folder beside the output folder; `publish` swaps it into place.
@@ -735,10 +746,12 @@ mod tests {
             .downcast_ref::<OutputError>()
             .expect("an output error");
         assert!(matches!(error, OutputError::CannotStage { .. }), "{error}");
-        assert!(
-            error.to_string().contains("cannot write beside it in"),
-            "{error}"
-        );
+        // The name is the trouble, not the parent, which is writable.
+        let message = error.to_string();
+        assert!(message.contains("cannot write beside it in"), "{error}");
+        assert!(message.contains("choose a shorter name"), "{error}");
+        assert!(!message.contains("must be writable"), "{error}");
+        assert!(!message.starts_with("--out"), "{error}");
         assert_eq!(fs::read_dir(tmp.path()).unwrap().count(), 0);
     }
 
