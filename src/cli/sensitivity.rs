@@ -35,7 +35,8 @@ pub struct SensitivityArgs {
 }
 
 /// Finds the inputs, checks every moved scenario, runs the base and each input at its low and
-/// high value, and publishes tornado.csv, inputs.csv, study.csv and the tornado charts.
+/// high value, and publishes tornado.csv, inputs.csv, study.csv, the tornado charts and
+/// index.html showing them.
 pub fn run(args: SensitivityArgs) -> anyhow::Result<()> {
     let source = ScenarioSource::read(args.input.scenario.as_deref())?;
     let base = source.load(&args.input.overrides)?;

@@ -1,5 +1,6 @@
 //! index.html: a self-contained page (no network, no scripts) showing every chart and the
-//! comparison table from compare.csv, with the study's scenario, replications and seed.
+//! comparison table from compare.csv, with the study's scenario, replications and seed; for a
+//! sensitivity analysis, every regime's tornado chart and how to read them.
 
 use std::fmt::Write;
 

@@ -159,7 +159,7 @@ impl ReplicationTables {
     }
 }
 
-/// Writes study.csv, timeseries.csv, compare.csv and commitments.csv.
+/// Writes study.csv, timeseries.csv, compare.csv, provider_totals.csv and commitments.csv.
 pub fn write_summaries(
     dir: &Path,
     scenario: &Scenario,
