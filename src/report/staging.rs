@@ -162,15 +162,24 @@ impl Staging {
             fs::remove_dir_all(&dir).with_context(|| format!("cannot clear {}", dir.display()))?;
         }
         if let Err(source) = fs::create_dir(&dir) {
-            let error = OutputError::CannotStage {
-                path: given.to_path_buf(),
-                parent: parent.to_path_buf(),
-                source,
-            };
             if let Some(outermost) = &created {
                 remove_created(&target, outermost);
             }
-            return Err(error.into());
+            // A folder the user chose badly; a full or failing disk is the tool's failure.
+            use io::ErrorKind::{InvalidFilename, PermissionDenied, ReadOnlyFilesystem};
+            if matches!(
+                source.kind(),
+                InvalidFilename | PermissionDenied | ReadOnlyFilesystem
+            ) {
+                return Err(OutputError::CannotStage {
+                    path: given.to_path_buf(),
+                    parent: parent.to_path_buf(),
+                    source,
+                }
+                .into());
+            }
+            return Err(anyhow::Error::new(source))
+                .with_context(|| format!("cannot create {}", dir.display()));
         }
         active().push(dir.clone());
         Ok(Self {
