@@ -306,6 +306,23 @@ fn near(got: f64, want: f64, relative: f64) -> bool {
     (got - want).abs() <= relative * want.abs() + 1e-6
 }
 
+/// Asserts that a summary row's mean, sd and 95% interval (30 values) are those of `values`.
+fn assert_summarises(row: &HashMap<String, String>, values: &[f64]) {
+    assert_eq!(values.len(), 30);
+    let (mean, sd) = mean_sd(values);
+    let half_width = T_975_29 * sd / 30f64.sqrt();
+    assert!(near(num(row, "mean"), mean, 1e-9), "mean: {row:?}");
+    assert!(near(num(row, "sd"), sd, 1e-6), "sd: {row:?}");
+    assert!(
+        near(num(row, "ci95_low"), mean - half_width, 1e-6),
+        "ci95_low: {row:?}"
+    );
+    assert!(
+        near(num(row, "ci95_high"), mean + half_width, 1e-6),
+        "ci95_high: {row:?}"
+    );
+}
+
 #[test]
 fn compare_timeseries_and_commitments_restate_the_replications() {
     // Each summary recomputed from replications.csv, the table it summarises: every column of
@@ -331,18 +348,7 @@ fn compare_timeseries_and_commitments_restate_the_replications() {
         let applicable: Vec<f64> = mine.iter().flatten().copied().collect();
         assert_eq!(num(row, "n") as usize, applicable.len(), "{row:?}");
         if applicable.len() == replications as usize {
-            let (mean, sd) = mean_sd(&applicable);
-            let half_width = T_975_29 * sd / (replications as f64).sqrt();
-            assert!(near(num(row, "mean"), mean, 1e-9), "mean: {row:?}");
-            assert!(near(num(row, "sd"), sd, 1e-6), "sd: {row:?}");
-            assert!(
-                near(num(row, "ci95_low"), mean - half_width, 1e-6),
-                "ci95_low: {row:?}"
-            );
-            assert!(
-                near(num(row, "ci95_high"), mean + half_width, 1e-6),
-                "ci95_high: {row:?}"
-            );
+            assert_summarises(row, &applicable);
             // Percentiles: the value of rank q · (n − 1), rounded down, within the sketch's
             // relative error (a count's rounded down to a whole number).
             let mut sorted = applicable.clone();
@@ -428,14 +434,7 @@ fn compare_timeseries_and_commitments_restate_the_replications() {
             .collect();
         assert_eq!(num(row, "n") as usize, applicable.len(), "{row:?}");
         if applicable.len() == replications as usize {
-            let (mean, sd) = mean_sd(&applicable);
-            let half_width = T_975_29 * sd / (replications as f64).sqrt();
-            assert!(near(num(row, "mean"), mean, 1e-9), "mean: {row:?}");
-            assert!(near(num(row, "sd"), sd, 1e-6), "sd: {row:?}");
-            assert!(
-                near(num(row, "ci95_high"), mean + half_width, 1e-6),
-                "ci95_high: {row:?}"
-            );
+            assert_summarises(row, &applicable);
         }
     }
 

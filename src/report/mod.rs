@@ -240,58 +240,70 @@ fn write_timeseries(dir: &Path, scenario: &Scenario, aggregate: &StudyAggregate)
 
 fn write_compare(dir: &Path, scenario: &Scenario, aggregate: &StudyAggregate) -> Result<()> {
     let mut w = writer(dir, "compare.csv")?;
-    w.write_record([
-        "regime",
-        "metric",
-        "n",
-        "mean",
-        "sd",
-        "ci95_low",
-        "ci95_high",
-        "p05",
-        "p50",
-        "p95",
+    let mut header = vec!["regime", "metric"];
+    header.extend(SUMMARY_COLUMNS);
+    header.extend([
         "baseline",
         "delta_mean",
         "delta_ci95_low",
         "delta_ci95_high",
         "note",
-    ])?;
+    ]);
+    w.write_record(&header)?;
     let baseline = &scenario.regimes[scenario.baseline].name;
     for (regime, agg) in scenario.regimes.iter().zip(&aggregate.regimes) {
         // Every replication has a value of a metric that always applies.
         let replications = agg.totals[Metric::Needs as usize].count();
         for metric in Metric::ALL {
             let (s, d) = (&agg.totals[metric as usize], &agg.deltas[metric as usize]);
-            let percentile = |q: f64| {
-                let estimate = s.quantile(q);
-                cell(if metric.is_count() {
-                    estimate.map(whole_count)
-                } else {
-                    estimate
-                })
-            };
-            w.write_record([
-                regime.name.as_str(),
-                metric.name(),
-                &s.count().to_string(),
-                &cell(s.mean()),
-                &cell(s.sd()),
-                &cell(ci95(s, -1.0)),
-                &cell(ci95(s, 1.0)),
-                &percentile(0.05),
-                &percentile(0.5),
-                &percentile(0.95),
-                baseline,
-                &cell(d.mean()),
-                &cell(ci95(d, -1.0)),
-                &cell(ci95(d, 1.0)),
-                &note(metric, s.count(), d.count(), replications),
-            ])?;
+            let mut record = vec![regime.name.clone(), metric.name().to_string()];
+            record.extend(summary_cells(s, metric.is_count()));
+            record.extend([
+                baseline.clone(),
+                cell(d.mean()),
+                cell(ci95(d, -1.0)),
+                cell(ci95(d, 1.0)),
+                note(metric, s.count(), d.count(), replications),
+            ]);
+            w.write_record(&record)?;
         }
     }
     w.flush()?;
     Ok(())
+}
+
+/// The columns of a summary over replications, as `summary_cells` writes them.
+const SUMMARY_COLUMNS: [&str; 8] = [
+    "n",
+    "mean",
+    "sd",
+    "ci95_low",
+    "ci95_high",
+    "p05",
+    "p50",
+    "p95",
+];
+
+/// Writes a summary's `SUMMARY_COLUMNS`; a `count`'s percentiles as whole numbers.
+fn summary_cells(s: &Summary, count: bool) -> [String; 8] {
+    let percentile = |q: f64| {
+        let estimate = s.quantile(q);
+        cell(if count {
+            estimate.map(whole_count)
+        } else {
+            estimate
+        })
+    };
+    [
+        s.count().to_string(),
+        cell(s.mean()),
+        cell(s.sd()),
+        cell(ci95(s, -1.0)),
+        cell(ci95(s, 1.0)),
+        percentile(0.05),
+        percentile(0.5),
+        percentile(0.95),
+    ]
 }
 
 /// Returns the lower (`sign` −1) or upper (+1) end of the 95% confidence interval of the mean.
@@ -308,35 +320,15 @@ fn write_provider_totals(
     aggregate: &StudyAggregate,
 ) -> Result<()> {
     let mut w = writer(dir, "provider_totals.csv")?;
-    w.write_record([
-        "regime",
-        "provider",
-        "metric",
-        "n",
-        "mean",
-        "sd",
-        "ci95_low",
-        "ci95_high",
-        "p05",
-        "p50",
-        "p95",
-    ])?;
+    let mut header = vec!["regime", "provider", "metric"];
+    header.extend(SUMMARY_COLUMNS);
+    w.write_record(&header)?;
     for (regime, agg) in scenario.regimes.iter().zip(&aggregate.regimes) {
         for (provider, summaries) in scenario.providers.iter().zip(&agg.providers) {
             for (metric, s) in PROVIDER_TOTALS.iter().zip(summaries) {
-                w.write_record([
-                    regime.name.as_str(),
-                    &provider.id,
-                    metric,
-                    &s.count().to_string(),
-                    &cell(s.mean()),
-                    &cell(s.sd()),
-                    &cell(ci95(s, -1.0)),
-                    &cell(ci95(s, 1.0)),
-                    &cell(s.quantile(0.05)),
-                    &cell(s.quantile(0.5)),
-                    &cell(s.quantile(0.95)),
-                ])?;
+                let mut record = vec![regime.name.clone(), provider.id.clone(), metric.to_string()];
+                record.extend(summary_cells(s, false));
+                w.write_record(&record)?;
             }
         }
     }
