@@ -128,8 +128,8 @@ fn sign(v: f64) -> &'static str {
 
 /// Writes a number with about three significant digits and thousands separators:
 /// 1234.5 -> "1,235", 56.78 -> "56.8", 0.1234 -> "0.12", 0.0065 -> "0.0065" (two significant
-/// digits below 0.1, not "0.01"), and zero as "0"; below 1e-4, which capsim counts as zero,
-/// "0.00".
+/// digits below 0.1, not "0.01"), and zero as "0"; below 1e-4 in the shown unit, "0.00" (a
+/// chart's ticks and labels need no more digits than that).
 pub fn number(v: f64) -> String {
     let decimals = match v.abs() {
         0.0 => 0,
