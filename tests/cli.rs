@@ -521,6 +521,7 @@ fn mmc_mean_wait(lambda: f64, mu: f64, servers: u32, years: u32) -> (f64, f64) {
     };
     assert_eq!(value("incumbent").as_deref(), Some("station"));
     assert_eq!(value("incumbent_name").as_deref(), Some("M/M/c station"));
+    assert_eq!(value("provider.station").as_deref(), Some("M/M/c station"));
     let compare = read_csv(&out.path().join("compare.csv"));
     let row = compare
         .iter()

@@ -171,6 +171,9 @@ pub struct Study {
     pub incumbent: String,
     /// The incumbent's name for labels (`Microsoft Azure`).
     pub incumbent_name: String,
+    /// Providers' names by id (`provider.ID` rows), for legends; a provider without one is
+    /// shown by its id.
+    pub provider_names: HashMap<String, String>,
     /// First simulated day, if given.
     pub start_date: Option<NaiveDate>,
     /// Last simulated day, if given.
@@ -181,6 +184,13 @@ pub struct Study {
     pub description: Option<String>,
     /// Relative error of the percentile estimates (e.g. 0.01), if given.
     pub percentile_relative_error: Option<f64>,
+}
+
+impl Study {
+    /// The provider's name for legends, or its id where study.csv gives none.
+    pub fn provider_name<'a>(&'a self, id: &'a str) -> &'a str {
+        self.provider_names.get(id).map_or(id, String::as_str)
+    }
 }
 
 /// Which provider a series belongs to: one provider (index into `TimeSeries::providers`) or all.
@@ -556,6 +566,13 @@ pub fn read_study(path: &Path) -> Result<Study, PlotError> {
         // A study.csv written before the incumbent was recorded: its charts named Azure.
         incumbent: opt_text("incumbent").unwrap_or_else(|| "azure".to_string()),
         incumbent_name: opt_text("incumbent_name").unwrap_or_else(|| "Azure".to_string()),
+        provider_names: (values.iter())
+            .filter_map(|(key, c)| {
+                let id = key.strip_prefix("provider.")?;
+                let name = c.text(value_col);
+                (!name.is_empty()).then(|| (id.to_string(), name.to_string()))
+            })
+            .collect(),
         start_date: opt_date("start_date")?,
         end_date: opt_date("end_date")?,
         capsim_version: opt_text("capsim_version"),

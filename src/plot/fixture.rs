@@ -136,7 +136,8 @@ pub fn write(dir: &Path, spec: &Spec) {
         dir.join("study.csv"),
         format!(
             "key,value\nscenario,test-scenario\nreplications,{}\nseed,20251122\nbaseline,{}\n\
-             incumbent,azure\nincumbent_name,Microsoft Azure\nstart_date,{:04}-{:02}-01\nend_date,{end_year:04}-{end_month:02}-{end_day}\ncapsim_version,0.1.0\n",
+             incumbent,azure\nincumbent_name,Microsoft Azure\nprovider.azure,Microsoft Azure\n\
+             provider.oracle,Oracle Cloud\nstart_date,{:04}-{:02}-01\nend_date,{end_year:04}-{end_month:02}-{end_day}\ncapsim_version,0.1.0\n",
             spec.replications, spec.regimes[0], spec.start_year, spec.start_month
         ),
     )

@@ -83,8 +83,8 @@ pub struct ServedChart {
     pub axis: TimeAxis,
     /// GW or MW.
     pub unit: Unit,
-    /// Providers in stacking (bottom first) and colour order.
-    pub providers: Vec<String>,
+    /// Providers' names (or ids) in stacking (bottom first) and colour order.
+    pub provider_names: Vec<String>,
     /// One panel per regime.
     pub panels: Vec<ServedPanel>,
     /// Top of the shared y axis, in `unit`.
@@ -260,8 +260,8 @@ pub struct AnnualChart {
     pub years: Vec<i32>,
     /// Months of each year inside the simulated period (12 for a full year).
     pub months_covered: Vec<u32>,
-    /// Providers in stacking and colour order.
-    pub providers: Vec<String>,
+    /// Providers' names (or ids) in stacking and colour order.
+    pub provider_names: Vec<String>,
     /// One panel per regime.
     pub panels: Vec<AnnualPanel>,
     /// Top of the shared y axis, in `unit`.
@@ -489,7 +489,9 @@ fn served(inputs: &Inputs) -> ServedChart {
         },
         axis: TimeAxis::new(ts),
         unit,
-        providers: ts.providers.clone(),
+        provider_names: (ts.providers.iter())
+            .map(|id| inputs.study.provider_name(id).to_string())
+            .collect(),
         panels,
         y_max,
     }
@@ -857,7 +859,9 @@ fn annual(inputs: &Inputs) -> AnnualChart {
         unit,
         years,
         months_covered,
-        providers: ts.providers.clone(),
+        provider_names: (ts.providers.iter())
+            .map(|id| inputs.study.provider_name(id).to_string())
+            .collect(),
         panels,
         y_max: nice_ceiling(unit.apply(max_usd) * 1.08, Y_INTERVALS),
         any_take_or_pay,
@@ -901,6 +905,25 @@ mod tests {
         crate::plot::fixture::write(dir.path(), &crate::plot::fixture::Spec::default());
         std::fs::write(dir.path().join("timeseries.csv"), text).unwrap();
         Inputs::read(dir.path()).unwrap()
+    }
+
+    #[test]
+    fn legends_name_the_providers_study_csv_names_and_show_the_others_by_id() {
+        let dir = tempfile::tempdir().unwrap();
+        crate::plot::fixture::write(dir.path(), &crate::plot::fixture::Spec::default());
+        let inputs = Inputs::read(dir.path()).unwrap();
+        // The fixture's study.csv names azure and oracle, not coreweave.
+        let expected: Vec<&str> = (inputs.timeseries.providers.iter())
+            .map(|id| match id.as_str() {
+                "azure" => "Microsoft Azure",
+                "oracle" => "Oracle Cloud",
+                other => other,
+            })
+            .collect();
+        assert!(expected.contains(&"coreweave"), "{expected:?}");
+        let p = prepare(&inputs);
+        assert_eq!(p.served.provider_names, expected);
+        assert_eq!(p.annual.provider_names, expected);
     }
 
     #[test]

@@ -175,7 +175,8 @@ pub fn write_summaries(
 }
 
 /// Writes study.csv: what was run (scenario, its `--set` overrides, one `set` row each,
-/// replications, seed, baseline, incumbent, dates, version).
+/// replications, seed, baseline, incumbent, dates, version), and each provider's name under
+/// `provider.ID`, for the charts' legends.
 pub fn write_study(
     dir: &Path,
     scenario: &Scenario,
@@ -203,6 +204,9 @@ pub fn write_study(
     ];
     for (key, value) in rows {
         w.write_record([key, &value])?;
+    }
+    for provider in &scenario.providers {
+        w.write_record([format!("provider.{}", provider.id), provider.name.clone()])?;
     }
     for set in overrides {
         w.write_record(["set", &set.to_string()])?;

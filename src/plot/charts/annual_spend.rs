@@ -25,7 +25,7 @@ pub fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, chart: &AnnualCha
 where
     DB::ErrorType: 'static,
 {
-    let mut legend = provider_legend(&chart.providers);
+    let mut legend = provider_legend(&chart.provider_names);
     if chart.any_take_or_pay {
         legend.push(LegendItem::new(
             "take-or-pay (pale)",

@@ -117,9 +117,9 @@ impl LegendItem {
 }
 
 /// A filled legend entry per provider, in its chart colour: the stacked charts' legend.
-pub fn provider_legend(providers: &[String]) -> Vec<LegendItem> {
-    (providers.iter().enumerate())
-        .map(|(i, p)| LegendItem::new(p.clone(), Swatch::Fill(provider_colour(i))))
+pub fn provider_legend(names: &[String]) -> Vec<LegendItem> {
+    (names.iter().enumerate())
+        .map(|(i, name)| LegendItem::new(name.clone(), Swatch::Fill(provider_colour(i))))
         .collect()
 }
 

@@ -13,7 +13,7 @@ pub fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, chart: &ServedCha
 where
     DB::ErrorType: 'static,
 {
-    let mut legend = provider_legend(&chart.providers);
+    let mut legend = provider_legend(&chart.provider_names);
     if chart.panels.iter().any(|p| p.demand.is_some()) {
         legend.push(LegendItem::new("demand (mean)", Swatch::Dashed(REFERENCE)));
     }
