@@ -512,6 +512,15 @@ fn mmc_mean_wait(lambda: f64, mu: f64, servers: u32, years: u32) -> (f64, f64) {
     // The headline's share, and the charts', are the incumbent's, by its name.
     let headline = String::from_utf8_lossy(&assert.get_output().stdout).to_string();
     assert!(headline.contains(" M/M/c station share "), "{headline}");
+    // Its costs are hundreds or thousands of dollars: the headline writes them in $ or $K,
+    // at least 1 of the unit, rather than "$B" and "0.0".
+    let lines: Vec<&str> = headline.lines().collect();
+    assert!(
+        lines[1].contains(" total cost $ ") || lines[1].contains(" total cost $K "),
+        "{headline}"
+    );
+    let cost: f64 = lines[2].split_whitespace().nth(1).unwrap().parse().unwrap();
+    assert!(cost >= 1.0, "{headline}");
     let study = read_csv(&out.path().join("study.csv"));
     let value = |key: &str| {
         study

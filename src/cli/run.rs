@@ -11,6 +11,7 @@ use super::source::ScenarioSource;
 use super::{StudyArgs, UsageError, count};
 use crate::experiment::{Plan, StudyAggregate, run_study};
 use crate::model::Scenario;
+use crate::plot::Unit;
 use crate::report::{Replaces, ReplicationTables, write_summaries};
 use crate::results::Metric;
 use crate::scenario::Override;
@@ -181,23 +182,37 @@ pub(super) fn print_summary(
         scenario.providers[scenario.incumbent.0 as usize].name
     );
     let width = (share.chars().count() + 2).max(12);
+    // Money and MW-months in the unit the charts pick for the largest mean: $B and GW-months
+    // for the default study, $K and MW-months for a small one such as mmc's.
+    let unit = |m: Metric| {
+        let largest = (aggregate.regimes.iter())
+            .filter_map(|agg| agg.totals[m as usize].mean())
+            .fold(0.0, |largest: f64, mean| largest.max(mean.abs()));
+        Unit::for_metric(m.name(), largest)
+    };
+    let cost = unit(Metric::TotalCostUsd);
+    let unmet = unit(Metric::UnmetMwMonths);
+    let shortfall = unit(Metric::CommitmentShortfallUsd);
     println!(
         "{:<22} {:>14} {share:>width$} {:>18} {:>20}",
-        "regime", "total cost $B", "unmet GW-months", "commit. shortfall $B"
+        "regime",
+        format!("total cost {}", cost.label()),
+        format!("unmet {}", unmet.label()),
+        format!("commit. shortfall {}", shortfall.label()),
     );
     for (regime, agg) in scenario.regimes.iter().zip(&aggregate.regimes) {
-        // One decimal in `unit`s, or "n/a" where the metric applied in no replication.
-        let mean = |m: Metric, unit: f64, suffix: &str| match agg.totals[m as usize].mean() {
-            Some(mean) => format!("{:.1}{suffix}", mean / unit),
+        // One decimal in the column's unit, or "n/a" where the metric applied in no replication.
+        let mean = |m: Metric, unit: Unit, suffix: &str| match agg.totals[m as usize].mean() {
+            Some(mean) => format!("{:.1}{suffix}", unit.apply(mean)),
             None => "n/a".to_string(),
         };
         println!(
             "{:<22} {:>14} {:>width$} {:>18} {:>20}",
             regime.name,
-            mean(Metric::TotalCostUsd, 1e9, ""),
-            mean(Metric::AzureShare, 0.01, "%"),
-            mean(Metric::UnmetMwMonths, 1e3, ""),
-            mean(Metric::CommitmentShortfallUsd, 1e9, ""),
+            mean(Metric::TotalCostUsd, cost, ""),
+            mean(Metric::AzureShare, Unit::Percent, "%"),
+            mean(Metric::UnmetMwMonths, unmet, ""),
+            mean(Metric::CommitmentShortfallUsd, shortfall, ""),
         );
     }
 }

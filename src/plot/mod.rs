@@ -17,6 +17,7 @@ mod tornado;
 mod units;
 
 pub use tornado::draw_tornado;
+pub use units::Unit;
 
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;

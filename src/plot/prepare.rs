@@ -115,7 +115,7 @@ pub struct CommitmentChart {
     pub incumbent: String,
     /// Common time axis.
     pub axis: TimeAxis,
-    /// $B (or $M).
+    /// $B (or $M, $K or $ for small amounts).
     pub unit: Unit,
     /// One panel per regime.
     pub panels: Vec<CommitmentPanel>,
@@ -254,7 +254,7 @@ pub struct ComparisonBar {
 pub struct AnnualChart {
     /// Title and subtitle.
     pub header: Header,
-    /// $B (or $M).
+    /// $B (or $M, $K or $ for small amounts).
     pub unit: Unit,
     /// Calendar years covered, ascending.
     pub years: Vec<i32>,

@@ -1,5 +1,5 @@
 //! Display units: which unit a quantity is shown in (by its name's suffix and size) and how a
-//! value is written in that unit, shared by the charts and the HTML table.
+//! value is written in that unit, shared by the charts, the HTML table and the run's headline.
 
 /// A unit to show a quantity in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -8,6 +8,10 @@ pub enum Unit {
     UsdBillions,
     /// Millions of US dollars (for small amounts).
     UsdMillions,
+    /// Thousands of US dollars (for smaller still, such as a queueing example's).
+    UsdThousands,
+    /// US dollars (below a thousand).
+    Usd,
     /// Percent, from a share in 0..1.
     Percent,
     /// Gigawatts, from MW.
@@ -28,6 +32,10 @@ pub enum Unit {
 const GW_ABOVE_MW: f64 = 2000.0;
 /// Dollar amounts at least this large are shown in billions.
 const BILLIONS_FROM_USD: f64 = 1e8;
+/// Dollar amounts at least this large (and below billions) are shown in millions.
+const MILLIONS_FROM_USD: f64 = 1e5;
+/// Dollar amounts at least this large (and below millions) are shown in thousands.
+const THOUSANDS_FROM_USD: f64 = 1e3;
 
 impl Unit {
     /// Picks the unit for a metric column name, given the largest magnitude it must show.
@@ -60,12 +68,16 @@ impl Unit {
         }
     }
 
-    /// Picks $B, or $M when every amount is small (but not all zero).
+    /// Picks $B, or $M, $K or $ when every amount is small (but not all zero).
     pub fn money(max_usd: f64) -> Unit {
         if max_usd >= BILLIONS_FROM_USD || max_usd == 0.0 {
             Unit::UsdBillions
-        } else {
+        } else if max_usd >= MILLIONS_FROM_USD {
             Unit::UsdMillions
+        } else if max_usd >= THOUSANDS_FROM_USD {
+            Unit::UsdThousands
+        } else {
+            Unit::Usd
         }
     }
 
@@ -74,9 +86,10 @@ impl Unit {
         match self {
             Unit::UsdBillions => value / 1e9,
             Unit::UsdMillions => value / 1e6,
+            Unit::UsdThousands => value / 1e3,
             Unit::Percent => value * 100.0,
             Unit::Gw | Unit::GwMonths => value / 1e3,
-            Unit::Mw | Unit::MwMonths | Unit::Days | Unit::Plain => value,
+            Unit::Usd | Unit::Mw | Unit::MwMonths | Unit::Days | Unit::Plain => value,
         }
     }
 
@@ -85,6 +98,8 @@ impl Unit {
         match self {
             Unit::UsdBillions => "$B",
             Unit::UsdMillions => "$M",
+            Unit::UsdThousands => "$K",
+            Unit::Usd => "$",
             Unit::Percent => "%",
             Unit::Gw => "GW",
             Unit::Mw => "MW",
@@ -115,6 +130,8 @@ impl Unit {
         match self {
             Unit::UsdBillions => format!("{}${}B", sign(v), number(v.abs())),
             Unit::UsdMillions => format!("{}${}M", sign(v), number(v.abs())),
+            Unit::UsdThousands => format!("{}${}K", sign(v), number(v.abs())),
+            Unit::Usd => format!("{}${}", sign(v), number(v.abs())),
             Unit::Percent => format!("{v:.1}%"),
             Unit::Plain => number(v),
             _ => format!("{} {}", number(v), self.label()),
@@ -241,6 +258,11 @@ mod tests {
     fn picks_units_by_suffix_and_size() {
         assert_eq!(Unit::for_metric("total_cost_usd", 3e11), Unit::UsdBillions);
         assert_eq!(Unit::for_metric("revenue_lost_usd", 5e6), Unit::UsdMillions);
+        assert_eq!(Unit::for_metric("revenue_lost_usd", 1e5), Unit::UsdMillions);
+        assert_eq!(
+            Unit::for_metric("total_cost_usd", 6_480.0),
+            Unit::UsdThousands
+        );
         assert_eq!(Unit::for_metric("azure_share", 0.4), Unit::Percent);
         assert_eq!(
             Unit::for_metric("unmet_mw_months", 12_000.0),
@@ -263,6 +285,9 @@ mod tests {
         assert_eq!(number(0.05), "0.050");
         assert_eq!(number(-0.00001), "0.00");
         assert_eq!(Unit::UsdMillions.format(6_480.0), "$0.0065M");
+        assert_eq!(Unit::UsdThousands.format(6_480.0), "$6.48K");
+        assert_eq!(Unit::UsdThousands.format(-250.0), "-$0.25K");
+        assert_eq!(Unit::Usd.format(108.2), "$108");
         assert_eq!(number(0.0), "0");
         assert_eq!(Unit::UsdBillions.format(0.0), "$0B");
         // A value already in the unit (a tornado's base mean) is written the same way.
