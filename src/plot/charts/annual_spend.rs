@@ -17,7 +17,8 @@ use crate::plot::{provider_colour, regime_colour};
 const BAR_HALF: f64 = 0.36;
 /// Narrowest bar slot, in pixels, that still gets its total written above it.
 const MIN_SLOT_FOR_TOTALS: f64 = 44.0;
-/// The legend's key for take-or-pay: a pale grey, as each provider's pale top.
+/// The legend's key for take-or-pay: pale and outlined in grey, as each provider's top is in
+/// its colour.
 const TAKE_OR_PAY_KEY: RGBColor = RGBColor(0x70, 0x70, 0x70);
 
 /// Draws the annual spend chart on `root`.
@@ -28,8 +29,8 @@ where
     let mut legend = provider_legend(&chart.provider_names);
     if chart.any_take_or_pay {
         legend.push(LegendItem::new(
-            "take-or-pay (pale)",
-            Swatch::Band(TAKE_OR_PAY_KEY),
+            "take-or-pay (pale, outlined)",
+            Swatch::OutlinedBand(TAKE_OR_PAY_KEY),
         ));
     }
     let body = common::header(root, &chart.header, &legend)?;

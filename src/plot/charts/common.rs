@@ -87,6 +87,8 @@ pub enum Swatch {
     Fill(RGBColor),
     /// A light filled block (a percentile band).
     Band(RGBColor),
+    /// A light filled block with an outline (the take-or-pay top of a bar).
+    OutlinedBand(RGBColor),
     /// A solid line.
     Line(RGBColor),
     /// A dashed line.
@@ -217,6 +219,11 @@ where
     match swatch {
         Swatch::Fill(c) => area.draw(&Rectangle::new([(x, y - 7), (x1, y + 7)], c.filled()))?,
         Swatch::Band(c) => area.draw(&Rectangle::new([(x, y - 7), (x1, y + 7)], band(*c)))?,
+        Swatch::OutlinedBand(c) => {
+            let block = [(x, y - 7), (x1, y + 7)];
+            area.draw(&Rectangle::new(block, band(*c)))?;
+            area.draw(&Rectangle::new(block, c.stroke_width(1)))?
+        }
         Swatch::Line(c) => {
             area.draw(&PathElement::new(vec![(x, y), (x1, y)], c.stroke_width(3)))?
         }
