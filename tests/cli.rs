@@ -997,6 +997,29 @@ fn a_trace_replays_to_its_replication_row() {
             "{column}: trace gives {a}, the run {b}"
         );
     };
+    // The log is in time order, the accounting's deadline lines included, and those give
+    // the rival deals' shortfalls (rofr has no commitment to Azure).
+    let days: Vec<f64> = trace.iter().map(|r| num(r, "day")).collect();
+    assert!(days.windows(2).all(|w| w[0] <= w[1]));
+    let deadlines: Vec<_> = trace
+        .iter()
+        .filter(|r| r["event"] == "commitment_deadline")
+        .collect();
+    assert_eq!(
+        deadlines.len(),
+        5,
+        "oracle, aws, coreweave, cerebras, aws_expansion"
+    );
+    assert!(deadlines.iter().all(|r| num(r, "day") == num(r, "end_day")));
+    let shortfall: f64 = deadlines
+        .iter()
+        .map(|r| {
+            let (_, after) = r["detail"].split_once("shortfall_usd ").unwrap();
+            let digits: String = after.chars().take_while(char::is_ascii_digit).collect();
+            digits.parse::<f64>().unwrap()
+        })
+        .sum();
+    assert!((shortfall - num(row, "deal_shortfall_usd")).abs() <= 5.0);
     close(served, "served_mw_months");
     close(never_served + waited + lost, "unmet_mw_months");
     close(served + never_served + waited + lost, "demand_mw_months");

@@ -41,7 +41,14 @@ pub fn run(args: TraceArgs) -> anyhow::Result<()> {
 
     let name = format!("{TRACE_CSV_PREFIX}{}-{}.csv", regime.name, args.replication);
     let staging = args.output.stage(Replaces::Written)?;
-    write_trace(&staging.path().join(&name), variant, &world, &records)?;
+    write_trace(
+        &staging.path().join(&name),
+        variant,
+        regime,
+        &world,
+        &records,
+        &result,
+    )?;
     staging.publish()?;
     let path = args.output.out.join(name);
 

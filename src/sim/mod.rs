@@ -209,7 +209,8 @@ pub struct TraceRecord {
     /// What happened (`need_arrives`, `not_offered`, `offered`, `offer_declined`,
     /// `offer_lapsed`, `placed`, `waiting`, `lost`, `unserved_at_end`, `capacity_online`,
     /// `lease_ends`, `outage_starts`, `outage_loss`, `outage_ends`, `term_boundary`,
-    /// `agi_declared`).
+    /// `agi_declared`; and, added from the accounting when the log is written,
+    /// `commitment_deadline`).
     pub event: &'static str,
     /// The need concerned, if any.
     pub need: Option<u32>,
