@@ -405,8 +405,8 @@ fn bad_sweeps_exit_2_and_write_nothing() {
     for (vary, expected) in [
         (
             "market.price_trnd_per_year=1,2",
-            "--vary market.price_trnd_per_year: market has no key 'price_trnd_per_year' (did \
-             you mean 'price_trend_per_year'?)",
+            "--vary market.price_trnd_per_year: found an unknown key (did you mean \
+             'price_trend_per_year'?)",
         ),
         ("market.price_trend_per_year=", "no values given"),
         (

@@ -107,17 +107,8 @@ fn apply_to(root: &mut Value, o: &Override) -> Result<(), String> {
     }
     match here {
         Value::Table(t) => {
-            // A new key is allowed (an optional field the file leaves out), unless it looks
-            // like a misspelling of a key that is there.
-            if !t.contains_key(*last) {
-                let names: Vec<&str> = t.keys().map(String::as_str).collect();
-                if names.iter().any(|n| strsim::levenshtein(n, last) <= 2) {
-                    return Err(format!(
-                        "{walked} has no key '{last}'{}",
-                        suggestion(last, &names)
-                    ));
-                }
-            }
+            // A new key may be an optional field the file leaves out: the schema, which knows
+            // the fields each table allows, judges it (and suggests the one meant) after.
             t.insert(last.to_string(), o.value.clone());
             Ok(())
         }
@@ -201,5 +192,26 @@ mod tests {
             Err("p.none is a list: found index 0; allowed: none, the list is empty".to_string())
         );
         assert_eq!(set("p.capacity.2=5"), Ok(()));
+    }
+
+    #[test]
+    fn a_new_key_close_to_one_there_is_left_to_the_schema() {
+        // An optional field the file leaves out may be spelt like one it has: an AGI clause
+        // with an `end` and no `ends` (the terms it ends), or a class with arrivals growth and
+        // no size growth. Whether the table takes it is the schema's to say.
+        let mut table: Table = toml::from_str(
+            "[terms.agi]\nkind = \"agi_clause\"\nend = 2030-01-01\n\
+             [demand.microsoft]\narrivals_growth_per_year = 0.2\n",
+        )
+        .unwrap();
+        for text in [
+            r#"terms.agi.ends=["azure_250b"]"#,
+            "demand.microsoft.size_growth_per_year=0.1",
+        ] {
+            let set = parse_override(text).unwrap();
+            assert_eq!(apply(&mut table, &set), Ok(()), "{text}");
+        }
+        assert!(table["terms"]["agi"]["ends"].is_array());
+        assert!(table["demand"]["microsoft"]["size_growth_per_year"].is_float());
     }
 }
