@@ -194,7 +194,7 @@ fn compare_table(html: &mut String, inputs: &Inputs) {
         html,
         "<section id=\"compare\">\n<h2>Regimes compared ({})</h2>\n\
          <p class=\"meta\">Values are in the unit after each metric&rsquo;s name ($B, $M and \
-         $K: billions, millions and thousands of US dollars; $: dollars). Mean across replications in bold; below it the 95% confidence interval of \
+         $K: billions, millions and thousands of US dollars; $ alone: US dollars). Mean across replications in bold; below it the 95% confidence interval of \
          the mean, the 5th&ndash;95th percentile across replications, and &Delta;, the difference \
          from the baseline regime with its 95% confidence interval (for shares in percentage \
          points, pp). &ldquo;&mdash;&rdquo;: not defined (e.g. with one replication).{}</p>\n\
