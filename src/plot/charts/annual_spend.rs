@@ -17,6 +17,11 @@ use crate::plot::{provider_colour, regime_colour};
 const BAR_HALF: f64 = 0.36;
 /// Narrowest bar slot, in pixels, that still gets its total written above it.
 const MIN_SLOT_FOR_TOTALS: f64 = 44.0;
+/// Narrowest room, in pixels, for one year's label ("2030*" at 13 px) beside the next.
+const MIN_LABEL_PX: f64 = 38.0;
+/// Steps between labelled years past every other year, labelled on their multiples.
+const LABEL_STEPS: [i32; 6] = [5, 10, 20, 25, 50, 100];
+
 /// The legend's key for take-or-pay: pale and outlined in grey, as each provider's top is in
 /// its colour.
 const TAKE_OR_PAY_KEY: RGBColor = RGBColor(0x70, 0x70, 0x70);
@@ -45,13 +50,9 @@ where
     {
         let slot_px =
             f64::from(area.dim_in_pixel().0.saturating_sub(90)) / chart.years.len() as f64;
-        // Label every year when there is room, else every other year.
-        let every = if slot_px >= 38.0 { 1 } else { 2 };
-        let ticks: Vec<f64> = chart
-            .years
-            .iter()
-            .filter(|y| (*y - first) % every == 0)
-            .map(|&y| f64::from(y))
+        let ticks: Vec<f64> = labelled_years(&chart.years, slot_px)
+            .into_iter()
+            .map(f64::from)
             .collect();
         let year_label = |x: &f64| {
             let year = x.round() as i32;
@@ -139,4 +140,62 @@ where
         }
     }
     Ok(())
+}
+
+/// Returns the years that get a label, bars `slot_px` pixels apart: every year when there is
+/// room, else every other year from the first, else every 5th, 10th, ... year on its multiples
+/// (2030, 2035, ...), so that labels never run into each other on a long horizon.
+fn labelled_years(years: &[i32], slot_px: f64) -> Vec<i32> {
+    let Some(&first) = years.first() else {
+        return Vec::new();
+    };
+    let step = |every: i32| -> Vec<i32> {
+        let offset = if every <= 2 { first } else { 0 };
+        (years.iter().copied())
+            .filter(|y| (y - offset).rem_euclid(every) == 0)
+            .collect()
+    };
+    let every = [1, 2]
+        .into_iter()
+        .chain(LABEL_STEPS)
+        .find(|&every| f64::from(every) * slot_px >= MIN_LABEL_PX)
+        .unwrap_or(LABEL_STEPS[LABEL_STEPS.len() - 1]);
+    let labelled = step(every);
+    if labelled.is_empty() {
+        vec![first]
+    } else {
+        labelled
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn year_labels_keep_their_room_on_long_horizons() {
+        // Eight years with room for each label, or for every other one from the first.
+        let short: Vec<i32> = (2025..=2032).collect();
+        assert_eq!(labelled_years(&short, 40.0), short);
+        assert_eq!(labelled_years(&short, 30.0), [2025, 2027, 2029, 2031]);
+        // 49 years in a 500-pixel panel, about 10 pixels a bar: every other year would put
+        // labels 20 pixels apart, on top of each other; every 5th, on its multiples, is
+        // 50 pixels apart.
+        let long: Vec<i32> = (2026..=2074).collect();
+        let labelled = labelled_years(&long, 10.0);
+        assert_eq!(labelled.first(), Some(&2030));
+        assert_eq!(labelled.last(), Some(&2070));
+        for pair in labelled.windows(2) {
+            assert!(
+                f64::from(pair[1] - pair[0]) * 10.0 >= MIN_LABEL_PX,
+                "{pair:?}"
+            );
+        }
+        // 190 years, 2 pixels a bar: every 20th year.
+        let longest: Vec<i32> = (2025..=2214).collect();
+        assert_eq!(labelled_years(&longest, 2.0)[..2], [2040, 2060]);
+        // A few years too narrow for their multiples still label the first.
+        assert_eq!(labelled_years(&[2031, 2032], 1.0), [2031]);
+        assert!(labelled_years(&[], 10.0).is_empty());
+    }
 }
