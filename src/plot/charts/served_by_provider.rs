@@ -7,6 +7,7 @@ use plotters::prelude::*;
 use super::common::{self, DrawResult, LegendItem, NotePlace, REFERENCE, Swatch, provider_legend};
 use crate::plot::prepare::ServedChart;
 use crate::plot::provider_colour;
+use crate::plot::units::{Unit, number};
 
 /// Draws the served-by-provider chart on `root`.
 pub fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, chart: &ServedChart) -> DrawResult
@@ -56,7 +57,7 @@ where
             }
         }
         if let Some(peak) = panel.demand_peak {
-            let peak = format!("up to {peak:.0} {}", chart.unit.label());
+            let peak = peak_note(peak, chart.unit);
             common::note(
                 &mut ctx,
                 &["demand off the scale,", &peak],
@@ -72,4 +73,23 @@ where
         }
     }
     Ok(())
+}
+
+/// The note's second line for demand off the scale: its peak as the axes write numbers, with
+/// thousands separated and decimals kept for small values ("up to 23,285,011 MW", "up to
+/// 2.50 GW"; not "23285011 MW" nor a 2.5 GW peak rounded to "2 GW").
+fn peak_note(peak: f64, unit: Unit) -> String {
+    format!("up to {} {}", number(peak), unit.label())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_off_scale_peak_reads_as_the_axes_do() {
+        assert_eq!(peak_note(23_285_011.4, Unit::Mw), "up to 23,285,011 MW");
+        assert_eq!(peak_note(2.5, Unit::Gw), "up to 2.50 GW");
+        assert_eq!(peak_note(45.26, Unit::Gw), "up to 45.3 GW");
+    }
 }
