@@ -96,8 +96,20 @@ impl DistSpec {
             DistSpec::Named(NamedDist::Lognormal { median, sigma }) => {
                 let (median, sigma) = (finite("median", median)?, finite("sigma", sigma)?);
                 if median <= 0.0 || sigma <= 0.0 {
+                    // A lognormal pinned to its median (as a user fixing an input would write
+                    // it) is a degenerate normal: it draws what the lognormal did.
+                    let hint = if median > 0.0 && sigma == 0.0 {
+                        format!(
+                            "; for a fixed value that keeps the other draws, write \
+                             {{ dist = \"normal\", mean = {}, sd = 0 }}",
+                            compact(median)
+                        )
+                    } else {
+                        String::new()
+                    };
                     return Err(format!(
-                        "lognormal needs median > 0 and sigma > 0, found median = {}, sigma = {}",
+                        "lognormal needs median > 0 and sigma > 0, found median = {}, \
+                         sigma = {}{hint}",
                         compact(median),
                         compact(sigma)
                     ));
