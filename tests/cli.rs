@@ -1347,3 +1347,54 @@ fn the_readme_synopsis_lists_every_option_of_every_command() {
         }
     }
 }
+
+#[test]
+fn the_readme_examples_of_every_term_kind_validate_in_a_scenario_of_their_own() {
+    // A planner writes a scenario from the README alone: its block of the term kinds other than
+    // the first refusal, under the fewest fields the README says must be given, validates.
+    let readme = fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"))
+        .expect("README.md");
+    let block = readme
+        .split("The other kinds of term")
+        .nth(1)
+        .and_then(|rest| rest.split("```toml\n").nth(1))
+        .and_then(|rest| rest.split("```").next())
+        .expect("the README's block of term kinds");
+    let dir = TempDir::new().unwrap();
+    let file = dir.path().join("mine.toml");
+    let header = r#"
+[scenario]
+name = "mine"
+start = 2025-01-01
+end = 2033-01-01
+incumbent = "azure"
+baseline = "all"
+
+[market]
+price_usd_per_mw_month = 1e6
+
+[providers.azure]
+name = "Microsoft Azure"
+capacity = [{ online = 2025-01-01, size_mw = 100 }]
+
+[providers.abilene]
+name = "Abilene"
+
+[demand.api]
+arrivals_per_year = 12
+size_mw = 1
+term_days = 365
+
+[regimes.all]
+terms = ["api_exclusivity", "azure_250b", "revshare", "agi"]
+policy = "commitment_first"
+"#;
+    fs::write(&file, format!("{header}\n{block}")).unwrap();
+    let output = capsim().arg("validate").arg(&file).output().unwrap();
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr),
+    );
+    assert!(output.status.success(), "{stderr}");
+    assert!(stdout.contains("4 terms"), "{stdout}");
+}
