@@ -1398,3 +1398,23 @@ policy = "commitment_first"
     assert!(output.status.success(), "{stderr}");
     assert!(stdout.contains("4 terms"), "{stdout}");
 }
+
+#[test]
+fn calibrate_on_a_scenario_without_open_says_the_regime_was_a_default() {
+    // mmc.toml has one regime, fcfs: the user gave no --regime, so the error must not read as
+    // if they had named 'open'.
+    let out = TempDir::new().unwrap();
+    let output = capsim()
+        .args(["calibrate", "--replications", "2", "--quiet", "--out"])
+        .arg(out.path().join("cal"))
+        .arg(data("mmc.toml"))
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(
+        stderr,
+        "error: --regime not given, and the scenario has no regime named 'open', the default; \
+         allowed: --regime NAME, one of fcfs\n"
+    );
+}

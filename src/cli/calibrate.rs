@@ -11,6 +11,9 @@ use crate::experiment::run_study;
 use crate::report::{Replaces, calibrate, write_calibration};
 use crate::scenario::calibration::{DEFAULT_TARGETS, load_targets};
 
+/// The regime `--regime` names when not given: the default data's terms as they happened.
+const DEFAULT_REGIME: &str = "open";
+
 /// Arguments of `capsim calibrate`.
 #[derive(Debug, Args)]
 pub struct CalibrateArgs {
@@ -20,9 +23,9 @@ pub struct CalibrateArgs {
     /// Calibration targets TOML (default: the embedded data/calibration.toml).
     #[arg(long)]
     pub targets: Option<PathBuf>,
-    /// The regime that follows the public story.
-    #[arg(long, default_value = "open")]
-    pub regime: String,
+    /// The regime that follows the public story (default: open).
+    #[arg(long)]
+    pub regime: Option<String>,
     /// Replications.
     #[arg(long, default_value_t = 300, value_parser = super::replications_parser())]
     pub replications: u64,
@@ -41,7 +44,20 @@ pub struct CalibrateArgs {
 pub fn run(args: CalibrateArgs) -> anyhow::Result<()> {
     let scenario =
         ScenarioSource::read(args.input.scenario.as_deref())?.load(&args.input.overrides)?;
-    let regime = regime_named(&scenario, &args.regime)?;
+    // Not given, the default data's regime of the terms as they happened; a scenario of one's
+    // own may have none of that name, and the error then says the name was a default.
+    let regime_name = args.regime.as_deref().unwrap_or(DEFAULT_REGIME);
+    let regime = regime_named(&scenario, regime_name).map_err(|e| match &args.regime {
+        Some(_) => e,
+        None => UsageError(format!(
+            "--regime not given, and the scenario has no regime named '{DEFAULT_REGIME}', \
+             the default; allowed: --regime NAME, one of {}",
+            (scenario.regimes.iter())
+                .map(|r| r.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
+    })?;
     let (text, file) = match &args.targets {
         Some(path) => (
             std::fs::read_to_string(path).map_err(|e| {
@@ -70,12 +86,12 @@ pub fn run(args: CalibrateArgs) -> anyhow::Result<()> {
     )?;
     progress.finish_and_clear();
     let rows = calibrate(&scenario, &aggregate, regime, &targets);
-    write_calibration(staging.path(), &args.regime, &rows)?;
+    write_calibration(staging.path(), regime_name, &rows)?;
     staging.publish()?;
 
     println!(
         "{} regime, {} replications: simulated mean against the published range",
-        args.regime, args.replications
+        regime_name, args.replications
     );
     for row in &rows {
         let t = &row.target;
