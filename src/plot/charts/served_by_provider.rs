@@ -7,7 +7,7 @@ use plotters::prelude::*;
 use super::common::{self, DrawResult, LegendItem, NotePlace, REFERENCE, Swatch, provider_legend};
 use crate::plot::prepare::ServedChart;
 use crate::plot::provider_colour;
-use crate::plot::units::{Unit, number};
+use crate::plot::units::Unit;
 
 /// Draws the served-by-provider chart on `root`.
 pub fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, chart: &ServedChart) -> DrawResult
@@ -79,7 +79,7 @@ where
 /// thousands separated and decimals kept for small values ("up to 23,285,011 MW", "up to
 /// 2.50 GW"; not "23285011 MW" nor a 2.5 GW peak rounded to "2 GW").
 fn peak_note(peak: f64, unit: Unit) -> String {
-    format!("up to {} {}", number(peak), unit.label())
+    format!("up to {}", unit.write(peak))
 }
 
 #[cfg(test)]
