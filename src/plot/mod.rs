@@ -482,6 +482,40 @@ mod tests {
     }
 
     #[test]
+    fn long_regime_names_are_cut_to_fit_and_many_regimes_get_room() {
+        // The longest name a scenario allows (64 characters), among 18 regimes.
+        const LONG: &str = "a_regime_name_of_sixty_four_characters_the_longest_allowed_end01";
+        assert_eq!(LONG.len(), 64);
+        let mut regimes = vec!["base", LONG];
+        regimes.extend((2..18).map(|i| &*Box::leak(format!("r{i:02}").into_boxed_str())));
+        let dir = run_dir(&Spec {
+            regimes,
+            ..Spec::default()
+        });
+        draw_all(dir.path(), dir.path()).unwrap();
+        for name in CHARTS {
+            let text = svg(dir.path(), name);
+            // Whole, it ran over the next panel's caption or, as a row label, into the panel
+            // on the left; cut in the middle, both its ends still show.
+            assert!(!text.contains(LONG), "{name} draws the whole long name");
+            assert!(
+                text.contains("a_regime_name")
+                    && text.contains("end01")
+                    && text.contains('\u{2026}'),
+                "{name} lacks the cut name"
+            );
+            assert!(
+                text.lines().any(|l| l.trim() == "r17"),
+                "{name} lacks a short name"
+            );
+        }
+        // 18 rows in a panel of an 800-pixel chart left each value label on the row above.
+        let png = std::fs::read(dir.path().join(CHARTS_DIR).join("regime_comparison.png")).unwrap();
+        let height = u32::from_be_bytes(png[20..24].try_into().unwrap());
+        assert!(height >= 130 + 2 * (80 + 28 * 18), "height {height}");
+    }
+
+    #[test]
     fn labels_name_the_incumbent_that_study_csv_gives() {
         let dir = run_dir(&Spec::default());
         edit(dir.path(), "study.csv", |t| {

@@ -67,11 +67,10 @@ where
                 year.to_string()
             }
         };
+        let colour = regime_colour(panel.regime.colour);
+        let style = bold(17).color(&colour);
         let mut ctx = ChartBuilder::on(area)
-            .caption(
-                &panel.regime.name,
-                bold(17).color(&regime_colour(panel.regime.colour)),
-            )
+            .caption(common::caption(area, &panel.regime.name, &style)?, style)
             .margin(6)
             .margin_right(20)
             .x_label_area_size(26)

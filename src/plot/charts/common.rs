@@ -205,6 +205,49 @@ where
     Ok(lines)
 }
 
+/// Returns `text` as it is if it is at most `max_width` pixels wide in `style`, else its start
+/// and its end around an ellipsis, as many characters as fit: a regime's name may be 64
+/// characters, wider than a panel, and names that differ only at the end (`..._v1`, `..._v2`)
+/// stay apart.
+pub fn fit<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    text: &str,
+    style: &TextStyle,
+    max_width: u32,
+) -> DrawResult<String>
+where
+    DB::ErrorType: 'static,
+{
+    if area.estimate_text_size(text, style)?.0 <= max_width {
+        return Ok(text.to_string());
+    }
+    let chars: Vec<char> = text.chars().collect();
+    for keep in (1..chars.len()).rev() {
+        let tail = keep / 2;
+        let candidate: String = (chars[..keep - tail].iter())
+            .chain(std::iter::once(&'\u{2026}'))
+            .chain(&chars[chars.len() - tail..])
+            .collect();
+        if area.estimate_text_size(&candidate, style)?.0 <= max_width {
+            return Ok(candidate);
+        }
+    }
+    Ok("\u{2026}".to_string())
+}
+
+/// Returns a panel's caption (a regime's name) cut to fit `area`'s width, so that it does not
+/// run into the neighbouring panels' captions.
+pub fn caption<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    name: &str,
+    style: &TextStyle,
+) -> DrawResult<String>
+where
+    DB::ErrorType: 'static,
+{
+    fit(area, name, style, area.dim_in_pixel().0.saturating_sub(16))
+}
+
 /// Draws a legend swatch whose left end is at `x` and vertical centre at `y` (pixels).
 pub fn draw_swatch<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
@@ -352,8 +395,10 @@ where
     DB::ErrorType: 'static,
 {
     let y_ticks = Ticks::new(0.0, y_max, Y_INTERVALS);
+    let colour = regime_colour(regime.colour);
+    let style = bold(17).color(&colour);
     let mut chart = ChartBuilder::on(area)
-        .caption(&regime.name, bold(17).color(&regime_colour(regime.colour)))
+        .caption(caption(area, &regime.name, &style)?, style)
         .margin(6)
         .margin_right(28)
         .x_label_area_size(26)

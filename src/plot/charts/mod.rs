@@ -91,7 +91,9 @@ impl<'a> Chart<'a> {
             Kind::Served(c) => c.panels.len(),
             Kind::Commitment(c) => c.panels.len(),
             Kind::Unmet(c) => c.panels.len(),
-            Kind::Comparison(c) => c.panels.len(),
+            Kind::Comparison(c) => {
+                return regime_comparison::size(c.panels.len(), c.regimes.len());
+            }
             Kind::Annual(c) => c.panels.len(),
         };
         common::panel_chart_size(panels)

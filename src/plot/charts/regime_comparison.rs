@@ -23,6 +23,24 @@ const CAP_HALF: f64 = 0.12;
 /// does not draw bars as tall as the panel.
 const MIN_ROWS: usize = 6;
 
+/// Height of a regime's row, pixels: room for the value label above its dot without reaching
+/// the row above (what nine regimes get in 800 pixels).
+const ROW_PX: u32 = 28;
+/// Height of a panel besides its rows (caption, value axis, margins), pixels.
+const PANEL_EXTRA_PX: u32 = 80;
+/// Height of the chart's header (title, subtitle, legend), pixels.
+const HEADER_PX: u32 = 130;
+
+/// Returns the chart's size for `panels` panels and `regimes` rows in each: as every panel
+/// chart's, and taller when the rows would otherwise be too close for their value labels.
+pub fn size(panels: usize, regimes: usize) -> (u32, u32) {
+    let (width, height) = common::panel_chart_size(panels);
+    let panel_rows = common::grid(panels).0 as u32;
+    let rows = u32::try_from(regimes).unwrap_or(u32::MAX).min(10_000);
+    let needed = HEADER_PX + panel_rows * (PANEL_EXTRA_PX + ROW_PX * rows);
+    (width, height.max(needed))
+}
+
 /// Draws the regime comparison chart on `root`.
 pub fn draw<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
@@ -40,23 +58,31 @@ where
         ),
     ];
     let body = common::header(root, &chart.header, &legend)?;
-    let labels: Vec<String> = chart
-        .regimes
-        .iter()
-        .map(|r| {
-            if chart.baseline.as_deref() == Some(r.name.as_str()) {
-                format!("{} (baseline)", r.name)
-            } else {
-                r.name.clone()
-            }
-        })
-        .collect();
     let label_style = font(13);
+    let suffix = |name: &str| {
+        if chart.baseline.as_deref() == Some(name) {
+            " (baseline)"
+        } else {
+            ""
+        }
+    };
     let mut label_width = 40;
-    for l in &labels {
-        label_width = label_width.max(root.estimate_text_size(l, &label_style)?.0 + 16);
+    for r in &chart.regimes {
+        let label = format!("{}{}", r.name, suffix(&r.name));
+        label_width = label_width.max(root.estimate_text_size(&label, &label_style)?.0 + 16);
     }
     let label_width = label_width.min(root.dim_in_pixel().0 / 5);
+    // A name too long for the label area is cut in its middle; the baseline keeps its mark.
+    let mut labels = Vec::with_capacity(chart.regimes.len());
+    for r in &chart.regimes {
+        let suffix = suffix(&r.name);
+        let suffix_width = root.estimate_text_size(suffix, &label_style)?.0;
+        let room = label_width.saturating_sub(16 + suffix_width);
+        labels.push(format!(
+            "{}{suffix}",
+            common::fit(root, &r.name, &label_style, room)?
+        ));
+    }
     for (area, panel) in common::panels(&body, chart.panels.len())
         .iter()
         .zip(&chart.panels)
