@@ -353,12 +353,15 @@ pub fn panels<DB: DrawingBackend>(
     cells
 }
 
-/// Returns tick positions for the time axis: every year, or every half or quarter year for
-/// short periods, or every 2 or 5 years for long ones (month starts as fractional years).
+/// Returns tick positions for the time axis: every year, or every half or quarter year or
+/// every month for short periods, or every 2 or 5 years for long ones (month starts as
+/// fractional years). A period of a few months gets a tick each month: quarters would leave
+/// it one tick or none.
 pub fn time_ticks(axis: &TimeAxis) -> Vec<f64> {
     let first = (axis.start * 12.0).round() as i64;
     let last = (axis.end * 12.0).round() as i64;
     let step = match last - first {
+        s if s <= 6 => 1,
         s if s <= 18 => 3,
         s if s <= 36 => 6,
         s if s <= 15 * 12 => 12,
@@ -542,6 +545,19 @@ mod tests {
         );
         assert_eq!(time_label(2027.0), "2027");
         assert_eq!(time_label(2027.5), "Jul");
+    }
+
+    #[test]
+    fn a_run_of_a_few_months_gets_a_tick_each_month() {
+        // Jan to Mar 2025 (a horizon ending 2025-03-01): quarterly ticks left only "2025".
+        let axis = TimeAxis {
+            start: 2025.0,
+            end: 2025.0 + 2.0 / 12.0,
+            mid: vec![],
+            month_end: vec![],
+        };
+        let labels: Vec<String> = time_ticks(&axis).into_iter().map(time_label).collect();
+        assert_eq!(labels, ["2025", "Feb", "Mar"]);
     }
 
     #[test]
