@@ -65,6 +65,9 @@ where
         ))?;
 
         let label_style = font(LABEL_PX).color(&COMMITMENT);
+        // A label's height in y units: LABEL_PX pixels of the plotting area's height.
+        let text_height =
+            f64::from(LABEL_PX) * y_max / f64::from(ctx.plotting_area().dim_in_pixel().1.max(1));
         let mut notes: Vec<String> = Vec::new();
         for mark in &panel.commitments {
             ctx.draw_series(DashedLineSeries::new(
@@ -73,30 +76,36 @@ where
                 5,
                 COMMITMENT.stroke_width(2),
             ))?;
+            let in_period = (axis.start..=axis.end).contains(&mark.deadline_x);
+            // A deadline near the left edge would cross the amount's label: start it right of
+            // the deadline instead.
+            let near_left = in_period && mark.deadline_x <= axis.start + span * 0.25;
+            let amount_x = if near_left {
+                mark.deadline_x + span * 0.012
+            } else {
+                axis.start + span * 0.015
+            };
             ctx.draw_series(std::iter::once(Text::new(
                 format!("commitment {}", chart.unit.format(mark.amount_usd)),
-                (axis.start + span * 0.015, mark.amount + y_max * 0.012),
+                (amount_x, mark.amount + y_max * 0.012),
                 anchored(label_style.clone(), HPos::Left, VPos::Bottom),
             )))?;
             let deadline = mark.deadline.to_string();
-            if (axis.start..=axis.end).contains(&mark.deadline_x) {
+            if in_period {
                 ctx.draw_series(DashedLineSeries::new(
                     [(mark.deadline_x, 0.0), (mark.deadline_x, y_max)],
                     8,
                     5,
                     COMMITMENT.stroke_width(2),
                 ))?;
-                // Label inside the plot, on whichever side of the line has room.
+                // Label inside the plot, on whichever side of the line has room; at the top,
+                // unless the label of the spend counted needs the top (below).
                 let (h, dx) = if mark.deadline_x > axis.start + span * 0.35 {
                     (HPos::Right, -span * 0.008)
                 } else {
                     (HPos::Left, span * 0.008)
                 };
-                ctx.draw_series(std::iter::once(Text::new(
-                    format!("deadline {deadline}"),
-                    (mark.deadline_x + dx, y_max * 0.97),
-                    anchored(label_style.clone(), h, VPos::Top),
-                )))?;
+                let mut deadline_at = (y_max * 0.97, VPos::Top);
                 if let Some(spent_usd) = mark.counted_usd {
                     let spent = chart.unit.apply(spent_usd);
                     ctx.draw_series([
@@ -107,16 +116,30 @@ where
                     // deadline, above the dot and the line, under the amount line if it fits,
                     // else a row above the amount line's own label (below the dot, the line
                     // would run through the text wherever it rises slowly); right of the
-                    // deadline and below the dot when the deadline is near the left edge.
+                    // deadline and below the dot when the deadline is near the left edge, or,
+                    // with no room below a dot near the bottom (the label would run into the
+                    // axis labels), above it and above the amount's label, which starts right
+                    // of such a deadline too.
                     let gap = y_max * 0.02;
-                    let text_height = f64::from(LABEL_PX) * y_max
-                        / f64::from(ctx.plotting_area().dim_in_pixel().1.max(1));
-                    let (x, h, y, v) = if mark.deadline_x <= axis.start + span * 0.25 {
+                    let (x, h, y, v) = if near_left && spent - gap - text_height >= 0.0 {
                         (
                             mark.deadline_x + span * 0.012,
                             HPos::Left,
                             spent - gap,
                             VPos::Top,
+                        )
+                    } else if near_left {
+                        let amount_label_top = mark.amount + y_max * 0.012 + text_height;
+                        let base = if amount_label_top + gap >= spent - gap {
+                            spent.max(amount_label_top)
+                        } else {
+                            spent
+                        };
+                        (
+                            mark.deadline_x + span * 0.012,
+                            HPos::Left,
+                            base + gap,
+                            VPos::Bottom,
                         )
                     } else {
                         // Above the line's end too: all spend with the incumbent, it ends above the dot.
@@ -125,10 +148,12 @@ where
                             .last()
                             .map_or(spent, |(_, y)| y.max(spent));
                         let fits_under_amount = line_end + 2.0 * gap + text_height <= mark.amount;
-                        let base = if line_end >= mark.amount || fits_under_amount {
+                        // A line that ends just above the amount would put the label on the
+                        // amount's own label: above that label then too.
+                        let base = if fits_under_amount {
                             line_end
                         } else {
-                            mark.amount + gap + text_height
+                            line_end.max(mark.amount + gap + text_height)
                         };
                         (
                             mark.deadline_x - span * 0.012,
@@ -137,6 +162,17 @@ where
                             VPos::Bottom,
                         )
                     };
+                    // Where the label reaches the deadline's label (a line ending near the
+                    // top of the scale, on the same side of the deadline), the deadline's label
+                    // goes to the bottom of the plot, under the rising line.
+                    let top = match v {
+                        VPos::Bottom => y + text_height,
+                        _ => y,
+                    };
+                    let same_side = !near_left && mark.deadline_x > axis.start + span * 0.35;
+                    if same_side && top + gap >= y_max * 0.97 - text_height {
+                        deadline_at = (y_max * 0.03, VPos::Bottom);
+                    }
                     ctx.draw_series(std::iter::once(Text::new(
                         match mark.shortfall_usd {
                             Some(short) if short > 0.0 => format!(
@@ -150,6 +186,11 @@ where
                         anchored(font(LABEL_PX).color(&REFERENCE), h, v),
                     )))?;
                 }
+                ctx.draw_series(std::iter::once(Text::new(
+                    format!("deadline {deadline}"),
+                    (mark.deadline_x + dx, deadline_at.0),
+                    anchored(label_style.clone(), h, deadline_at.1),
+                )))?;
             } else if mark.deadline_x > axis.end {
                 notes.push(format!("deadline {deadline} is after the simulated period"));
             } else {
