@@ -56,20 +56,23 @@ where
                 ))?;
             }
         }
-        if let Some(peak) = panel.demand_peak {
-            let peak = peak_note(peak, chart.unit);
-            common::note(
-                &mut ctx,
-                &["demand off the scale,", &peak],
-                NotePlace::TopLeft,
-            )?;
-        }
+        // In the top-left corner, which a demand line clears as it grows: in the middle, "no
+        // compute served" sat on the line.
+        let mut lines: Vec<String> = Vec::new();
         if panel
             .tops
             .last()
             .is_none_or(|t| t.iter().all(|v| *v <= 0.0))
         {
-            common::note(&mut ctx, &["no compute served"], NotePlace::Centre)?;
+            lines.push("no compute served".to_string());
+        }
+        if let Some(peak) = panel.demand_peak {
+            lines.push("demand off the scale,".to_string());
+            lines.push(peak_note(peak, chart.unit));
+        }
+        if !lines.is_empty() {
+            let lines: Vec<&str> = lines.iter().map(String::as_str).collect();
+            common::note(&mut ctx, &lines, NotePlace::TopLeft)?;
         }
     }
     Ok(())
