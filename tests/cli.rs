@@ -1418,3 +1418,33 @@ fn calibrate_on_a_scenario_without_open_says_the_regime_was_a_default() {
          allowed: --regime NAME, one of fcfs\n"
     );
 }
+
+#[test]
+fn calibrate_on_a_scenario_of_ones_own_says_its_targets_go_in_targets() {
+    // The embedded targets name Azure and the default's dates; mmc.toml has neither.
+    let out = TempDir::new().unwrap();
+    let output = capsim()
+        .args([
+            "calibrate",
+            "--regime",
+            "fcfs",
+            "--replications",
+            "2",
+            "--quiet",
+        ])
+        .arg("--out")
+        .arg(out.path().join("cal"))
+        .arg(data("mmc.toml"))
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.starts_with("error: calibration targets data/calibration.toml (embedded): ")
+            && stderr.ends_with(
+                "; the embedded targets are the default scenario's: give --targets FILE\n"
+            ),
+        "{stderr}"
+    );
+    assert!(!out.path().join("cal").exists());
+}

@@ -73,8 +73,15 @@ pub fn run(args: CalibrateArgs) -> anyhow::Result<()> {
             "data/calibration.toml (embedded)".to_string(),
         ),
     };
-    let targets = load_targets(&text, &file, &scenario)
-        .map_err(|e| UsageError(format!("calibration targets {e}")))?;
+    // The embedded targets name the default scenario's providers and dates: another
+    // scenario's error says where its own targets go.
+    let targets = load_targets(&text, &file, &scenario).map_err(|e| {
+        let hint = match args.targets {
+            Some(_) => "",
+            None => "; the embedded targets are the default scenario's: give --targets FILE",
+        };
+        UsageError(format!("calibration targets {e}{hint}"))
+    })?;
     let plan = args.work.plan(args.replications, args.seed, None);
     let staging = args.output.stage(Replaces::Written)?;
     let progress = progress_bar(plan.replications, args.work.quiet);
