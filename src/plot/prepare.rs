@@ -241,7 +241,8 @@ impl NoBar {
 pub struct ComparisonBar {
     /// Mean across replications.
     pub mean: f64,
-    /// 95% confidence interval of the mean, when defined.
+    /// 95% confidence interval of the mean, when defined, cut to what the quantity can be
+    /// (0 and up; at most 100% for a share).
     pub ci: Option<(f64, f64)>,
     /// 5th to 95th percentile across replications, when defined.
     pub spread: Option<(f64, f64)>,
@@ -664,6 +665,8 @@ pub(super) fn metric_title(metric: &str, incumbent: &str) -> String {
 
 fn comparison(inputs: &Inputs) -> ComparisonChart {
     let regimes = regimes(inputs);
+    // Whether a confidence interval was cut to what its quantity can be (see below).
+    let mut any_cut = false;
     let panels = COMPARED
         .iter()
         .map(|&metric| {
@@ -679,6 +682,14 @@ fn comparison(inputs: &Inputs) -> ComparisonChart {
                 .flatten()
                 .fold(0.0, |m: f64, v| m.max(v.abs()));
             let unit = Unit::for_metric(metric, max_abs);
+            // None of the compared quantities is negative, nor a share past 100%; the
+            // t-interval of a few replications can be (with two, it is ±12.7 sd): it is drawn
+            // cut there, and the subtitle says so.
+            let ceiling = if unit == Unit::Percent {
+                100.0
+            } else {
+                f64::INFINITY
+            };
             let bars: Vec<Result<ComparisonBar, NoBar>> = rows
                 .iter()
                 .map(|row| {
@@ -691,9 +702,14 @@ fn comparison(inputs: &Inputs) -> ComparisonChart {
                     };
                     let pair =
                         |a: Option<f64>, b: Option<f64>| Some((unit.apply(a?), unit.apply(b?)));
+                    let ci = pair(row.ci95_low, row.ci95_high).map(|(low, high)| {
+                        let cut = (low.max(0.0), high.min(ceiling));
+                        any_cut |= cut != (low, high);
+                        cut
+                    });
                     Ok(ComparisonBar {
                         mean: unit.apply(mean),
-                        ci: pair(row.ci95_low, row.ci95_high),
+                        ci,
                         spread: pair(row.p05, row.p95),
                         label: unit.format(mean),
                     })
@@ -756,9 +772,15 @@ fn comparison(inputs: &Inputs) -> ComparisonChart {
                 replications_per_regime(inputs.study.replications)
             ),
             subtitle: format!(
-                "Scenario {}: dot = mean, black bar = 95% confidence interval of the mean, \
+                "Scenario {}: dot = mean, black bar = 95% confidence interval of the mean{}, \
                  light bar = 5th-95th percentile across replications{}",
                 inputs.study.scenario,
+                if any_cut {
+                    " (cut at 0, or at 100% for a share, where it passes what the quantity \
+                     can be)"
+                } else {
+                    ""
+                },
                 few_note(inputs)
             ),
         },
@@ -924,6 +946,39 @@ mod tests {
         let p = prepare(&inputs);
         assert_eq!(p.served.provider_names, expected);
         assert_eq!(p.annual.provider_names, expected);
+    }
+
+    #[test]
+    fn confidence_intervals_past_what_a_quantity_can_be_are_cut_and_said_to_be() {
+        let dir = tempfile::tempdir().unwrap();
+        crate::plot::fixture::write(dir.path(), &crate::plot::fixture::Spec::default());
+        let subtitle = |dir: &std::path::Path| {
+            let p = prepare(&Inputs::read(dir).unwrap());
+            (p.comparison.header.subtitle.clone(), p.comparison)
+        };
+        let (plain, _) = subtitle(dir.path());
+        assert!(!plain.contains("cut at 0"), "{plain}");
+        // Two replications' intervals: a cost from below zero, a share past 100%.
+        let path = dir.path().join("compare.csv");
+        let text = std::fs::read_to_string(&path).unwrap();
+        let edited: Vec<String> = (text.lines())
+            .map(|line| {
+                let mut cells: Vec<String> = line.split(',').map(str::to_string).collect();
+                match (cells[0].as_str(), cells[1].as_str()) {
+                    ("exclusive", "total_cost_usd") => cells[5] = "-1e11".to_string(),
+                    ("exclusive", "azure_share") => cells[6] = "1.3".to_string(),
+                    _ => {}
+                }
+                cells.join(",")
+            })
+            .collect();
+        std::fs::write(&path, edited.join("\n") + "\n").unwrap();
+        let (cut, chart) = subtitle(dir.path());
+        assert!(cut.contains("(cut at 0, or at 100% for a share,"), "{cut}");
+        let ci = |panel: usize| chart.panels[panel].rows[0].as_ref().unwrap().ci.unwrap();
+        assert_eq!(ci(0).0, 0.0);
+        assert_eq!(ci(1).1, 100.0);
+        assert!(chart.panels[0].x_min >= 0.0);
     }
 
     #[test]
