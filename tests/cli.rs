@@ -1284,15 +1284,21 @@ fn printing_into_a_closed_pipe_ends_quietly() {
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
 
-#[test]
-fn the_readme_synopsis_lists_every_option_of_every_command() {
+/// The README's first code block after `after`, without its fences.
+fn readme_block(after: &str) -> String {
     let readme = fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"))
         .expect("README.md");
-    let block = readme
-        .split("## The command line\n\n```\n")
-        .nth(1)
-        .and_then(|rest| rest.split("```").next())
-        .expect("the README's command-line block");
+    let block = (readme.split_once(after))
+        .and_then(|(_, rest)| rest.split_once("```"))
+        .and_then(|(_, fenced)| fenced.split_once('\n'))
+        .and_then(|(_, code)| code.split_once("```"))
+        .map(|(code, _)| code.to_string());
+    block.unwrap_or_else(|| panic!("the README has no code block after {after:?}"))
+}
+
+#[test]
+fn the_readme_synopsis_lists_every_option_of_every_command() {
+    let block = readme_block("## The command line\n");
     for command in [
         "run",
         "validate",
@@ -1352,14 +1358,7 @@ fn the_readme_synopsis_lists_every_option_of_every_command() {
 fn the_readme_examples_of_every_term_kind_validate_in_a_scenario_of_their_own() {
     // A planner writes a scenario from the README alone: its block of the term kinds other than
     // the first refusal, under the fewest fields the README says must be given, validates.
-    let readme = fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"))
-        .expect("README.md");
-    let block = readme
-        .split("The other kinds of term")
-        .nth(1)
-        .and_then(|rest| rest.split("```toml\n").nth(1))
-        .and_then(|rest| rest.split("```").next())
-        .expect("the README's block of term kinds");
+    let block = readme_block("The other kinds of term");
     let dir = TempDir::new().unwrap();
     let file = dir.path().join("mine.toml");
     let header = r#"
