@@ -1398,19 +1398,28 @@ policy = "commitment_first"
     assert!(stdout.contains("4 terms"), "{stdout}");
 }
 
-#[test]
-fn calibrate_on_a_scenario_without_open_says_the_regime_was_a_default() {
-    // mmc.toml has one regime, fcfs: the user gave no --regime, so the error must not read as
-    // if they had named 'open'.
+/// Runs `capsim calibrate` on mmc.toml (whose one regime is fcfs and which names no Azure)
+/// with `args`, expecting it refused with status 2; returns stderr and whether the output
+/// folder was made.
+fn calibrate_mmc_refused(args: &[&str]) -> (String, bool) {
     let out = TempDir::new().unwrap();
     let output = capsim()
-        .args(["calibrate", "--replications", "2", "--quiet", "--out"])
+        .arg("calibrate")
+        .args(args)
+        .args(["--replications", "2", "--quiet", "--out"])
         .arg(out.path().join("cal"))
         .arg(data("mmc.toml"))
         .output()
         .unwrap();
     assert_eq!(output.status.code(), Some(2));
-    let stderr = String::from_utf8_lossy(&output.stderr);
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    (stderr, out.path().join("cal").exists())
+}
+
+#[test]
+fn calibrate_on_a_scenario_without_open_says_the_regime_was_a_default() {
+    // The user gave no --regime, so the error must not read as if they had named 'open'.
+    let (stderr, _) = calibrate_mmc_refused(&[]);
     assert_eq!(
         stderr,
         "error: --regime not given, and the scenario has no regime named 'open', the default; \
@@ -1421,23 +1430,7 @@ fn calibrate_on_a_scenario_without_open_says_the_regime_was_a_default() {
 #[test]
 fn calibrate_on_a_scenario_of_ones_own_says_its_targets_go_in_targets() {
     // The embedded targets name Azure and the default's dates; mmc.toml has neither.
-    let out = TempDir::new().unwrap();
-    let output = capsim()
-        .args([
-            "calibrate",
-            "--regime",
-            "fcfs",
-            "--replications",
-            "2",
-            "--quiet",
-        ])
-        .arg("--out")
-        .arg(out.path().join("cal"))
-        .arg(data("mmc.toml"))
-        .output()
-        .unwrap();
-    assert_eq!(output.status.code(), Some(2));
-    let stderr = String::from_utf8_lossy(&output.stderr);
+    let (stderr, written) = calibrate_mmc_refused(&["--regime", "fcfs"]);
     assert!(
         stderr.starts_with("error: calibration targets data/calibration.toml (embedded): ")
             && stderr.ends_with(
@@ -1445,5 +1438,5 @@ fn calibrate_on_a_scenario_of_ones_own_says_its_targets_go_in_targets() {
             ),
         "{stderr}"
     );
-    assert!(!out.path().join("cal").exists());
+    assert!(!written);
 }
