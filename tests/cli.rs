@@ -691,6 +691,36 @@ fn a_regime_can_set_a_date() {
 }
 
 #[test]
+fn the_headline_keeps_its_columns_in_line_under_a_long_regime_name() {
+    // A name longer than the regime column's 22 characters widens the column for every row,
+    // so that each row's figures stay under their headings: all rows are as long as the
+    // header, whose headings end where their figures do.
+    let long = "first_come_first_served_at_one_station";
+    let text = format!(
+        "{}\n[regimes.{long}]\nterms = []\npolicy = \"cheapest\"\n",
+        mmc_text()
+    );
+    let dir = TempDir::new().unwrap();
+    let file = dir.path().join("long.toml");
+    fs::write(&file, text).unwrap();
+    let assert = capsim()
+        .arg("run")
+        .arg(&file)
+        .args(["--set", "scenario.end=2001-01-01", "--replications", "2"])
+        .args(["--quiet", "--out"])
+        .arg(dir.path().join("out"))
+        .assert()
+        .success();
+    let stdout = String::from_utf8_lossy(&assert.get_output().stdout).to_string();
+    let table: Vec<&str> = stdout.lines().skip(1).collect();
+    assert_eq!(table.len(), 3, "{stdout}");
+    assert!(table[2].starts_with(long), "{stdout}");
+    for row in &table {
+        assert_eq!(row.chars().count(), table[0].chars().count(), "{stdout}");
+    }
+}
+
+#[test]
 fn a_regimes_own_set_wins_over_set_and_vary_for_its_keys() {
     // Regime `slow` sets the lead time to 30 days itself; the command line gives 60 (--set) or
     // 0 and 60 (--vary). `slow` keeps its 30 days, byte for byte, while `fcfs` takes the

@@ -182,6 +182,11 @@ pub(super) fn print_summary(
         scenario.providers[scenario.incumbent.0 as usize].name
     );
     let width = (share.chars().count() + 2).max(12);
+    // The regime column fits the longest name, so that a long one does not push its row's
+    // figures out of line with the others'.
+    let name_width = (scenario.regimes.iter())
+        .map(|regime| regime.name.chars().count())
+        .fold(22, usize::max);
     // Money and MW-months in the unit the charts pick for the largest mean: $B and GW-months
     // for the default study, $K and MW-months for a small one such as mmc's.
     let unit = |m: Metric| {
@@ -194,7 +199,7 @@ pub(super) fn print_summary(
     let unmet = unit(Metric::UnmetMwMonths);
     let shortfall = unit(Metric::CommitmentShortfallUsd);
     println!(
-        "{:<22} {:>14} {share:>width$} {:>18} {:>20}",
+        "{:<name_width$} {:>14} {share:>width$} {:>18} {:>20}",
         "regime",
         format!("total cost {}", cost.label()),
         format!("unmet {}", unmet.label()),
@@ -207,7 +212,7 @@ pub(super) fn print_summary(
             None => "n/a".to_string(),
         };
         println!(
-            "{:<22} {:>14} {:>width$} {:>18} {:>20}",
+            "{:<name_width$} {:>14} {:>width$} {:>18} {:>20}",
             regime.name,
             mean(Metric::TotalCostUsd, cost, ""),
             mean(Metric::AzureShare, Unit::Percent, "%"),
