@@ -205,8 +205,11 @@ impl ReplicationResult {
     }
 }
 
-/// The monthly series reported in timeseries.csv: per provider and for `all`.
-pub const PROVIDER_SERIES: [&str; 3] = ["served_mw", "cost_usd", "cumulative_cost_usd"];
+/// The monthly series reported in timeseries.csv: per provider and for `all`. `share` is the
+/// provider's part of the month's MW served to the lab (design.md asks for it per month, not
+/// only in total), each replication's own ratio so that its percentiles are those of a share;
+/// 0 in a month nothing was served, and for `all` 1 in any other month.
+pub const PROVIDER_SERIES: [&str; 4] = ["served_mw", "cost_usd", "cumulative_cost_usd", "share"];
 /// Series reported only for `all` providers, after the provider series. `unmet_share` is the
 /// month's unmet MW over its demand (0 when nothing is wanted): each replication's own ratio, so
 /// that its percentiles are percentiles of a share, which those of the two MW series are not.
@@ -250,15 +253,20 @@ impl MonthlySeries {
             all
         };
         let (all_served, all_cost) = (all(&self.served_mw), all(&self.cost_usd));
-        let mut provider_series = |served: &[f64], cost: &[f64]| {
-            values.extend_from_slice(served);
-            values.extend_from_slice(cost);
-            let mut cumulative = 0.0;
-            values.extend(cost.iter().map(|&cost| {
-                cumulative += cost;
-                cumulative
-            }));
-        };
+        let mut provider_series =
+            |served: &[f64], cost: &[f64]| {
+                values.extend_from_slice(served);
+                values.extend_from_slice(cost);
+                let mut cumulative = 0.0;
+                values.extend(cost.iter().map(|&cost| {
+                    cumulative += cost;
+                    cumulative
+                }));
+                values.extend(
+                    (served.iter().zip(&all_served))
+                        .map(|(&served, &all)| if all > 0.0 { served / all } else { 0.0 }),
+                );
+            };
         for (served, cost) in self.served_mw.iter().zip(&self.cost_usd) {
             provider_series(served, cost);
         }

@@ -176,6 +176,63 @@ fn the_unmet_share_is_each_months_unmet_over_its_demand() {
 }
 
 #[test]
+fn each_providers_monthly_share_is_its_part_of_the_months_mw_served() {
+    // design.md asks for each provider's share per month, not only in total. With one
+    // replication each statistic is that replication's value (to 2⁻³²): a provider's share is
+    // its served MW over every provider's in the same month, and the shares add up to 1.
+    let out = TempDir::new().unwrap();
+    run_default(out.path(), 1, 1);
+    let mut by_cell: HashMap<(String, String, String, String), f64> = HashMap::new();
+    for row in read_csv(&out.path().join("timeseries.csv")) {
+        let key = (
+            row["regime"].clone(),
+            row["month"].clone(),
+            row["provider"].clone(),
+            row["metric"].clone(),
+        );
+        by_cell.insert(key, num(&row, "mean"));
+    }
+    let mut share_sums: HashMap<(String, String), f64> = HashMap::new();
+    let mut checked = 0;
+    for ((regime, month, provider, metric), &share) in &by_cell {
+        if metric != "share" || provider == "all" {
+            continue;
+        }
+        let served = |provider: &str| {
+            by_cell[&(
+                regime.clone(),
+                month.clone(),
+                provider.to_string(),
+                "served_mw".to_string(),
+            )]
+        };
+        let (mine, all) = (served(provider), served("all"));
+        assert!(all > 0.0, "{regime} {month}: nothing served");
+        assert!(
+            (share - mine / all).abs() <= 1e-9,
+            "{regime} {month} {provider}: share {share}, served {mine} MW of {all} MW"
+        );
+        *share_sums
+            .entry((regime.clone(), month.clone()))
+            .or_default() += share;
+        checked += 1;
+    }
+    assert_eq!(
+        checked,
+        9 * 96 * 9,
+        "a share for every regime, month and provider"
+    );
+    for ((regime, month), sum) in share_sums {
+        assert!(
+            (sum - 1.0).abs() <= 1e-8,
+            "{regime} {month}: shares add up to {sum}"
+        );
+        let all = by_cell[&(regime.clone(), month.clone(), "all".into(), "share".into())];
+        assert_eq!(all, 1.0, "{regime} {month}: the share of all providers");
+    }
+}
+
+#[test]
 fn conservation_holds_in_every_regime_and_replication() {
     let out = TempDir::new().unwrap();
     run_default(out.path(), 30, 2);
