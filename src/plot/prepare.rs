@@ -216,6 +216,15 @@ pub struct ComparisonPanel {
     pub all_zero: bool,
 }
 
+impl ComparisonPanel {
+    /// Whether some regime has a value away from zero: a panel without one (not applicable
+    /// anywhere, or zero wherever it applies) has no scale, and a 0..1 axis with a unit would
+    /// imply data, so it gets neither axis ticks nor a unit.
+    pub fn has_scale(&self) -> bool {
+        !self.all_zero && self.rows.iter().any(Result::is_ok)
+    }
+}
+
 /// Why a regime has no bar for a metric.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum NoBar {
@@ -750,19 +759,19 @@ fn comparison(inputs: &Inputs) -> ComparisonChart {
             } else {
                 x_max
             };
-            let unit_label = match unit.label() {
-                "" => String::new(),
-                l => format!(" ({l})"),
-            };
             let all_zero = !values.is_empty() && values.iter().all(|v| *v == 0.0);
-            ComparisonPanel {
+            let mut panel = ComparisonPanel {
                 all_zero,
-                title: format!("{title}{unit_label}"),
+                title,
                 unit,
                 rows: bars,
                 x_min,
                 x_max,
+            };
+            if panel.has_scale() && !unit.label().is_empty() {
+                panel.title = format!("{} ({})", panel.title, unit.label());
             }
+            panel
         })
         .collect();
     ComparisonChart {
@@ -1039,6 +1048,52 @@ mod tests {
         assert_eq!(shortfall.rows[2], Err(NoBar::NotApplicable));
         assert_eq!(panel("azure_share").rows[2], Err(NoBar::NoValue));
         assert!(panel("total_cost_usd").rows.iter().all(Result::is_ok));
+    }
+
+    #[test]
+    fn a_panel_with_nothing_to_scale_has_no_unit() {
+        // The fixture's shortfall panel has values; made not applicable in every regime (as in
+        // the M/M/c scenario, which has no commitment) or zero in every one, it has no scale:
+        // its title had "($B)" over a 0..1 axis.
+        let dir = tempfile::tempdir().unwrap();
+        crate::plot::fixture::write(dir.path(), &crate::plot::fixture::Spec::default());
+        let compare = std::fs::read_to_string(dir.path().join("compare.csv")).unwrap();
+        let shortfall_panel = |edit: &dyn Fn(&mut Vec<&str>)| {
+            let edited: String = (compare.lines())
+                .map(|line| {
+                    let mut cells: Vec<&str> = line.split(',').collect();
+                    if cells[1] == "commitment_shortfall_usd" {
+                        edit(&mut cells);
+                    }
+                    cells.join(",") + "\n"
+                })
+                .collect();
+            std::fs::write(dir.path().join("compare.csv"), edited).unwrap();
+            let chart = comparison(&Inputs::read(dir.path()).unwrap());
+            let i = (COMPARED.iter())
+                .position(|m| *m == "commitment_shortfall_usd")
+                .unwrap();
+            chart.panels[i].clone()
+        };
+        let scaled = shortfall_panel(&|_| {});
+        assert!(scaled.has_scale());
+        assert!(scaled.title.ends_with("($B)"), "{}", scaled.title);
+        // n = 0 and no statistics: not applicable.
+        let none = shortfall_panel(&|cells| {
+            cells[2] = "0";
+            cells[3..=9].fill("");
+            cells[11..].fill("");
+        });
+        assert!(none.rows.iter().all(|r| *r == Err(NoBar::NotApplicable)));
+        assert!(!none.has_scale());
+        assert_eq!(none.title, "Microsoft Azure commitment shortfall");
+        let zero = shortfall_panel(&|cells| {
+            if cells[2] != "0" {
+                cells[3..=9].fill("0");
+            }
+        });
+        assert!(zero.all_zero && !zero.has_scale());
+        assert_eq!(zero.title, "Microsoft Azure commitment shortfall");
     }
 
     #[test]

@@ -106,7 +106,15 @@ where
     // Row i (scenario order) sits at y = n - 1 - i so that the first regime is at the top.
     let row_y = |i: usize| (n - 1 - i) as f64;
     let rows: Vec<f64> = (0..n).map(row_y).collect();
-    let x_ticks = Ticks::new(panel.x_min, panel.x_max, X_INTERVALS);
+    // Without a scale, no ticks and no unit: they would read as data (see `has_scale`).
+    let x_ticks = if panel.has_scale() {
+        Ticks::new(panel.x_min, panel.x_max, X_INTERVALS)
+    } else {
+        Ticks {
+            values: Vec::new(),
+            decimals: 0,
+        }
+    };
     let mut ctx = ChartBuilder::on(area)
         .caption(&panel.title, bold(16))
         .margin(6)
@@ -122,7 +130,11 @@ where
     ctx.configure_mesh()
         .x_label_formatter(&|x| x_ticks.label(*x))
         .y_label_formatter(&label_of)
-        .x_desc(panel.unit.label())
+        .x_desc(if panel.has_scale() {
+            panel.unit.label()
+        } else {
+            ""
+        })
         .label_style(font(13))
         .axis_desc_style(font(14))
         .bold_line_style(GRID)
