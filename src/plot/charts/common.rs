@@ -461,15 +461,93 @@ pub fn below_ceiling(points: &[(f64, f64)], y_max: f64) -> Vec<Vec<(f64, f64)>> 
     pieces
 }
 
+/// A rectangle in a chart's data coordinates: the room a label's text takes.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Block {
+    /// Left to right edge.
+    pub x: Range<f64>,
+    /// Bottom to top edge.
+    pub y: Range<f64>,
+}
+
+/// What a label must keep clear of.
+#[derive(Clone, Copy, Debug)]
+pub enum Obstacle<'a> {
+    /// A line, points in ascending x: the label must not sit on it.
+    Line(&'a [(f64, f64)]),
+    /// The area under a line (a stack's top): the label must sit above it.
+    Under(&'a [(f64, f64)]),
+}
+
+impl Obstacle<'_> {
+    /// Whether `block` overlaps the line or the area.
+    pub fn hits(&self, block: &Block) -> bool {
+        match *self {
+            Obstacle::Line(line) => y_span(line, block.x.clone())
+                .is_some_and(|(lo, hi)| lo <= block.y.end && hi >= block.y.start),
+            Obstacle::Under(top) => {
+                y_span(top, block.x.clone()).is_some_and(|(_, hi)| hi >= block.y.start)
+            }
+        }
+    }
+}
+
+/// Returns the lowest and highest y of a line (points in ascending x) over `x`, the line
+/// interpolated at the ends of `x`; `None` where it does not reach `x`.
+pub fn y_span(line: &[(f64, f64)], x: Range<f64>) -> Option<(f64, f64)> {
+    let mut span: Option<(f64, f64)> = None;
+    let mut add = |y: f64| {
+        span = Some(span.map_or((y, y), |(lo, hi)| (lo.min(y), hi.max(y))));
+    };
+    if let [(px, py)] = line
+        && x.contains(px)
+    {
+        add(*py);
+    }
+    for pair in line.windows(2) {
+        let ((x0, y0), (x1, y1)) = (pair[0], pair[1]);
+        let (from, to) = (x0.max(x.start), x1.min(x.end));
+        if from > to {
+            continue;
+        }
+        let at = |t: f64| {
+            if x1 > x0 {
+                y0 + (y1 - y0) * (t - x0) / (x1 - x0)
+            } else {
+                y0
+            }
+        };
+        add(at(from));
+        add(at(to));
+        if x1 <= x0 {
+            add(y1);
+        }
+    }
+    span
+}
+
+/// Returns the index of the first of `candidates` that no obstacle hits, if any.
+pub fn first_clear(candidates: &[Block], obstacles: &[Obstacle]) -> Option<usize> {
+    candidates
+        .iter()
+        .position(|b| obstacles.iter().all(|o| !o.hits(b)))
+}
+
 /// Where a note goes in a panel's plotting area.
 #[derive(Debug, Clone, Copy)]
-pub enum NotePlace {
+pub enum NotePlace<'a> {
     /// In the middle (e.g. "no unmet demand").
     Centre,
-    /// In the top-left corner, for a curve that runs off the top: it does so on the right
-    /// (series grow), so the corner stays clear.
-    TopLeft,
+    /// In the top-left corner, or the top-right one where the obstacles leave the left one no
+    /// room (a demand line that runs off the top early, on the left); left if neither is clear.
+    TopCorner(&'a [Obstacle<'a>]),
 }
+
+/// Distance between the lines of a note, and from the top of the plot to its first line's
+/// middle, pixels: fixed, so that a tall single panel does not spread its lines apart.
+const NOTE_LINE_PX: f64 = 20.0;
+/// Gap between a corner note and the side of the plot, as a fraction of the plot's width.
+const NOTE_SIDE: f64 = 0.03;
 
 /// Draws a note in the plotting area, one line per entry, downwards from `place`.
 pub fn note<DB: DrawingBackend>(
@@ -482,16 +560,43 @@ where
 {
     let (x0, x1) = (chart.x_range().start, chart.x_range().end);
     let (y0, y1) = (chart.y_range().start, chart.y_range().end);
-    let (h, x_frac, y_frac) = match place {
-        NotePlace::Centre => (HPos::Center, 0.5, 0.5),
-        NotePlace::TopLeft => (HPos::Left, 0.03, 0.93),
+    let style = font(15).color(&MUTED);
+    let (width_px, height_px) = chart.plotting_area().dim_in_pixel();
+    let mut text_px = 0;
+    for line in lines {
+        let size = chart.plotting_area().estimate_text_size(line, &style)?;
+        text_px = text_px.max(size.0);
+    }
+    let x_per_px = (x1 - x0) / f64::from(width_px.max(1));
+    let y_per_px = (y1 - y0) / f64::from(height_px.max(1));
+    let line_y = NOTE_LINE_PX * y_per_px;
+    let (h, x, first_y) = match place {
+        NotePlace::Centre => (HPos::Center, (x0 + x1) / 2.0, (y0 + y1) / 2.0),
+        NotePlace::TopCorner(obstacles) => {
+            let first_y = y1 - line_y;
+            let (width, side) = (f64::from(text_px) * x_per_px, (x1 - x0) * NOTE_SIDE);
+            let y = first_y - line_y * (lines.len() as f64 - 0.5)..y1;
+            let corners = [
+                Block {
+                    x: x0 + side..x0 + side + width,
+                    y: y.clone(),
+                },
+                Block {
+                    x: x1 - side - width..x1 - side,
+                    y,
+                },
+            ];
+            match first_clear(&corners, obstacles) {
+                Some(1) => (HPos::Right, x1 - side, first_y),
+                _ => (HPos::Left, x0 + side, first_y),
+            }
+        }
     };
-    let style = anchored(font(15).color(&MUTED), h, VPos::Center);
+    let style = anchored(style, h, VPos::Center);
     chart.draw_series(lines.iter().enumerate().map(|(i, line)| {
-        let y = y0 + (y1 - y0) * (y_frac - 0.08 * i as f64);
         Text::new(
             line.to_string(),
-            (x0 + (x1 - x0) * x_frac, y),
+            (x, first_y - line_y * i as f64),
             style.clone(),
         )
     }))?;
@@ -558,6 +663,36 @@ mod tests {
         };
         let labels: Vec<String> = time_ticks(&axis).into_iter().map(time_label).collect();
         assert_eq!(labels, ["2025", "Feb", "Mar"]);
+    }
+
+    #[test]
+    fn a_label_goes_where_no_line_or_area_reaches_it() {
+        // A line from (0, 0) to (10, 10): over x in 2..4 it runs from 2 to 4.
+        let line = [(0.0, 0.0), (10.0, 10.0)];
+        assert_eq!(y_span(&line, 2.0..4.0), Some((2.0, 4.0)));
+        assert_eq!(y_span(&line, 11.0..12.0), None);
+        assert_eq!(y_span(&[(1.0, 5.0)], 0.0..2.0), Some((5.0, 5.0)));
+        let block = |x: Range<f64>, y: Range<f64>| Block { x, y };
+        // Above the line at x 2..4 (which reaches 4), and on it.
+        assert!(!Obstacle::Line(&line).hits(&block(2.0..4.0, 5.0..6.0)));
+        assert!(Obstacle::Line(&line).hits(&block(2.0..4.0, 3.5..6.0)));
+        // Under a stack's top, however far below it, a block hits the area.
+        assert!(Obstacle::Under(&line).hits(&block(2.0..4.0, 0.0..1.0)));
+        assert!(!Obstacle::Under(&line).hits(&block(2.0..4.0, 4.5..6.0)));
+        // The served chart's case: a demand line that runs off the top on the left, above a
+        // low stack, leaves the top-right corner for the note (before: top-left, on the line).
+        let demand = [(0.0, 14.5), (0.5, 14.5), (1.5, 20.0)];
+        let stack = [(0.0, 7.3), (6.0, 7.9)];
+        let obstacles = [Obstacle::Line(&demand), Obstacle::Under(&stack)];
+        let left = block(0.2..2.0, 16.0..19.5);
+        let right = block(4.0..5.8, 16.0..19.5);
+        assert_eq!(
+            first_clear(&[left.clone(), right.clone()], &obstacles),
+            Some(1)
+        );
+        // A stack up to the top leaves neither.
+        let full = [(0.0, 19.8), (6.0, 19.8)];
+        assert_eq!(first_clear(&[left, right], &[Obstacle::Under(&full)]), None);
     }
 
     #[test]

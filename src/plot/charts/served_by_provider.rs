@@ -4,7 +4,9 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::common::{self, DrawResult, LegendItem, NotePlace, REFERENCE, Swatch, provider_legend};
+use super::common::{
+    self, DrawResult, LegendItem, NotePlace, Obstacle, REFERENCE, Swatch, provider_legend,
+};
 use crate::plot::prepare::ServedChart;
 use crate::plot::provider_colour;
 use crate::plot::units::Unit;
@@ -46,18 +48,20 @@ where
                 WHITE.stroke_width(1),
             ))?;
         }
-        if let Some(demand) = &panel.demand {
-            for piece in common::below_ceiling(&chart.axis.monthly_points(demand), chart.y_max) {
-                ctx.draw_series(DashedLineSeries::new(
-                    piece,
-                    6,
-                    4,
-                    REFERENCE.stroke_width(2),
-                ))?;
-            }
+        let demand_pieces: Vec<Vec<(f64, f64)>> = (panel.demand.iter())
+            .flat_map(|d| common::below_ceiling(&chart.axis.monthly_points(d), chart.y_max))
+            .collect();
+        for piece in &demand_pieces {
+            ctx.draw_series(DashedLineSeries::new(
+                piece.iter().copied(),
+                6,
+                4,
+                REFERENCE.stroke_width(2),
+            ))?;
         }
-        // In the top-left corner, which a demand line clears as it grows: in the middle, "no
-        // compute served" sat on the line.
+        // In a top corner clear of the demand line and the stack: in the middle, "no compute
+        // served" sat on the line; always top-left, a demand that runs off the top early
+        // crossed it.
         let mut lines: Vec<String> = Vec::new();
         if panel
             .tops
@@ -71,8 +75,13 @@ where
             lines.push(peak_note(peak, chart.unit));
         }
         if !lines.is_empty() {
+            let stack_top = (panel.tops.last()).map(|t| chart.axis.monthly_points(t));
+            let obstacles: Vec<Obstacle> = (demand_pieces.iter())
+                .map(|p| Obstacle::Line(p))
+                .chain(stack_top.as_deref().map(Obstacle::Under))
+                .collect();
             let lines: Vec<&str> = lines.iter().map(String::as_str).collect();
-            common::note(&mut ctx, &lines, NotePlace::TopLeft)?;
+            common::note(&mut ctx, &lines, NotePlace::TopCorner(&obstacles))?;
         }
     }
     Ok(())
