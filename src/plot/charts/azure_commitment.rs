@@ -2,11 +2,15 @@
 //! percentile band), against its commitment amount and deadline, one panel per regime on a
 //! shared y scale.
 
+use std::ops::Range;
+
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, VPos};
 
-use super::common::{self, DrawResult, LegendItem, MUTED, REFERENCE, Swatch, anchored, band, font};
+use super::common::{
+    self, Block, DrawResult, LegendItem, MUTED, Obstacle, REFERENCE, Swatch, anchored, band, font,
+};
 use crate::plot::prepare::CommitmentChart;
 use crate::plot::regime_colour;
 
@@ -85,10 +89,30 @@ where
             } else {
                 axis.start + span * 0.015
             };
+            let amount_text = format!("commitment {}", chart.unit.format(mark.amount_usd));
+            let text_width = f64::from(
+                (ctx.plotting_area())
+                    .estimate_text_size(&amount_text, &label_style)?
+                    .0,
+            ) * span
+                / f64::from(ctx.plotting_area().dim_in_pixel().0.max(1));
+            // Clear of the deadline's dashes by a few pixels.
+            let right_x = if in_period && !near_left {
+                mark.deadline_x - span * 0.025
+            } else {
+                axis.end - span * 0.015
+            };
+            let place = amount_label_place(
+                &axis.running_points(&panel.mean),
+                mark.amount,
+                amount_x..right_x,
+                (text_width, text_height),
+                y_max,
+            );
             ctx.draw_series(std::iter::once(Text::new(
-                format!("commitment {}", chart.unit.format(mark.amount_usd)),
-                (amount_x, mark.amount + y_max * 0.012),
-                anchored(label_style.clone(), HPos::Left, VPos::Bottom),
+                amount_text,
+                (place.x, place.y),
+                place.anchor(label_style.clone()),
             )))?;
             let deadline = mark.deadline.to_string();
             if in_period {
@@ -211,4 +235,101 @@ where
         }
     }
     Ok(())
+}
+
+/// Where a label goes: its anchor point, and which corner of the text sits on it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct LabelPlace {
+    x: f64,
+    y: f64,
+    /// The text ends at `x` (else it starts there).
+    right: bool,
+    /// The text hangs from `y` (else it stands on it).
+    below: bool,
+}
+
+impl LabelPlace {
+    /// Returns the text style anchored at this place.
+    fn anchor(self, style: TextStyle<'static>) -> TextStyle<'static> {
+        anchored(
+            style,
+            if self.right { HPos::Right } else { HPos::Left },
+            if self.below { VPos::Top } else { VPos::Bottom },
+        )
+    }
+}
+
+/// Places the commitment amount's label by its dashed line, clear of the mean spend line:
+/// above it at the left (where the line, which only rises, is usually still low), else below
+/// it at the left, else below or above it at the right end of `x` (left and right anchors).
+/// Over a horizon of a few months spend rises about evenly, so the line crosses the amount
+/// under a label at the left; it always sat there. `size` is the text's (width, height) and
+/// every value in the chart's units; if no place inside the plot is clear, the first inside.
+fn amount_label_place(
+    mean: &[(f64, f64)],
+    amount: f64,
+    x: Range<f64>,
+    size: (f64, f64),
+    y_max: f64,
+) -> LabelPlace {
+    let (width, height) = size;
+    let gap = y_max * 0.012;
+    let above = amount + gap..amount + gap + height;
+    let below = amount - gap - height..amount - gap;
+    let left = x.start..x.start + width;
+    let right = x.end - width..x.end;
+    let block = |x: &Range<f64>, y: &Range<f64>| Block {
+        x: x.clone(),
+        y: y.clone(),
+    };
+    // (room taken, right-aligned, below the line), inside the plot only: neither into the
+    // axis labels below nor past the top.
+    let places: Vec<(Block, bool, bool)> = [
+        (block(&left, &above), false, false),
+        (block(&left, &below), false, true),
+        (block(&right, &below), true, true),
+        (block(&right, &above), true, false),
+    ]
+    .into_iter()
+    .filter(|(b, ..)| b.y.start >= 0.0 && b.y.end <= y_max)
+    .collect();
+    let blocks: Vec<Block> = places.iter().map(|(b, ..)| b.clone()).collect();
+    let chosen = common::first_clear(&blocks, &[Obstacle::Line(mean)])
+        .or((!places.is_empty()).then_some(0))
+        .map(|i| places[i].clone());
+    // Too tall for the plot: where it always went.
+    let (b, right, below) = chosen.unwrap_or((block(&left, &above), false, false));
+    LabelPlace {
+        x: if right { b.x.end } else { b.x.start },
+        y: if below { b.y.end } else { b.y.start },
+        right,
+        below,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_amount_label_moves_off_a_mean_line_that_crosses_it() {
+        // A 2-month horizon with a $0.3B commitment: spend rises evenly from 0 to 1.3 ($B) over
+        // x in 0..2, crossing 0.3 at x ≈ 0.46, under a label 0.8 wide at the left. Above and
+        // below it at the left are taken; below it at the right (x 1.2..2), the line is at
+        // 0.78 and more.
+        let mean = [(0.0, 0.0), (1.0, 0.7), (2.0, 1.3)];
+        let place = amount_label_place(&mean, 0.3, 0.0..2.0, (0.8, 0.1), 2.0);
+        assert!(place.right && place.below, "{place:?}");
+        assert_eq!(place.x, 2.0);
+        assert!((place.y - (0.3 - 0.024)).abs() < 1e-12, "{place:?}");
+        // The default horizon: spend grows, crossing $250B late; the label stays top-left.
+        let mean = [(0.0, 0.0), (4.0, 60.0), (6.0, 200.0), (8.0, 380.0)];
+        let place = amount_label_place(&mean, 250.0, 0.0..8.0, (2.0, 40.0), 1000.0);
+        assert!(!place.right && !place.below && place.x == 0.0, "{place:?}");
+        // A commitment near the bottom with the line above it at the left: below the amount
+        // line would run into the axis, so above it at the right, where the line has passed.
+        let mean = [(0.0, 0.0), (0.1, 0.2), (2.0, 1.9)];
+        let place = amount_label_place(&mean, 0.05, 0.0..2.0, (0.8, 0.1), 2.0);
+        assert!(place.right && !place.below, "{place:?}");
+    }
 }
