@@ -267,7 +267,8 @@ const PROVIDER_PALETTE: [RGBColor; 10] = [
 
 /// Colours for regimes, chosen by name (`prepare::colour_slots`) (ColorBrewer Dark2, then the
 /// dark half of Paired: darker than the provider colours, so a regime line never reads as a
-/// provider area; 12 distinct colours, so up to 12 regimes never share one).
+/// provider area; 12 distinct colours, so up to 12 regimes never share one, and past 12 the
+/// mark's shape tells them apart, see `regime_mark`).
 const REGIME_PALETTE: [RGBColor; 12] = [
     RGBColor(0x1B, 0x9E, 0x77),
     RGBColor(0xD9, 0x5F, 0x02),
@@ -283,6 +284,22 @@ const REGIME_PALETTE: [RGBColor; 12] = [
     RGBColor(0x33, 0xA0, 0x2C),
 ];
 
+/// The shape of a regime's mark where one is drawn (the comparison chart's means): past the
+/// palette's colours, regimes that share a colour differ in shape.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Mark {
+    Circle,
+    Square,
+    Triangle,
+    Diamond,
+}
+
+impl Mark {
+    /// Every shape, in the order colour slots use them (12 colours × 4 shapes: 48 regimes look
+    /// apart; more repeat).
+    const ALL: [Mark; 4] = [Mark::Circle, Mark::Square, Mark::Triangle, Mark::Diamond];
+}
+
 /// Returns the colour of the provider at `index` in order of first appearance.
 fn provider_colour(index: usize) -> RGBColor {
     PROVIDER_PALETTE[index % PROVIDER_PALETTE.len()]
@@ -291,6 +308,12 @@ fn provider_colour(index: usize) -> RGBColor {
 /// Returns the regime colour in palette slot `index`.
 fn regime_colour(index: usize) -> RGBColor {
     REGIME_PALETTE[index % REGIME_PALETTE.len()]
+}
+
+/// Returns the mark shape of palette slot `index`: a circle for the first round of colours,
+/// then the next shape for each further round.
+fn regime_mark(index: usize) -> Mark {
+    Mark::ALL[index / REGIME_PALETTE.len() % Mark::ALL.len()]
 }
 
 #[cfg(test)]

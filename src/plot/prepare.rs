@@ -346,10 +346,12 @@ pub fn regimes(inputs: &Inputs) -> Vec<RegimeRef> {
 /// Returns a palette slot for each name, from a hash of the name, so that a regime has the same
 /// colour in every scenario and in any order: where names share a slot, each after the first in
 /// alphabetical order takes the next free one, so up to `slots` regimes have distinct colours.
+/// Past that, slots go on in rounds of `slots` (the colour is the slot modulo `slots`, the mark
+/// shape its round), so no two regimes get the same slot.
 fn colour_slots(names: &[&str], slots: usize) -> Vec<usize> {
     let mut order: Vec<usize> = (0..names.len()).collect();
     order.sort_by_key(|&i| names[i]);
-    let mut taken = vec![false; slots];
+    let mut taken = vec![false; names.len().max(slots).next_multiple_of(slots)];
     let mut colours = vec![0; names.len()];
     for i in order {
         // FNV-1a, 64 bits: stable across Rust versions, as std's hasher is not promised to be.
@@ -357,11 +359,11 @@ fn colour_slots(names: &[&str], slots: usize) -> Vec<usize> {
             (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
         });
         let hashed = (hash % slots as u64) as usize;
-        // With more regimes than colours, the rest share the colour their name gives.
-        let slot = (0..slots)
-            .map(|k| (hashed + k) % slots)
+        // Round by round, from the hashed colour on; there are at least as many slots as names.
+        let slot = (0..taken.len())
+            .map(|k| k / slots * slots + (hashed + k) % slots)
             .find(|&s| !taken[s])
-            .unwrap_or(hashed);
+            .expect("a free slot for every name");
         taken[slot] = true;
         colours[i] = slot;
     }
@@ -781,9 +783,18 @@ fn comparison(inputs: &Inputs) -> ComparisonChart {
                 replications_per_regime(inputs.study.replications)
             ),
             subtitle: format!(
-                "Scenario {}: dot = mean, black bar = 95% confidence interval of the mean{}, \
+                "Scenario {}: {} = mean, black bar = 95% confidence interval of the mean{}, \
                  light bar = 5th-95th percentile across replications{}",
                 inputs.study.scenario,
+                // Past the palette's colours, the means' shapes differ too.
+                if regimes
+                    .iter()
+                    .all(|r| super::regime_mark(r.colour) == super::Mark::Circle)
+                {
+                    "dot"
+                } else {
+                    "mark"
+                },
                 if any_cut {
                     " (cut at 0, or at 100% for a share, where it passes what the quantity \
                      can be)"
@@ -1126,8 +1137,18 @@ mod tests {
             slots[open]
         );
         assert_eq!(colour_slots(&["open"], 12), [slots[open]]);
-        // More regimes than colours: they share, never panic.
+        // More regimes than colours: never panic, and each its own slot (the colour repeats,
+        // the mark shape does not).
         assert_eq!(colour_slots(&["a", "b", "c"], 2).len(), 3);
+        let many: Vec<String> = (0..18).map(|i| format!("r{i:02}")).collect();
+        let many: Vec<&str> = many.iter().map(String::as_str).collect();
+        let mut slots = colour_slots(&many, 12);
+        // The first 12 by name keep the colours they would have alone.
+        assert_eq!(slots[..12], colour_slots(&many[..12], 12));
+        slots.sort_unstable();
+        slots.dedup();
+        assert_eq!(slots.len(), 18, "{slots:?}");
+        assert!(slots.iter().all(|&s| s < 24));
     }
 
     #[test]

@@ -12,7 +12,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::super::prepare::{Header, RegimeRef, TimeAxis};
 use super::super::units::{Ticks, Y_INTERVALS};
-use super::super::{provider_colour, regime_colour};
+use super::super::{Mark, provider_colour, regime_colour};
 
 /// What drawing returns; plotters' error type is generic over the backend, so it is boxed.
 pub type DrawResult<T = ()> = Result<T, Box<dyn std::error::Error>>;
@@ -93,8 +93,8 @@ pub enum Swatch {
     Line(RGBColor),
     /// A dashed line.
     Dashed(RGBColor),
-    /// A dot with a dark outline (a mean).
-    Dot(RGBColor),
+    /// Marks of these shapes side by side, each with a dark outline (a mean).
+    Marks(RGBColor, Vec<Mark>),
     /// A horizontal error bar with end caps (a confidence interval).
     ErrorBar,
 }
@@ -156,7 +156,8 @@ where
     let mut x = SIDE_MARGIN;
     for item in legend {
         let (text_w, _) = root.estimate_text_size(&item.label, &legend_style)?;
-        let item_w = SWATCH_WIDTH + 8 + text_w as i32 + 26;
+        let swatch_w = swatch_width(&item.swatch);
+        let item_w = swatch_w + 8 + text_w as i32 + 26;
         if x > SIDE_MARGIN && x + item_w > width - SIDE_MARGIN {
             x = SIDE_MARGIN;
             y += 24;
@@ -164,7 +165,7 @@ where
         draw_swatch(root, &item.swatch, x, y + 8)?;
         root.draw(&Text::new(
             item.label.clone(),
-            (x + SWATCH_WIDTH + 8, y + 8),
+            (x + swatch_w + 8, y + 8),
             anchored(legend_style.clone(), HPos::Left, VPos::Center),
         ))?;
         x += item_w;
@@ -248,6 +249,67 @@ where
     fit(area, name, style, area.dim_in_pixel().0.saturating_sub(16))
 }
 
+/// Radius of a mark, pixels.
+pub const MARK_PX: i32 = 6;
+/// Distance between the centres of marks side by side in a legend swatch, pixels.
+const MARK_STEP_PX: i32 = 14;
+
+/// Returns a swatch's width in pixels: a row of marks may need more than the usual.
+fn swatch_width(swatch: &Swatch) -> i32 {
+    match swatch {
+        Swatch::Marks(_, marks) if marks.len() > 1 => {
+            2 * MARK_PX + MARK_STEP_PX * (marks.len() as i32 - 1)
+        }
+        _ => SWATCH_WIDTH,
+    }
+}
+
+/// Draws a mark of `radius` pixels centred at `at` (pixels in `area`), filled with `fill`,
+/// with a dark outline so that a light colour still shows on a light bar.
+pub fn draw_mark<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    mark: Mark,
+    at: (i32, i32),
+    fill: RGBColor,
+    radius: i32,
+) -> DrawResult
+where
+    DB::ErrorType: 'static,
+{
+    let (x, y, r) = (at.0, at.1, radius);
+    // Square, triangle and diamond a little smaller than their box, to look as large as the
+    // circle.
+    let k = r * 17 / 20;
+    let outline: Option<Vec<(i32, i32)>> = match mark {
+        Mark::Circle => None,
+        Mark::Square => Some(vec![
+            (x - k, y - k),
+            (x + k, y - k),
+            (x + k, y + k),
+            (x - k, y + k),
+        ]),
+        Mark::Triangle => Some(vec![(x, y - r - 1), (x + r, y + k), (x - r, y + k)]),
+        Mark::Diamond => Some(vec![
+            (x, y - r - 1),
+            (x + r + 1, y),
+            (x, y + r + 1),
+            (x - r - 1, y),
+        ]),
+    };
+    match outline {
+        None => {
+            area.draw(&Circle::new((x, y), r as u32, fill.filled()))?;
+            area.draw(&Circle::new((x, y), r as u32, REFERENCE.stroke_width(1)))?;
+        }
+        Some(points) => {
+            area.draw(&Polygon::new(points.clone(), fill.filled()))?;
+            let closed: Vec<(i32, i32)> = points.iter().chain(points.first()).copied().collect();
+            area.draw(&PathElement::new(closed, REFERENCE.stroke_width(1)))?;
+        }
+    }
+    Ok(())
+}
+
 /// Draws a legend swatch whose left end is at `x` and vertical centre at `y` (pixels).
 pub fn draw_swatch<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
@@ -276,9 +338,12 @@ where
             4,
             c.stroke_width(2),
         ))?,
-        Swatch::Dot(c) => {
-            area.draw(&Circle::new((mid, y), 5, c.filled()))?;
-            area.draw(&Circle::new((mid, y), 5, REFERENCE.stroke_width(1)))?;
+        Swatch::Marks(c, marks) => {
+            let first = if marks.len() == 1 { mid } else { x + MARK_PX };
+            for (i, mark) in marks.iter().enumerate() {
+                let at = (first + MARK_STEP_PX * i as i32, y);
+                draw_mark(area, *mark, at, *c, MARK_PX - 1)?;
+            }
         }
         Swatch::ErrorBar => {
             let style = REFERENCE.stroke_width(2);

@@ -9,9 +9,10 @@ use plotters::style::text_anchor::{HPos, VPos};
 use super::common::{
     self, DrawResult, GRID, LegendItem, MUTED, REFERENCE, Swatch, TickedAxis, anchored, bold, font,
 };
+use crate::plot::prepare::RegimeRef;
 use crate::plot::prepare::{ComparisonChart, ComparisonPanel};
-use crate::plot::regime_colour;
 use crate::plot::units::{Ticks, X_INTERVALS};
+use crate::plot::{Mark, regime_colour, regime_mark};
 
 /// Neutral colour for legend swatches of marks drawn in each regime's colour.
 const NEUTRAL: RGBColor = RGBColor(0x70, 0x70, 0x70);
@@ -50,7 +51,7 @@ where
     DB::ErrorType: 'static,
 {
     let legend = [
-        LegendItem::new("mean (regime colour)", Swatch::Dot(NEUTRAL)),
+        mean_legend(&chart.regimes),
         LegendItem::new("95% confidence interval of the mean", Swatch::ErrorBar),
         LegendItem::new(
             "5th-95th percentile across replications",
@@ -90,6 +91,25 @@ where
         draw_panel(area, chart, panel, &labels, label_width)?;
     }
     Ok(())
+}
+
+/// Returns the legend entry of the means: the shapes in use when some regimes share a colour
+/// (past the palette's 12), so that the legend shows that shape tells them apart.
+fn mean_legend(regimes: &[RegimeRef]) -> LegendItem {
+    let shapes: Vec<Mark> = (Mark::ALL.into_iter())
+        .filter(|m| regimes.iter().any(|r| regime_mark(r.colour) == *m))
+        .collect();
+    if shapes.len() > 1 {
+        LegendItem::new(
+            "mean (regime colour and shape)",
+            Swatch::Marks(NEUTRAL, shapes),
+        )
+    } else {
+        LegendItem::new(
+            "mean (regime colour)",
+            Swatch::Marks(NEUTRAL, vec![Mark::Circle]),
+        )
+    }
 }
 
 fn draw_panel<DB: DrawingBackend>(
@@ -162,16 +182,13 @@ where
                 colour.mix(0.3).filled(),
             )))?;
         }
-        ctx.draw_series(std::iter::once(Circle::new(
-            (bar.mean, y),
-            6,
-            colour.filled(),
-        )))?;
-        ctx.draw_series(std::iter::once(Circle::new(
-            (bar.mean, y),
-            6,
-            REFERENCE.stroke_width(1),
-        )))?;
+        common::draw_mark(
+            &ctx.plotting_area().use_screen_coord(),
+            regime_mark(regime.colour),
+            ctx.backend_coord(&(bar.mean, y)),
+            colour,
+            common::MARK_PX,
+        )?;
         // The interval goes over the dot so that a narrow one still shows.
         if let Some((lo, hi)) = bar.ci {
             let style = REFERENCE.stroke_width(2);
@@ -207,4 +224,32 @@ where
         )))?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn regimes_past_the_palette_are_told_apart_by_shape_in_the_legend() {
+        let regimes = |n: usize| -> Vec<RegimeRef> {
+            (0..n)
+                .map(|colour| RegimeRef {
+                    name: format!("r{colour}"),
+                    colour,
+                })
+                .collect()
+        };
+        let nine = mean_legend(&regimes(9));
+        assert_eq!(nine.label, "mean (regime colour)");
+        assert!(matches!(&nine.swatch, Swatch::Marks(_, m) if *m == [Mark::Circle]));
+        // 18 regimes: slots 12 to 17 repeat the first six colours, as squares.
+        let eighteen = mean_legend(&regimes(18));
+        assert_eq!(eighteen.label, "mean (regime colour and shape)");
+        assert!(
+            matches!(&eighteen.swatch, Swatch::Marks(_, m) if *m == [Mark::Circle, Mark::Square])
+        );
+        assert_eq!(regime_colour(13), regime_colour(1));
+        assert_ne!(regime_mark(13), regime_mark(1));
+    }
 }
