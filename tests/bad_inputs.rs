@@ -189,3 +189,48 @@ fn numbers_in_errors_are_written_compactly() {
          --set scenario.name: found the number 1.5e300; allowed a string in quotes\n"
     );
 }
+
+#[test]
+fn an_impossible_date_on_the_command_line_names_its_key_and_the_form_wanted() {
+    // TOML cannot read 2010-02-30, so `--set` takes it as text: the error says why it is no
+    // date, not that it is a string.
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let stderr = capsim_fails(
+        dir,
+        &[
+            "validate",
+            "data/scenarios/mmc.toml",
+            "--set",
+            "scenario.end=2010-02-30",
+        ],
+    );
+    assert_eq!(
+        stderr,
+        "error: data/scenarios/mmc.toml: 1 problem:\n--set scenario.end: found 2010-02-30 \
+         (February 2010 has 28 days); allowed a calendar date YYYY-MM-DD\n"
+    );
+    let tmp = tempfile::tempdir().expect("a temporary folder");
+    let scenario = dir.join("data/scenarios/mmc.toml");
+    let stderr = capsim_fails(
+        tmp.path(),
+        &[
+            "sweep",
+            scenario.to_str().expect("a UTF-8 path"),
+            "--vary",
+            "scenario.end=2010-01-01,2010-13-01",
+            "--replications",
+            "2",
+            "--out",
+            "out",
+            "-q",
+        ],
+    );
+    assert!(
+        stderr.contains(
+            "--vary scenario.end: found 2010-13-01 (there is no month 13); allowed a calendar \
+             date YYYY-MM-DD"
+        ),
+        "{stderr}"
+    );
+    assert_eq!(std::fs::read_dir(tmp.path()).expect("listable").count(), 0);
+}

@@ -15,8 +15,8 @@ use crate::model::Scenario;
 /// A regime's `set` table: its index, its name and the overrides it makes.
 type RegimeSets = (usize, String, Vec<Override>);
 
-/// A problem the TOML parser found in `text`, at its place; a duplicate key is named (the
-/// parser's message alone does not say which).
+/// A problem the TOML parser found in `text`, at its place, naming the field whose value it is
+/// in; a duplicate key is named (the parser's message alone does not say which).
 pub(super) fn syntax_problem(
     text: &str,
     locations: &Locations,
@@ -26,7 +26,7 @@ pub(super) fn syntax_problem(
     let start = span.as_ref().map_or(0, |s| s.start);
     let mut message = message.trim_end().to_string();
     if message == "duplicate key"
-        && let Some(key) = span.and_then(|s| text.get(s)).map(str::trim)
+        && let Some(key) = span.clone().and_then(|s| text.get(s)).map(str::trim)
         && !key.is_empty()
     {
         let line_start = text[..start].rfind('\n').map_or(0, |n| n + 1);
@@ -38,8 +38,23 @@ pub(super) fn syntax_problem(
             format!("duplicate key '{key}': a key may be given only once in a table")
         };
     }
+    // The parser refuses an impossible date (2025-02-30) and a number past a float's range as
+    // it does broken syntax, and takes a number with its unit (5 MW) for text without quotes.
+    let value = span.and_then(|s| text.get(s)).unwrap_or_default();
+    if message.starts_with("invalid date") || message.starts_with("invalid time") {
+        if let Some(not_date) = schema::not_a_date(value) {
+            message = not_date;
+        }
+    } else if message == "floating-point number overflowed" {
+        message = format!("found {value}; allowed a number within about ±1.8e308");
+    } else if message.starts_with("string values must be quoted")
+        && schema::starts_with_number(value)
+    {
+        message =
+            format!("found {value}; allowed a number alone, without units (text goes in quotes)");
+    }
     Problem {
-        field: String::new(),
+        field: locations.value_at(start).unwrap_or_default().to_string(),
         message,
         location: Some(locations.position(start)),
     }

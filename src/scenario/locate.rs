@@ -102,6 +102,16 @@ impl Locations {
             .map(|(path, _)| path.as_str())
     }
 
+    /// Returns the field whose value holds the byte offset on its key's line (or a list entry's
+    /// line): where a value the parser refused lies, so that its error can name the field. None
+    /// elsewhere, as in a table header or a key.
+    pub fn value_at(&self, offset: usize) -> Option<&str> {
+        let field = self.field_at(offset)?;
+        let before = self.text.get(self.offsets[field]..offset)?;
+        let in_value = before.contains('=') || (field.ends_with(']') && before.is_empty());
+        (in_value && !before.contains('\n')).then_some(field)
+    }
+
     /// Returns the line and column of a byte offset of the text.
     pub fn position(&self, offset: usize) -> Location {
         let offset = offset.min(self.text.len());

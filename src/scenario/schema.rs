@@ -3,6 +3,7 @@
 //! first. What it finds wrong it repairs with a neutral placeholder, so that validation can go
 //! on to report range and reference problems elsewhere in the same file.
 
+use chrono::{Datelike, Month, Months, NaiveDate};
 use toml::{Table, Value};
 
 use super::{Problem, did_you_mean};
@@ -286,14 +287,21 @@ fn check_value(value: &mut Value, shape: &Shape, name: &str, path: &str, report:
             }
         }
         _ => {
+            // A date `--set` could not read as TOML arrives as a string; say why it is no date.
+            let not_date = match (shape, &*value) {
+                (Date, Value::String(text)) => not_a_date(text),
+                _ => None,
+            };
             report.problem(
                 path,
-                format!(
-                    "found {}; allowed {}{}",
-                    found(value),
-                    allowed(shape, name, path),
-                    hint(shape, value)
-                ),
+                not_date.unwrap_or_else(|| {
+                    format!(
+                        "found {}; allowed {}{}",
+                        found(value),
+                        allowed(shape, name, path),
+                        hint(shape, value)
+                    )
+                }),
             );
             *value = placeholder(shape);
             report.repaired.push(path.to_string());
@@ -474,17 +482,67 @@ fn hint(shape: &Shape, value: &Value) -> &'static str {
     let Value::String(text) = value else {
         return "";
     };
-    let lead = text
-        .trim()
-        .split(|c: char| c.is_whitespace() || c == '%')
-        .next()
-        .unwrap_or("");
-    if matches!(shape, Number | Dist) && lead.replace('_', "").parse::<f64>().is_ok() {
+    if matches!(shape, Number | Dist) && starts_with_number(text) {
         "; write the number alone, without quotes or units"
     } else if matches!(shape, Date) && text.trim().parse::<toml::value::Datetime>().is_ok() {
         "; write the date without quotes"
     } else {
         ""
+    }
+}
+
+/// Whether text starts with a number followed by a space or `%` (`90 days`, `50%`, `5 MW`); a
+/// word such as `Infinity` is not one.
+pub(super) fn starts_with_number(text: &str) -> bool {
+    let lead = text
+        .trim()
+        .split(|c: char| c.is_whitespace() || c == '%')
+        .next()
+        .unwrap_or("");
+    lead.starts_with(|c: char| c.is_ascii_digit() || "+-.".contains(c))
+        && lead.replace('_', "").parse::<f64>().is_ok()
+}
+
+/// Describes text meant as a date that is none (`2025-02-30`, `2025-13-01`, `2025-1-05`) as
+/// `found X (why); allowed a calendar date YYYY-MM-DD`. None for a valid TOML date or time, and
+/// for text that does not start as a date does, with a year and a dash.
+pub(super) fn not_a_date(text: &str) -> Option<String> {
+    let text = text.trim();
+    let (year, _) = text.split_once('-')?;
+    if year.is_empty()
+        || !year.bytes().all(|b| b.is_ascii_digit())
+        || text.parse::<toml::value::Datetime>().is_ok()
+    {
+        return None;
+    }
+    let date = text.split(['T', 't', ' ']).next().unwrap_or(text);
+    Some(format!(
+        "found {}{}; allowed a calendar date YYYY-MM-DD",
+        shorten(text),
+        why_not_a_date(date).unwrap_or_default()
+    ))
+}
+
+/// Says why `YYYY-MM-DD` numbers are no date (` (there is no month 13)`, ` (February 2025 has
+/// 28 days)`), or how to write a date they are (` (write it as 2025-01-05)`).
+fn why_not_a_date(date: &str) -> Option<String> {
+    let numbers: Vec<u32> = date
+        .split('-')
+        .map(|n| n.parse().ok())
+        .collect::<Option<_>>()?;
+    let &[year, month, day] = numbers.as_slice() else {
+        return None;
+    };
+    let Ok(name) = Month::try_from(u8::try_from(month).ok()?) else {
+        return Some(format!(" (there is no month {month})"));
+    };
+    let first = NaiveDate::from_ymd_opt(i32::try_from(year).ok()?, month, 1)?;
+    let days = first.checked_add_months(Months::new(1))?.pred_opt()?.day();
+    let canonical = format!("{year:04}-{month:02}-{day:02}");
+    if day == 0 || day > days {
+        Some(format!(" ({} {year} has {days} days)", name.name()))
+    } else {
+        (date != canonical).then(|| format!(" (write it as {canonical})"))
     }
 }
 
