@@ -389,10 +389,12 @@ fn staging_folders_of_killed_runs_are_removed_by_the_next_run() {
 fn no_demand_gives_zeros_and_no_share_not_nan() {
     let tmp = tempfile::tempdir().expect("a temporary folder");
     let dir = tmp.path();
+    // A class whose needs never arrive: a scenario without any class is refused as bad input.
+    let idle = "[demand.api]\narrivals_per_year = 0\nsize_mw = 5\nterm_days = 365\n";
     let file = write(
         dir,
         "s.toml",
-        &scenario("2027-01-01", PROVIDERS, "", REGIMES),
+        &scenario("2027-01-01", PROVIDERS, idle, REGIMES),
     );
     ok(
         dir,

@@ -165,7 +165,7 @@ fn term(days: u32, providers: usize, classes: usize) -> impl Strategy<Value = Te
 }
 
 fn spec() -> impl Strategy<Value = Spec> {
-    (30..1100u32, 1..4usize, 0..3usize, 0..5usize, 1..4usize)
+    (30..1100u32, 1..4usize, 1..3usize, 0..5usize, 1..4usize)
         .prop_flat_map(|(days, providers, classes, terms, regimes)| {
             (
                 Just(days),

@@ -457,6 +457,22 @@ fn validate(raw: RawScenario) -> Result<Scenario, Vec<Problem>> {
                 .and_then(|h| c.reference(&at("host"), h, "provider", &provider_names)),
         });
     }
+    // Without a class of the lab's own every result would be zero: a table left out, not a
+    // study.
+    if !classes.iter().any(WorkloadClass::is_lab) {
+        let hosted: Vec<&str> = classes.iter().map(|class| class.id.as_str()).collect();
+        let message = match hosted.as_slice() {
+            [] => "found no demand class; allowed at least one [demand.NAME] table with \
+                   arrivals_per_year, size_mw and term_days (the lab's needs)"
+                .to_string(),
+            _ => format!(
+                "found only classes with a host, providers' own work ({}); allowed at least one \
+                 [demand.NAME] table without host (the lab's needs)",
+                hosted.join(", ")
+            ),
+        };
+        c.problem("demand", message);
+    }
     // Terms apply to the lab's demand only: a class with a host is not among the names a
     // term may scope.
     let lab_class_names: Vec<(&str, ClassId)> = class_names
