@@ -234,3 +234,45 @@ fn an_impossible_date_on_the_command_line_names_its_key_and_the_form_wanted() {
     );
     assert_eq!(std::fs::read_dir(tmp.path()).expect("listable").count(), 0);
 }
+
+#[test]
+fn a_set_value_toml_cannot_read_says_why_rather_than_that_it_is_a_string() {
+    // Bare text is taken as a string (`--set scenario.name=my study`), but a broken table or a
+    // number TOML refuses was meant as neither: the field's error ("found the string ...;
+    // write the number alone, without quotes") would blame quotes the user never typed.
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let cases = [
+        (
+            r#"demand.jobs.term_days={ dist = "exponential" mean = 1 }"#,
+            r#"found '{ dist = "exponential" mean = 1 }', which TOML cannot read: missing comma between key-value pairs, expected `,`, at character 24; allowed a TOML value such as ["a", "b"] or { dist = "uniform", low = 1, high = 2 }"#,
+        ),
+        (
+            "demand.jobs.size_mw=1e400",
+            "found 1e400, which TOML cannot read as a number; allowed a number within about \
+             ±1.8e308 written with digits on both sides of its point, such as 0.5, 5.0 or 1e6",
+        ),
+    ];
+    for (set, message) in cases {
+        let stderr = capsim_fails(dir, &["validate", "data/scenarios/mmc.toml", "--set", set]);
+        assert!(stderr.contains(message), "{set}: {stderr}");
+    }
+    let tmp = tempfile::tempdir().expect("a temporary folder");
+    let scenario = dir.join("data/scenarios/mmc.toml");
+    let stderr = capsim_fails(
+        tmp.path(),
+        &[
+            "sweep",
+            scenario.to_str().expect("a UTF-8 path"),
+            "--vary",
+            "demand.jobs.size_mw=1,.5",
+            "--out",
+            "out",
+            "-q",
+        ],
+    );
+    assert!(
+        stderr.contains("found .5, which TOML cannot read"),
+        "{stderr}"
+    );
+    assert_eq!(std::fs::read_dir(tmp.path()).expect("listable").count(), 0);
+}

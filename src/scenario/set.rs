@@ -31,7 +31,8 @@ pub fn as_number(value: &Value) -> Option<f64> {
 }
 
 /// Parses `KEY=VALUE`; the value is read as TOML (`0.5`, `2026-01-01`, `{ dist = "uniform",
-/// low = 1, high = 2 }`, `["a", "b"]`), or else taken as a string.
+/// low = 1, high = 2 }`, `["a", "b"]`), or else taken as a string unless it opens as a list,
+/// a table or quoted text does.
 pub fn parse_override(text: &str) -> Result<Override, String> {
     let (key, value) = text
         .split_once('=')
@@ -48,6 +49,29 @@ pub fn parse_override(text: &str) -> Result<Override, String> {
     }
     let value = match toml::from_str::<Table>(&format!("v = {value}")) {
         Ok(mut table) => table.remove("v").expect("parsed table has the key"),
+        // A list, a table or quoted text that does not parse was not meant as bare text: say
+        // what TOML found wrong rather than take it as a string the field then refuses.
+        Err(e) if value.starts_with(['{', '[', '"', '\'']) => {
+            let at = e.span().map_or(String::new(), |span| {
+                format!(", at character {}", span.start.saturating_sub(4) + 1)
+            });
+            return Err(format!(
+                "found '{value}', which TOML cannot read: {}{at}; allowed a TOML value such as \
+                 [\"a\", \"b\"] or {{ dist = \"uniform\", low = 1, high = 2 }}",
+                e.message().trim_end()
+            ));
+        }
+        // So was a number TOML refuses (1e400 overflows; .5 and 5. want digits both sides).
+        Err(_)
+            if value.starts_with(|c: char| c.is_ascii_digit() || "+-.".contains(c))
+                && value.replace('_', "").parse::<f64>().is_ok() =>
+        {
+            return Err(format!(
+                "found {value}, which TOML cannot read as a number; allowed a number within \
+                 about ±1.8e308 written with digits on both sides of its point, such as 0.5, \
+                 5.0 or 1e6"
+            ));
+        }
         Err(_) => Value::String(value.to_string()),
     };
     Ok(Override {
