@@ -3,8 +3,9 @@
 use serde::Deserialize;
 
 use super::load::{parse, syntax_problem};
-use super::{list, suggestion};
+use super::{Problem, list, suggestion};
 use crate::model::Scenario;
+use crate::number::compact;
 use crate::results::{ALL_ONLY_SERIES, PROVIDER_SERIES};
 
 /// The calibration targets of the default scenario, embedded in the binary.
@@ -74,11 +75,38 @@ pub fn load_targets(text: &str, file: &str, scenario: &Scenario) -> Result<Vec<T
         let mut problem = syntax_problem(text, &locations, e.message(), e.span());
         let field = e.span().and_then(|span| locations.field_at(span.start));
         problem.field = field.unwrap_or_default().to_string();
+        // serde reads a TOML date as a table: "invalid type: map, expected a string".
+        let value = e.span().and_then(|span| text.get(span)).unwrap_or_default();
+        if value.parse::<toml::value::Datetime>().is_ok() {
+            problem.message =
+                format!("found the date {value}; allowed a month in quotes, such as \"2026-01\"");
+        }
         list(file, &[problem])
     })?;
-    let month = |label: &str| {
-        (0..scenario.calendar.months()).find(|&m| scenario.calendar.label(m) == label)
+    let located = |field: String, message: String| {
+        let location = Some(locations.find(&field));
+        list(
+            file,
+            &[Problem {
+                field,
+                message,
+                location,
+            }],
+        )
     };
+    if raw.target.is_empty() {
+        return Err(located(
+            "target".into(),
+            "found no target; allowed at least one [[target]] table".into(),
+        ));
+    }
+    let months = scenario.calendar.months();
+    let month = |label: &str| (0..months).find(|&m| scenario.calendar.label(m) == label);
+    let horizon = format!(
+        "a month YYYY-MM of the horizon, in quotes, from {} to {}",
+        scenario.calendar.label(0),
+        scenario.calendar.label(months - 1)
+    );
     let mut providers: Vec<&str> = scenario.providers.iter().map(|p| p.id.as_str()).collect();
     providers.push("all");
     let series: Vec<&str> = PROVIDER_SERIES
@@ -86,16 +114,14 @@ pub fn load_targets(text: &str, file: &str, scenario: &Scenario) -> Result<Vec<T
         .chain(&ALL_ONLY_SERIES)
         .copied()
         .collect();
-    raw.target
-        .into_iter()
-        .map(|t| {
-            let at = |what: &str| format!("{file}: target '{}': {what}", t.figure);
+    (raw.target.into_iter().enumerate())
+        .map(|(i, t)| {
+            let at = |field: &str, what: String| located(format!("target[{i}].{field}"), what);
             if !series.contains(&t.series.as_str()) {
-                return Err(at(&format!(
-                    "no series '{}'{}",
-                    t.series,
-                    suggestion(&t.series, &series)
-                )));
+                return Err(at(
+                    "series",
+                    format!("no series '{}'{}", t.series, suggestion(&t.series, &series)),
+                ));
             }
             let named = match t.provider {
                 OneOrMany::One(id) => vec![id],
@@ -103,44 +129,71 @@ pub fn load_targets(text: &str, file: &str, scenario: &Scenario) -> Result<Vec<T
             };
             if named.is_empty() {
                 return Err(at(
-                    "provider: an empty list; allowed a provider id, a list of them, or 'all'",
+                    "provider",
+                    "an empty list; allowed a provider id, a list of them, or 'all'".into(),
                 ));
             }
             if let Some(unknown) = named.iter().find(|p| !providers.contains(&p.as_str())) {
-                return Err(at(&format!(
-                    "no provider '{unknown}'{}",
-                    suggestion(unknown, &providers)
-                )));
+                return Err(at(
+                    "provider",
+                    format!("no provider '{unknown}'{}", suggestion(unknown, &providers)),
+                ));
             }
             if named.len() > 1 && named.iter().any(|p| p == "all") {
                 return Err(at(
-                    "provider: 'all' already sums every provider; give it alone",
+                    "provider",
+                    "'all' already sums every provider; give it alone".into(),
                 ));
             }
             if let Some(twice) = (named.iter().enumerate()).find(|(i, p)| named[..*i].contains(p)) {
-                return Err(at(&format!("provider: '{}' is listed twice", twice.1)));
+                return Err(at("provider", format!("'{}' is listed twice", twice.1)));
             }
             if ALL_ONLY_SERIES.contains(&t.series.as_str()) && named != ["all"] {
-                return Err(at(&format!(
-                    "series '{}' is reported for all providers only: give provider = \"all\"",
-                    t.series
-                )));
+                return Err(at(
+                    "provider",
+                    format!(
+                        "series '{}' is reported for all providers only: give provider = \"all\"",
+                        t.series
+                    ),
+                ));
             }
-            let (from_month, to_month) = match (month(&t.from), month(&t.to)) {
-                (Some(a), Some(b)) if a <= b => (a, b),
-                _ => {
-                    return Err(at(
-                        "from and to must be months (YYYY-MM) of the horizon, in order",
-                    ));
-                }
+            let (Some(from_month), Some(to_month)) = (month(&t.from), month(&t.to)) else {
+                let field = if month(&t.from).is_none() {
+                    "from"
+                } else {
+                    "to"
+                };
+                let found = if field == "from" { &t.from } else { &t.to };
+                return Err(at(field, format!("found \"{found}\"; allowed {horizon}")));
             };
+            if to_month < from_month {
+                return Err(at(
+                    "to",
+                    format!(
+                        "found \"{}\", before from (\"{}\"); allowed from's month or a later one",
+                        t.to, t.from
+                    ),
+                ));
+            }
             let divisor = match t.unit.as_str() {
                 "GW" => 1e3,
                 "$B" => 1e9,
-                other => return Err(at(&format!("unit '{other}': allowed GW, $B"))),
+                other => return Err(at("unit", format!("unit '{other}': allowed GW, $B"))),
             };
-            if t.low.is_nan() || t.high.is_nan() || t.low > t.high {
-                return Err(at("low must not exceed high"));
+            for (field, value) in [("low", t.low), ("high", t.high)] {
+                if value.is_nan() {
+                    return Err(at(field, "found NaN; allowed a number".into()));
+                }
+            }
+            if t.low > t.high {
+                return Err(at(
+                    "low",
+                    format!(
+                        "found {}, above high ({}); low must not exceed high",
+                        compact(t.low),
+                        compact(t.high)
+                    ),
+                ));
             }
             Ok(Target {
                 figure: t.figure,
@@ -201,6 +254,52 @@ mod tests {
         for (provider, series, expected) in cases {
             let message = error(provider, series);
             assert!(message.contains(expected), "{provider}: {message}");
+        }
+    }
+
+    #[test]
+    fn a_target_that_cannot_be_checked_names_its_line_field_and_what_is_allowed() {
+        // Before, these read "from and to must be months (YYYY-MM) of the horizon, in order"
+        // with no line, "low must not exceed high" for a NaN, "invalid type: map, expected a
+        // string" for a date, and an empty list wrote an empty calibration.csv.
+        let scenario = load_str(DEFAULT_SCENARIO, "default", &[]).unwrap_or_else(|e| panic!("{e}"));
+        let target = |from: &str, to: &str, low: &str| {
+            format!(
+                "[[target]]\nfigure = \"f\"\nsource = \"s\"\nseries = \"cost_usd\"\n\
+                 provider = \"aws\"\nfrom = {from}\nto = {to}\nunit = \"$B\"\nlow = {low}\nhigh = 1\n"
+            )
+        };
+        let cases = [
+            (
+                target("\"2024-12\"", "\"2026-12\"", "0"),
+                "6:1: target[0].from: found \"2024-12\"; allowed a month YYYY-MM of the horizon, \
+                 in quotes, from 2025-01 to 2032-12",
+            ),
+            (
+                target("\"2026-06\"", "\"2026-05\"", "0"),
+                "7:1: target[0].to: found \"2026-05\", before from (\"2026-06\"); allowed from's \
+                 month or a later one",
+            ),
+            (
+                target("2026-01-01", "\"2026-12\"", "0"),
+                "6:8: target[0].from: found the date 2026-01-01; allowed a month in quotes, such \
+                 as \"2026-01\"",
+            ),
+            (
+                target("\"2026-01\"", "\"2026-12\"", "nan"),
+                "9:1: target[0].low: found NaN; allowed a number",
+            ),
+            (
+                "target = []\n".to_string(),
+                "1:1: target: found no target; allowed at least one [[target]] table",
+            ),
+        ];
+        for (text, expected) in cases {
+            let message = load_targets(&text, "t.toml", &scenario).expect_err("refused");
+            assert_eq!(
+                message,
+                format!("t.toml: 1 problem, at line:column:\nt.toml:{expected}"),
+            );
         }
     }
 
