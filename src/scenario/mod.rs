@@ -17,7 +17,7 @@ use chrono::NaiveDate;
 use toml::value::Datetime;
 
 use crate::model::calendar::Calendar;
-use crate::model::dist::{Dist, DistSpec};
+use crate::model::dist::{Dist, DistSpec, NamedDist};
 use crate::model::{
     ClassId, ClassSet, MAX_CLASSES, MAX_PROVIDERS, Market, Outages, PolicyKind, Provider,
     ProviderId, Regime, Scenario, Term, TermId, TermKind, Tranche, WorkloadClass,
@@ -163,6 +163,12 @@ impl Checker {
 
     /// Builds a distribution whose every value must lie in `[min, max]`.
     fn dist(&mut self, field: &str, spec: &DistSpec, min: f64, max: f64) -> Dist {
+        // A NaN constant lies in no range: say which one is allowed, as for a plain number.
+        if let DistSpec::Constant(value) | DistSpec::Named(NamedDist::Constant { value }) = *spec
+            && value.is_nan()
+        {
+            return Dist::Constant(self.number(field, value, min, max));
+        }
         match spec.build() {
             Ok(dist) => {
                 // Unbounded tails (normal, lognormal, exponential) are clamped when sampled;
