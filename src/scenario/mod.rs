@@ -203,6 +203,22 @@ impl Checker {
         value
     }
 
+    /// Checks a name shown to readers: blank, it would leave a chart's title or legend and a
+    /// headline column empty.
+    fn shown_name(&mut self, field: &str, name: &str) -> String {
+        if name.trim().is_empty() {
+            self.problem(
+                field,
+                format!(
+                    "found \"{}\", a blank name; allowed a name with at least one visible \
+                     character (tables and charts show it)",
+                    name.escape_debug()
+                ),
+            );
+        }
+        name.to_string()
+    }
+
     fn date(&mut self, field: &str, value: &Datetime) -> NaiveDate {
         let parsed = match (&value.date, &value.time, &value.offset) {
             (Some(d), None, None) => {
@@ -296,6 +312,7 @@ fn validate(raw: RawScenario) -> Result<Scenario, Vec<Problem>> {
         problems: Vec::new(),
         horizon_known: false,
     };
+    let name = c.shown_name("scenario.name", &raw.scenario.name);
     let start = c.date("scenario.start", &raw.scenario.start);
     let end = c.date("scenario.end", &raw.scenario.end);
     if start != NaiveDate::MIN && end != NaiveDate::MIN && end <= start {
@@ -414,7 +431,7 @@ fn validate(raw: RawScenario) -> Result<Scenario, Vec<Problem>> {
         });
         providers.push(Provider {
             id: id.clone(),
-            name: p.name.clone(),
+            name: c.shown_name(&at("name"), &p.name),
             price_premium: c.dist(&at("price_premium"), &p.price_premium, -1.0, 100.0),
             share_available: c.dist(&at("share_available"), &p.share_available, 0.0, 1.0),
             contract_price_usd_per_mw_month: p
@@ -595,7 +612,7 @@ fn validate(raw: RawScenario) -> Result<Scenario, Vec<Problem>> {
 
     match (c.problems.is_empty(), baseline, incumbent) {
         (true, Some(baseline), Some(incumbent)) => Ok(Scenario {
-            name: raw.scenario.name,
+            name,
             description: raw.scenario.description,
             calendar,
             incumbent,
