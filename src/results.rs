@@ -253,20 +253,19 @@ impl MonthlySeries {
             all
         };
         let (all_served, all_cost) = (all(&self.served_mw), all(&self.cost_usd));
-        let mut provider_series =
-            |served: &[f64], cost: &[f64]| {
-                values.extend_from_slice(served);
-                values.extend_from_slice(cost);
-                let mut cumulative = 0.0;
-                values.extend(cost.iter().map(|&cost| {
-                    cumulative += cost;
-                    cumulative
-                }));
-                values.extend(
-                    (served.iter().zip(&all_served))
-                        .map(|(&served, &all)| if all > 0.0 { served / all } else { 0.0 }),
-                );
-            };
+        let mut provider_series = |served: &[f64], cost: &[f64]| {
+            values.extend_from_slice(served);
+            values.extend_from_slice(cost);
+            let mut cumulative = 0.0;
+            values.extend(cost.iter().map(|&cost| {
+                cumulative += cost;
+                cumulative
+            }));
+            values.extend(
+                (served.iter().zip(&all_served))
+                    .map(|(&served, &all)| if all > 0.0 { served / all } else { 0.0 }),
+            );
+        };
         for (served, cost) in self.served_mw.iter().zip(&self.cost_usd) {
             provider_series(served, cost);
         }
