@@ -297,8 +297,11 @@ fn to_toml(s: &Spec) -> String {
             }
             None => days,
         };
-        // Only exclusivities and first refusals apply to some classes (others take no classes).
-        if let Some(classes) = term.classes.as_ref().filter(|_| term.kind <= 1) {
+        // Only exclusivities and first refusals apply to some classes (others take no classes);
+        // a term over no class is refused, so a mask of none leaves `classes` out (every class).
+        if let Some(classes) =
+            (term.classes.as_ref()).filter(|mask| term.kind <= 1 && mask.contains(&true))
+        {
             let _ = writeln!(w, "classes = {}", names("c", classes));
         }
         if term.kind <= 1 {

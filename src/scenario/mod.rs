@@ -255,6 +255,28 @@ impl Checker {
         );
         None
     }
+
+    /// Resolves a list of names as `reference` does each, and reports a name given twice: a
+    /// regime's `terms` refuse one too, and a repeat is a slip for another name.
+    fn references<T: Copy>(
+        &mut self,
+        field: &str,
+        names: &[String],
+        kind: &str,
+        known: &[(&str, T)],
+    ) -> Vec<T> {
+        for (k, name) in names.iter().enumerate() {
+            if names[..k].contains(name) {
+                self.problem(
+                    field,
+                    format!("found '{name}' twice; allowed each {kind} once"),
+                );
+            }
+        }
+        (names.iter())
+            .filter_map(|name| self.reference(field, name, kind, known))
+            .collect()
+    }
 }
 
 fn range(min: f64, max: f64) -> String {
@@ -671,17 +693,31 @@ fn validate_term(
         .holder
         .as_ref()
         .and_then(|h| c.reference(&at("holder"), h, "provider", providers));
-    let scope = match &t.classes {
+    let scope = match t.classes.as_deref() {
         None => all_classes,
+        // A term over no class would do nothing, which no one writes on purpose.
+        Some([]) => {
+            c.problem(
+                at("classes"),
+                "found an empty list; allowed one or more demand classes, or no `classes` for \
+                 every class",
+            );
+            all_classes
+        }
         Some(names) => ClassSet(
-            names
-                .iter()
-                .filter_map(|n| c.reference(&at("classes"), n, "demand class", classes))
-                .fold(0, |mask, class| mask | (1 << class.0)),
+            (c.references(&at("classes"), names, "demand class", classes)
+                .iter())
+            .fold(0, |mask, class| mask | (1 << class.0)),
         ),
     };
-    let exempt_providers = (t.exempt_providers.iter().flatten())
-        .filter_map(|n| c.reference(&at("exempt_providers"), n, "provider", providers))
+    let exempt_providers = c
+        .references(
+            &at("exempt_providers"),
+            t.exempt_providers.as_deref().unwrap_or_default(),
+            "provider",
+            providers,
+        )
+        .iter()
         .fold(0, |mask, p| mask | (1 << p.0));
     if holder.is_some_and(|h| exempt_providers & (1 << h.0) != 0) {
         c.problem(
@@ -845,12 +881,12 @@ fn validate_term(
                     0.0,
                     1e6,
                 ),
-                ends: t
-                    .ends
-                    .iter()
-                    .flatten()
-                    .filter_map(|n| c.reference(&at("ends"), n, "term", terms))
-                    .collect(),
+                ends: c.references(
+                    &at("ends"),
+                    t.ends.as_deref().unwrap_or_default(),
+                    "term",
+                    terms,
+                ),
             }
         }
         _ => TermKind::Exclusivity,
