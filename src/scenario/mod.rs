@@ -526,7 +526,10 @@ fn validate(raw: RawScenario) -> Result<Scenario, Vec<Problem>> {
         .filter(|&(_, id)| classes[id.0 as usize].is_lab())
         .collect();
 
-    if valid_dates {
+    // A demand field already out of its range has its error: the needs it would draw would
+    // report the same value again.
+    let demand_in_range = !(c.problems.iter()).any(|p| p.field.starts_with("demand."));
+    if valid_dates && demand_in_range {
         limits::needs(&mut c, &raw.demand, calendar.horizon_days());
     }
 
