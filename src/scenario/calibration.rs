@@ -175,10 +175,40 @@ pub fn load_targets(text: &str, file: &str, scenario: &Scenario) -> Result<Vec<T
                     ),
                 ));
             }
+            // A share has no sum to compare; a level (MW, or spend to date) is read in one month,
+            // as a sum over months would count it again each month; the unit follows the series.
+            let (level, unit) = match t.series.as_str() {
+                s if s.ends_with("share") => {
+                    return Err(at(
+                        "series",
+                        format!(
+                            "found '{s}', a share of each month, which a sum over months cannot \
+                             check; allowed a series in MW or USD"
+                        ),
+                    ));
+                }
+                s if s.ends_with("_mw") => (true, "GW"),
+                s => (s.starts_with("cumulative_"), "$B"),
+            };
+            if level && from_month != to_month {
+                return Err(at(
+                    "to",
+                    format!(
+                        "found \"{}\", after from (\"{}\"); allowed from's month alone: \
+                         '{}' is a level, read in one month, not summed over several",
+                        t.to, t.from, t.series
+                    ),
+                ));
+            }
             let divisor = match t.unit.as_str() {
-                "GW" => 1e3,
-                "$B" => 1e9,
-                other => return Err(at("unit", format!("unit '{other}': allowed GW, $B"))),
+                "GW" if unit == "GW" => 1e3,
+                "$B" if unit == "$B" => 1e9,
+                other => {
+                    return Err(at(
+                        "unit",
+                        format!("found '{other}'; allowed {unit} for series '{}'", t.series),
+                    ));
+                }
             };
             for (field, value) in [("low", t.low), ("high", t.high)] {
                 if value.is_nan() {
@@ -300,6 +330,72 @@ mod tests {
                 message,
                 format!("t.toml: 1 problem, at line:column:\nt.toml:{expected}"),
             );
+        }
+    }
+
+    #[test]
+    fn a_target_reads_a_series_as_its_kind_allows() {
+        // A share cannot be summed over months, a level (MW, spend to date) is read in one
+        // month, and the unit follows the series: each used to give a figure that meant
+        // nothing (a year of Azure's monthly shares "in GW" read 0.01).
+        let scenario = load_str(DEFAULT_SCENARIO, "default", &[]).unwrap_or_else(|e| panic!("{e}"));
+        let target = |series: &str, to: &str, unit: &str| {
+            format!(
+                "[[target]]\nfigure = \"f\"\nsource = \"s\"\nseries = \"{series}\"\n\
+                 provider = \"all\"\nfrom = \"2026-01\"\nto = \"{to}\"\nunit = \"{unit}\"\n\
+                 low = 0\nhigh = 1\n"
+            )
+        };
+        let cases = [
+            (
+                "share",
+                "2026-12",
+                "GW",
+                "target[0].series: found 'share', a share of each month",
+            ),
+            (
+                "unmet_share",
+                "2026-01",
+                "GW",
+                "found 'unmet_share', a share of each month",
+            ),
+            (
+                "served_mw",
+                "2026-12",
+                "GW",
+                "target[0].to: found \"2026-12\", after from",
+            ),
+            (
+                "cumulative_cost_usd",
+                "2026-02",
+                "$B",
+                "'cumulative_cost_usd' is a level",
+            ),
+            (
+                "cost_usd",
+                "2026-12",
+                "GW",
+                "target[0].unit: found 'GW'; allowed $B for series",
+            ),
+            (
+                "served_mw",
+                "2026-01",
+                "$B",
+                "found '$B'; allowed GW for series 'served_mw'",
+            ),
+        ];
+        for (series, to, unit, expected) in cases {
+            let message =
+                load_targets(&target(series, to, unit), "t.toml", &scenario).expect_err("refused");
+            assert!(message.contains(expected), "{series}: {message}");
+        }
+        for (series, to, unit) in [
+            ("served_mw", "2026-01", "GW"),
+            ("cumulative_cost_usd", "2026-01", "$B"),
+            ("cost_usd", "2026-12", "$B"),
+        ] {
+            load_targets(&target(series, to, unit), "t.toml", &scenario)
+                .unwrap_or_else(|e| panic!("{series}: {e}"));
         }
     }
 
