@@ -256,11 +256,13 @@ fn input(pattern: &Pattern, name: String, fields: &[(String, &Value)]) -> Option
             key: key.clone(),
             value: (moved.value)(l),
             flag: "--set",
+            unread: None,
         });
         high.push(Override {
             key: key.clone(),
             value: (moved.value)(h),
             flag: "--set",
+            unread: None,
         });
     }
     let common = |values: &[f64]| values.iter().all(|v| *v == values[0]).then(|| values[0]);

@@ -244,6 +244,7 @@ fn take_regime_sets(table: &mut Table) -> Vec<RegimeSets> {
                 key,
                 value,
                 flag: "--set",
+                unread: None,
             });
             Some((i, name.clone(), sets.collect::<Vec<_>>()))
         })

@@ -14,6 +14,10 @@ pub struct Override {
     /// The command-line flag that gave it (`--set`, or `--vary` for a sweep's point), so that
     /// an error names the flag the user typed.
     pub flag: &'static str,
+    /// Why TOML could not read a value kept as text though it looks meant as TOML (a list, a
+    /// table, quoted text, a number): a text field takes the text, any other field refuses
+    /// it with this reason, which only the field's present value can tell apart.
+    pub unread: Option<String>,
 }
 
 /// Writes the override as the user gave it, `KEY=VALUE` (the value as TOML).
@@ -31,8 +35,8 @@ pub fn as_number(value: &Value) -> Option<f64> {
 }
 
 /// Parses `KEY=VALUE`; the value is read as TOML (`0.5`, `2026-01-01`, `{ dist = "uniform",
-/// low = 1, high = 2 }`, `["a", "b"]`), or else taken as a string unless it opens as a list,
-/// a table or quoted text does.
+/// low = 1, high = 2 }`, `["a", "b"]`), or else taken as a string, which `apply` refuses for
+/// a field that is not text when the value looks meant as TOML (see `Override::unread`).
 pub fn parse_override(text: &str) -> Result<Override, String> {
     let (key, value) = text
         .split_once('=')
@@ -47,37 +51,40 @@ pub fn parse_override(text: &str) -> Result<Override, String> {
     if value.is_empty() {
         return Err(format!("no value given for {key}"));
     }
-    let value = match toml::from_str::<Table>(&format!("v = {value}")) {
-        Ok(mut table) => table.remove("v").expect("parsed table has the key"),
-        // A list, a table or quoted text that does not parse was not meant as bare text: say
-        // what TOML found wrong rather than take it as a string the field then refuses.
+    let (value, unread) = match toml::from_str::<Table>(&format!("v = {value}")) {
+        Ok(mut table) => (table.remove("v").expect("parsed table has the key"), None),
+        // A list, a table or quoted text that does not parse is kept with what TOML found
+        // wrong, for a field that is not text to say, rather than that it got a string.
         Err(e) if value.starts_with(['{', '[', '"', '\'']) => {
             let at = e.span().map_or(String::new(), |span| {
                 format!(", at character {}", span.start.saturating_sub(4) + 1)
             });
-            return Err(format!(
+            let unread = format!(
                 "found '{value}', which TOML cannot read: {}{at}; allowed a TOML value such as \
                  [\"a\", \"b\"] or {{ dist = \"uniform\", low = 1, high = 2 }}",
                 e.message().trim_end()
-            ));
+            );
+            (Value::String(value.to_string()), Some(unread))
         }
-        // So was a number TOML refuses (1e400 overflows; .5 and 5. want digits both sides).
+        // So is a number TOML refuses (1e400 overflows; .5 and 5. want digits both sides).
         Err(_)
             if value.starts_with(|c: char| c.is_ascii_digit() || "+-.".contains(c))
                 && value.replace('_', "").parse::<f64>().is_ok() =>
         {
-            return Err(format!(
+            let unread = format!(
                 "found {value}, which TOML cannot read as a number; allowed a number within \
                  about ±1.8e308 written with digits on both sides of its point, such as 0.5, \
                  5.0 or 1e6"
-            ));
+            );
+            (Value::String(value.to_string()), Some(unread))
         }
-        Err(_) => Value::String(value.to_string()),
+        Err(_) => (Value::String(value.to_string()), None),
     };
     Ok(Override {
         key: key.to_string(),
         value,
         flag: "--set",
+        unread,
     })
 }
 
@@ -129,19 +136,19 @@ fn apply_to(root: &mut Value, o: &Override) -> Result<(), String> {
             format!("{walked}.{part}")
         };
     }
-    match here {
-        Value::Table(t) => {
-            // A new key may be an optional field the file leaves out: the schema, which knows
-            // the fields each table allows, judges it (and suggests the one meant) after.
-            t.insert(last.to_string(), o.value.clone());
-            Ok(())
-        }
-        Value::Array(_) => {
-            *step(here, last, &walked)? = o.value.clone();
-            Ok(())
-        }
-        _ => Err(format!("{walked} is a value, not a table")),
+    let slot = match here {
+        // A new key may be an optional field the file leaves out: the schema, which knows
+        // the fields each table allows, judges it (and suggests the one meant) after.
+        Value::Table(t) => t.entry(last.to_string()).or_insert(Value::Boolean(false)),
+        Value::Array(_) => step(here, last, &walked)?,
+        _ => return Err(format!("{walked} is a value, not a table")),
+    };
+    // Only a text field takes text that TOML could not read as the value it looks like.
+    if let Some(unread) = o.unread.as_ref().filter(|_| !slot.is_str()) {
+        return Err(unread.clone());
     }
+    *slot = o.value.clone();
+    Ok(())
 }
 
 fn step<'v>(here: &'v mut Value, part: &str, walked: &str) -> Result<&'v mut Value, String> {
@@ -197,6 +204,33 @@ mod tests {
         // as a key the scenario does not have.
         assert_eq!(key("a[x].b=5"), Ok("a[x].b".to_string()));
         assert_eq!(key("a[].b=5"), Ok("a[].b".to_string()));
+    }
+
+    #[test]
+    fn text_that_looks_like_toml_is_text_for_a_text_field_and_refused_elsewhere() {
+        let mut table: Table = toml::from_str("name = \"x\"\ndays = 5\n").unwrap();
+        let mut set = |text: &str| apply(&mut table, &parse_override(text).unwrap());
+        assert_eq!(set("name=[draft] lab"), Ok(()));
+        assert!(
+            set("days=1e400")
+                .unwrap_err()
+                .contains("cannot read as a number")
+        );
+        assert!(
+            set("days=[1, 2")
+                .unwrap_err()
+                .contains("which TOML cannot read")
+        );
+        assert!(
+            set("new_field=.5")
+                .unwrap_err()
+                .contains("cannot read as a number")
+        );
+        assert_eq!(table["name"].as_str(), Some("[draft] lab"));
+        assert_eq!(table["days"].as_integer(), Some(5));
+        let mut set = |text: &str| apply(&mut table, &parse_override(text).unwrap());
+        assert_eq!(set("name=007"), Ok(()));
+        assert_eq!(table["name"].as_str(), Some("007"));
     }
 
     #[test]
