@@ -92,37 +92,29 @@ fn a_run_on_a_bad_file_writes_nothing() {
     }
 }
 
+/// Runs `capsim validate` on the M/M/c scenario with each of `sets` as a `--set`; it must fail
+/// with status 2. Returns stderr.
+fn validate_mmc_fails(sets: &[&str]) -> String {
+    let mut args = vec!["validate", "data/scenarios/mmc.toml"];
+    for set in sets {
+        args.extend(["--set", set]);
+    }
+    capsim_fails(Path::new(env!("CARGO_MANIFEST_DIR")), &args)
+}
+
 #[test]
 fn a_misspelt_set_key_suggests_the_closest_valid_one() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let stderr = capsim_fails(
-        dir,
-        &[
-            "validate",
-            "data/scenarios/mmc.toml",
-            "--set",
-            "providers.station.lead_time=3",
-            "--set",
-            "demnd.jobs.size_mw=2",
-        ],
-    );
+    let stderr = validate_mmc_fails(&["providers.station.lead_time=3", "demnd.jobs.size_mw=2"]);
     assert!(
         stderr.contains(
             "--set demnd.jobs.size_mw: the scenario has no key 'demnd' (did you mean 'demand'?)"
         ),
         "{stderr}"
     );
-    let stderr = capsim_fails(
-        dir,
-        &[
-            "validate",
-            "data/scenarios/mmc.toml",
-            "--set",
-            "providers.station.lead_time=3",
-            "--set",
-            "providers.station.share_available=2",
-        ],
-    );
+    let stderr = validate_mmc_fails(&[
+        "providers.station.lead_time=3",
+        "providers.station.share_available=2",
+    ]);
     assert_eq!(
         stderr,
         "error: data/scenarios/mmc.toml: 2 problems:\n\
@@ -154,28 +146,15 @@ fn an_unreadable_file_is_an_input_error() {
 fn numbers_in_errors_are_written_compactly() {
     // 1e300 written out in full is a 301-digit number, and the bound 1e12 is 13 digits; ordinary
     // numbers (-12.5, 0.5, 1e7 as 10000000) print as before.
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let stderr = capsim_fails(
-        dir,
-        &[
-            "validate",
-            "data/scenarios/mmc.toml",
-            "--set",
-            "demand.jobs.size_mw=1e300",
-            "--set",
-            "providers.station.capacity.0.size_mw=-2.5e-7",
-            "--set",
-            "providers.station.share_available={ dist = \"uniform\", low = -1e300, high = 0.5 }",
-            "--set",
-            "providers.station.lead_time_days={ dist = \"normal\", mean = 1.5, sd = -1e-300 }",
-            "--set",
-            "demand.jobs.term_days={ dist = \"lognormal\", median = -2e300, sigma = 0.5 }",
-            "--set",
-            "scenario.name=1.5e300",
-            "--set",
-            "demand.jobs.arrivals_per_year=-12.5",
-        ],
-    );
+    let stderr = validate_mmc_fails(&[
+        "demand.jobs.size_mw=1e300",
+        "providers.station.capacity.0.size_mw=-2.5e-7",
+        "providers.station.share_available={ dist = \"uniform\", low = -1e300, high = 0.5 }",
+        "providers.station.lead_time_days={ dist = \"normal\", mean = 1.5, sd = -1e-300 }",
+        "demand.jobs.term_days={ dist = \"lognormal\", median = -2e300, sigma = 0.5 }",
+        "scenario.name=1.5e300",
+        "demand.jobs.arrivals_per_year=-12.5",
+    ]);
     assert_eq!(
         stderr,
         "error: data/scenarios/mmc.toml: 7 problems:\n\
@@ -190,41 +169,39 @@ fn numbers_in_errors_are_written_compactly() {
     );
 }
 
+/// Runs `capsim sweep` on the M/M/c scenario with `--vary VARY` in an empty folder; it must
+/// fail with status 2 and leave the folder empty. Returns stderr.
+fn sweep_mmc_fails(vary: &str) -> String {
+    let tmp = tempfile::tempdir().expect("a temporary folder");
+    let scenario = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/scenarios/mmc.toml");
+    let scenario = scenario.to_str().expect("a UTF-8 path");
+    let args = [
+        "sweep",
+        scenario,
+        "--vary",
+        vary,
+        "--replications",
+        "2",
+        "--out",
+        "out",
+        "-q",
+    ];
+    let stderr = capsim_fails(tmp.path(), &args);
+    assert_eq!(std::fs::read_dir(tmp.path()).expect("listable").count(), 0);
+    stderr
+}
+
 #[test]
 fn an_impossible_date_on_the_command_line_names_its_key_and_the_form_wanted() {
     // TOML cannot read 2010-02-30, so `--set` takes it as text: the error says why it is no
     // date, not that it is a string.
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let stderr = capsim_fails(
-        dir,
-        &[
-            "validate",
-            "data/scenarios/mmc.toml",
-            "--set",
-            "scenario.end=2010-02-30",
-        ],
-    );
+    let stderr = validate_mmc_fails(&["scenario.end=2010-02-30"]);
     assert_eq!(
         stderr,
         "error: data/scenarios/mmc.toml: 1 problem:\n--set scenario.end: found 2010-02-30 \
          (February 2010 has 28 days); allowed a calendar date YYYY-MM-DD\n"
     );
-    let tmp = tempfile::tempdir().expect("a temporary folder");
-    let scenario = dir.join("data/scenarios/mmc.toml");
-    let stderr = capsim_fails(
-        tmp.path(),
-        &[
-            "sweep",
-            scenario.to_str().expect("a UTF-8 path"),
-            "--vary",
-            "scenario.end=2010-01-01,2010-13-01",
-            "--replications",
-            "2",
-            "--out",
-            "out",
-            "-q",
-        ],
-    );
+    let stderr = sweep_mmc_fails("scenario.end=2010-01-01,2010-13-01");
     assert!(
         stderr.contains(
             "--vary scenario.end: found 2010-13-01 (there is no month 13); allowed a calendar \
@@ -232,7 +209,6 @@ fn an_impossible_date_on_the_command_line_names_its_key_and_the_form_wanted() {
         ),
         "{stderr}"
     );
-    assert_eq!(std::fs::read_dir(tmp.path()).expect("listable").count(), 0);
 }
 
 #[test]
@@ -240,7 +216,6 @@ fn a_set_value_toml_cannot_read_says_why_rather_than_that_it_is_a_string() {
     // Bare text is taken as a string (`--set scenario.name=my study`), but a broken table or a
     // number TOML refuses was meant as neither: the field's error ("found the string ...;
     // write the number alone, without quotes") would blame quotes the user never typed.
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR"));
     let cases = [
         (
             r#"demand.jobs.term_days={ dist = "exponential" mean = 1 }"#,
@@ -253,26 +228,12 @@ fn a_set_value_toml_cannot_read_says_why_rather_than_that_it_is_a_string() {
         ),
     ];
     for (set, message) in cases {
-        let stderr = capsim_fails(dir, &["validate", "data/scenarios/mmc.toml", "--set", set]);
+        let stderr = validate_mmc_fails(&[set]);
         assert!(stderr.contains(message), "{set}: {stderr}");
     }
-    let tmp = tempfile::tempdir().expect("a temporary folder");
-    let scenario = dir.join("data/scenarios/mmc.toml");
-    let stderr = capsim_fails(
-        tmp.path(),
-        &[
-            "sweep",
-            scenario.to_str().expect("a UTF-8 path"),
-            "--vary",
-            "demand.jobs.size_mw=1,.5",
-            "--out",
-            "out",
-            "-q",
-        ],
-    );
+    let stderr = sweep_mmc_fails("demand.jobs.size_mw=1,.5");
     assert!(
         stderr.contains("found .5, which TOML cannot read"),
         "{stderr}"
     );
-    assert_eq!(std::fs::read_dir(tmp.path()).expect("listable").count(), 0);
 }
