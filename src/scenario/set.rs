@@ -138,7 +138,9 @@ fn apply_to(root: &mut Value, o: &Override) -> Result<(), String> {
     }
     let slot = match here {
         // A new key may be an optional field the file leaves out: the schema, which knows
-        // the fields each table allows, judges it (and suggests the one meant) after.
+        // the fields each table allows, judges it (and suggests the one meant) after. It starts
+        // as a placeholder that is not text, replaced below or left with the error that ends
+        // the run.
         Value::Table(t) => t.entry(last.to_string()).or_insert(Value::Boolean(false)),
         Value::Array(_) => step(here, last, &walked)?,
         _ => return Err(format!("{walked} is a value, not a table")),
