@@ -9,10 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::guard::{self, OutOfRange};
 use crate::model::Scenario;
 use crate::model::world::{World, replication_seed};
-use crate::results::{
-    ALL_ONLY_SERIES, CommitmentTotals, Metric, PROVIDER_SERIES, ProviderTotals, ReplicationResult,
-    series_labels,
-};
+use crate::results::{CommitmentTotals, Metric, ProviderTotals, ReplicationResult, series_labels};
 use crate::shard::Shard;
 use crate::sim::replicate;
 use crate::stats::{Distribution, Summary};
@@ -96,18 +93,13 @@ fn split(
     seed: u64,
     results: Vec<ReplicationResult>,
 ) -> (ReplicationRow, Vec<f64>) {
-    let series_values = |result: &ReplicationResult| {
-        let providers = result.monthly.served_mw.len();
-        let series = (providers + 1) * PROVIDER_SERIES.len() + ALL_ONLY_SERIES.len();
-        series * result.monthly.demand_mw.len()
-    };
-    let mut monthly = Vec::with_capacity(results.iter().map(series_values).sum());
+    let mut monthly = Vec::with_capacity(results.iter().map(|r| r.monthly.value_count()).sum());
     for result in &results {
         let first = monthly.len();
         result.monthly.extend_values(&mut monthly);
         assert_eq!(
             monthly.len() - first,
-            series_values(result),
+            result.monthly.value_count(),
             "a month per value"
         );
     }
@@ -139,6 +131,8 @@ pub struct RegimeAggregate {
     pub commitments: Vec<[Summary; 2]>,
     /// Per monthly series (see `results::series_labels`), then month.
     pub monthly: Vec<Vec<Distribution>>,
+    /// Per commitment of the regime, then month: the spend counted towards it so far.
+    pub burndown: Vec<Vec<Distribution>>,
 }
 
 /// The aggregate of a whole study: one entry per regime, in scenario order.
@@ -156,12 +150,16 @@ impl StudyAggregate {
         let series = series_labels(&ids).len();
         let months = scenario.calendar.months();
         let regimes = (scenario.regimes.iter())
-            .map(|regime| RegimeAggregate {
-                totals: vec![Summary::default(); Metric::COUNT],
-                deltas: vec![Summary::default(); Metric::COUNT],
-                providers: vec![Default::default(); providers],
-                commitments: vec![Default::default(); scenario.commitments(regime).count()],
-                monthly: vec![vec![Distribution::default(); months]; series],
+            .map(|regime| {
+                let commitments = scenario.commitments(regime).count();
+                RegimeAggregate {
+                    totals: vec![Summary::default(); Metric::COUNT],
+                    deltas: vec![Summary::default(); Metric::COUNT],
+                    providers: vec![Default::default(); providers],
+                    commitments: vec![Default::default(); commitments],
+                    monthly: vec![vec![Distribution::default(); months]; series],
+                    burndown: vec![vec![Distribution::default(); months]; commitments],
+                }
             })
             .collect();
         Self { regimes }
@@ -177,13 +175,24 @@ impl StudyAggregate {
     /// parallel; the result does not depend on the order values arrive in.
     pub fn add_batch(&mut self, batch: &Batch, baseline: usize) {
         let (rows, monthly) = (&batch.rows, &batch.monthly);
-        let values_per_regime = self.regimes.first().map_or(0, |regime| {
-            regime.monthly.len() * regime.monthly.first().map_or(0, Vec::len)
-        });
+        // Where each regime's values start in a replication's: regimes differ in commitments.
+        let firsts: Vec<usize> = (self.regimes.iter())
+            .scan(0, |first, regime| {
+                let at = *first;
+                *first += regime
+                    .monthly
+                    .iter()
+                    .chain(&regime.burndown)
+                    .map(Vec::len)
+                    .sum::<usize>();
+                Some(at)
+            })
+            .collect();
         self.regimes
             .par_iter_mut()
+            .zip(firsts)
             .enumerate()
-            .for_each(|(regime, aggregate)| {
+            .for_each(|(regime, (aggregate, first))| {
                 for row in rows {
                     let RegimeRow {
                         totals,
@@ -206,10 +215,10 @@ impl StudyAggregate {
                         summaries[1].add(totals.shortfall_usd);
                     }
                 }
-                let first = regime * values_per_regime;
-                aggregate.monthly.par_iter_mut().enumerate().for_each_init(
-                    Vec::new,
-                    |by_month, (series, summaries)| {
+                (aggregate.monthly.par_iter_mut())
+                    .chain(aggregate.burndown.par_iter_mut())
+                    .enumerate()
+                    .for_each_init(Vec::new, |by_month, (series, summaries)| {
                         let months = summaries.len();
                         let at = first + series * months;
                         // The series' values regrouped month by month, each month's
@@ -232,8 +241,7 @@ impl StudyAggregate {
                         {
                             summary.add_each(values[..monthly.len()].iter().copied());
                         }
-                    },
-                );
+                    });
             });
     }
 
@@ -256,7 +264,11 @@ impl StudyAggregate {
                     x.merge(y);
                 }
             }
-            for (a, b) in mine.monthly.iter_mut().zip(&theirs.monthly) {
+            let (series, theirs_series) = (mine.monthly.iter_mut(), &theirs.monthly);
+            for (a, b) in series
+                .chain(mine.burndown.iter_mut())
+                .zip(theirs_series.iter().chain(&theirs.burndown))
+            {
                 for (x, y) in a.iter_mut().zip(b) {
                     x.merge(y);
                 }

@@ -4,7 +4,7 @@
 //! a table or a panic in the statistics.
 
 use crate::experiment::{RegimeRow, ReplicationRow};
-use crate::model::Scenario;
+use crate::model::{Regime, Scenario};
 use crate::number::compact;
 use crate::results::{Metric, series_labels};
 use crate::stats::MAX_MAGNITUDE;
@@ -90,19 +90,35 @@ pub fn check(scenario: &Scenario, row: &ReplicationRow, monthly: &[f64]) -> Resu
     if !monthly.iter().fold(true, |all, &v| all & in_range(v)) {
         let at = (monthly.iter().position(|&v| !in_range(v)))
             .expect("a value out of range, found in the pass above");
-        let ids: Vec<String> = scenario.providers.iter().map(|p| p.id.clone()).collect();
-        let labels = series_labels(&ids);
         let months = scenario.calendar.months();
-        let (regime, series, month) = (
-            at / (labels.len() * months),
-            at / months % labels.len(),
-            at % months,
-        );
-        let (who, what) = &labels[series];
-        let label = format!("{who} {what} in {}", scenario.calendar.label(month));
-        return Err(error(regime, label, monthly[at]));
+        let mut first = 0;
+        for (regime, r) in scenario.regimes.iter().enumerate() {
+            let labels = monthly_labels(scenario, r);
+            let values = labels.len() * months;
+            if at < first + values {
+                let (series, month) = ((at - first) / months, (at - first) % months);
+                let label = format!("{} in {}", labels[series], scenario.calendar.label(month));
+                return Err(error(regime, label, monthly[at]));
+            }
+            first += values;
+        }
+        unreachable!("a value out of range lies within some regime's values");
     }
     Ok(())
+}
+
+/// The label of each monthly series of `regime`, in the order a replication's values hold them:
+/// the series every regime has, then a burn-down per commitment, which regimes differ in.
+fn monthly_labels(scenario: &Scenario, regime: &Regime) -> Vec<String> {
+    let ids: Vec<String> = scenario.providers.iter().map(|p| p.id.clone()).collect();
+    let mut labels: Vec<String> = (series_labels(&ids).into_iter())
+        .map(|(who, what)| format!("{who} {what}"))
+        .collect();
+    labels.extend(scenario.commitments(regime).map(|c| {
+        let term = &scenario.terms[c.term.0 as usize].id;
+        format!("{term} cumulative_counted_usd")
+    }));
+    labels
 }
 
 #[cfg(test)]
@@ -126,31 +142,46 @@ mod tests {
                 })
                 .collect(),
         };
-        let ids: Vec<String> = scenario.providers.iter().map(|p| p.id.clone()).collect();
-        let labels = series_labels(&ids);
         let months = scenario.calendar.months();
-        let mut monthly = vec![0.0; scenario.regimes.len() * labels.len() * months];
-        assert_eq!(check(&scenario, &row, &monthly), Ok(()));
+        let labels: Vec<Vec<String>> = (scenario.regimes.iter())
+            .map(|regime| monthly_labels(&scenario, regime))
+            .collect();
+        let firsts: Vec<usize> = (labels.iter())
+            .scan(0, |first, labels| {
+                *first += labels.len() * months;
+                Some(*first - labels.len() * months)
+            })
+            .collect();
+        let values = firsts.last().unwrap() + labels.last().unwrap().len() * months;
+        let clean = vec![0.0; values];
+        assert_eq!(check(&scenario, &row, &clean), Ok(()));
+        let named = |regime: usize, label: &str, month: usize| {
+            let series = (labels[regime].iter().position(|l| l == label))
+                .unwrap_or_else(|| panic!("a series {label}"));
+            let mut monthly = clean.clone();
+            monthly[firsts[regime] + series * months + month] = f64::INFINITY;
+            let error = check(&scenario, &row, &monthly).expect_err("infinity is out of range");
+            assert_eq!(error.regime, scenario.regimes[regime].name);
+            assert_eq!(error.replication, 7);
+            error.quantity
+        };
         // Azure's spend in the sixth month (2025-06) of the third regime.
-        let series = (labels.iter())
-            .position(|(who, what)| who == "azure" && *what == "cost_usd")
-            .expect("a series of Azure's spend");
-        monthly[(2 * labels.len() + series) * months + 5] = f64::INFINITY;
-        let error = check(&scenario, &row, &monthly).expect_err("infinity is out of range");
-        assert_eq!(error.regime, scenario.regimes[2].name);
-        assert_eq!(error.replication, 7);
-        assert_eq!(error.quantity, "azure cost_usd in 2025-06");
+        assert_eq!(named(2, "azure cost_usd", 5), "azure cost_usd in 2025-06");
+        // A burn-down, after the regimes before it, which hold burn-downs of their own.
+        let last = scenario.regimes.len() - 1;
+        let term = (labels[last].last())
+            .filter(|l| l.ends_with("cumulative_counted_usd"))
+            .expect("the last regime has a commitment")
+            .clone();
+        let month = scenario.calendar.label(months - 1);
+        assert_eq!(named(last, &term, months - 1), format!("{term} in {month}"));
     }
 
     #[test]
     fn nan_passes_only_where_a_metric_may_not_apply() {
         let scenario = load_str(DEFAULT_SCENARIO, "default", &[]).unwrap_or_else(|e| panic!("{e}"));
-        let ids: Vec<String> = scenario.providers.iter().map(|p| p.id.clone()).collect();
-        let monthly =
-            vec![
-                0.0;
-                scenario.regimes.len() * series_labels(&ids).len() * scenario.calendar.months()
-            ];
+        // The monthly values are checked apart, in the test above.
+        let monthly = [];
         let row = |metric: Metric, share: f64| ReplicationRow {
             replication: 0,
             seed: 1,

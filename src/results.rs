@@ -183,6 +183,9 @@ pub struct MonthlySeries {
     pub demand_mw: Vec<f64>,
     /// Mean MW wanted but not served in each month.
     pub unmet_mw: Vec<f64>,
+    /// Spend counted towards each commitment of the regime in each month, `[commitment][month]`
+    /// in `Scenario::commitments` order: take-or-pay payments not included, as they do not count.
+    pub counted_usd: Vec<Vec<f64>>,
 }
 
 /// Everything one replication of one regime produced.
@@ -239,7 +242,8 @@ pub fn series_labels(provider_ids: &[String]) -> Vec<(String, &'static str)> {
 
 impl MonthlySeries {
     /// Appends every value of the series of `series_labels`, series by series, each month by
-    /// month: whole slices copied, not one value at a time through an index.
+    /// month, then each commitment's cumulative counted spend month by month: whole slices
+    /// copied, not one value at a time through an index.
     pub fn extend_values(&self, values: &mut Vec<f64>) {
         let months = self.demand_mw.len();
         // Each month's sum over providers, added in provider order from −0.0 as `f64::sum` does.
@@ -253,14 +257,17 @@ impl MonthlySeries {
             all
         };
         let (all_served, all_cost) = (all(&self.served_mw), all(&self.cost_usd));
+        let cumulative = |values: &mut Vec<f64>, monthly: &[f64]| {
+            let mut sum = 0.0;
+            values.extend(monthly.iter().map(|&value| {
+                sum += value;
+                sum
+            }));
+        };
         let mut provider_series = |served: &[f64], cost: &[f64]| {
             values.extend_from_slice(served);
             values.extend_from_slice(cost);
-            let mut cumulative = 0.0;
-            values.extend(cost.iter().map(|&cost| {
-                cumulative += cost;
-                cumulative
-            }));
+            cumulative(values, cost);
             values.extend(
                 (served.iter().zip(&all_served))
                     .map(|(&served, &all)| if all > 0.0 { served / all } else { 0.0 }),
@@ -277,5 +284,16 @@ impl MonthlySeries {
                 if demand > 0.0 { unmet / demand } else { 0.0 }
             }),
         );
+        for counted in &self.counted_usd {
+            cumulative(values, counted);
+        }
+    }
+
+    /// Returns how many values `extend_values` appends.
+    pub fn value_count(&self) -> usize {
+        let series = (self.served_mw.len() + 1) * PROVIDER_SERIES.len()
+            + ALL_ONLY_SERIES.len()
+            + self.counted_usd.len();
+        series * self.demand_mw.len()
     }
 }

@@ -587,9 +587,9 @@ fn same_shape(a: &StudyAggregate, b: &StudyAggregate) -> bool {
                 && x.providers.len() == y.providers.len()
                 && x.commitments.len() == y.commitments.len()
                 && x.monthly.len() == y.monthly.len()
-                && x.monthly
-                    .iter()
-                    .zip(&y.monthly)
+                && x.burndown.len() == y.burndown.len()
+                && (x.monthly.iter().chain(&x.burndown))
+                    .zip(y.monthly.iter().chain(&y.burndown))
                     .all(|(p, q)| p.len() == q.len())
         })
 }

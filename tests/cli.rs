@@ -69,6 +69,7 @@ fn no_arguments_runs_the_default_study_into_output() {
         "compare.csv",
         "provider_totals.csv",
         "commitments.csv",
+        "burndown.csv",
     ] {
         assert!(
             dir.path().join("output").join(file).is_file(),
@@ -526,6 +527,48 @@ fn compare_timeseries_and_commitments_restate_the_replications() {
             );
         }
     }
+
+    // burndown.csv: each commitment's counted spend month by month, from its start's month to
+    // its deadline's, never falling, and by the last month what commitments.csv says counted.
+    let burndown = read_csv(&out.path().join("burndown.csv"));
+    for commitment in &commitments {
+        let months: Vec<_> = (burndown.iter())
+            .filter(|r| r["regime"] == commitment["regime"] && r["term"] == commitment["term"])
+            .collect();
+        let what = format!("{} {}", commitment["regime"], commitment["term"]);
+        assert_eq!(months[0]["month"], commitment["start"][..7], "{what}");
+        assert!(
+            months
+                .iter()
+                .all(|r| r["amount_usd"] == commitment["amount_usd"])
+        );
+        for pair in months.windows(2) {
+            assert!(pair[0]["month"] < pair[1]["month"], "{what}");
+            let (before, after) = (
+                num(pair[0], "cumulative_counted_usd_mean"),
+                num(pair[1], "cumulative_counted_usd_mean"),
+            );
+            assert!(after >= before - 1e-6, "{what}: {before} then {after}");
+        }
+        let last = months.last().expect("a month");
+        assert!(
+            last["month"].as_str() <= &commitment["deadline"][..7],
+            "{what}"
+        );
+        let counted = num(commitment, "counted_usd_mean");
+        let burnt = num(last, "cumulative_counted_usd_mean");
+        assert!(near(burnt, counted, 1e-9), "{what}: {burnt} vs {counted}");
+        let [p05, p50, p95] =
+            ["p05", "p50", "p95"].map(|p| num(last, &format!("cumulative_counted_usd_{p}")));
+        assert!(p05 <= p50 && p50 <= p95, "{what}");
+    }
+    assert_eq!(
+        (burndown.iter())
+            .map(|r| (&r["regime"], &r["term"]))
+            .collect::<std::collections::BTreeSet<_>>()
+            .len(),
+        commitments.len()
+    );
 }
 
 /// Erlang C: the probability that an arrival waits in an M/M/c queue with offered load a = λ/μ.

@@ -142,6 +142,7 @@ fn three_shards_merge_into_the_bytes_of_one_run() {
         "study.csv",
         "provider_totals.csv",
         "commitments.csv",
+        "burndown.csv",
     ] {
         same_bytes(&whole, &merged, name);
     }

@@ -23,7 +23,7 @@ pub struct MergeArgs {
 
 /// Checks that the folders are every shard of one study, then writes the whole study's
 /// files: the same bytes `capsim run` writes for compare.csv, provider_totals.csv,
-/// commitments.csv, timeseries.csv, study.csv and the replication tables. Nothing is written
+/// commitments.csv, burndown.csv, timeseries.csv, study.csv and the replication tables. Nothing is written
 /// when a check fails.
 pub fn run(args: MergeArgs) -> anyhow::Result<()> {
     let started = Instant::now();

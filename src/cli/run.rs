@@ -124,7 +124,7 @@ pub(super) fn simulate_with_bar(
 }
 
 /// Writes what a whole study publishes besides its replication tables: study.csv,
-/// timeseries.csv, compare.csv, provider_totals.csv, commitments.csv, the charts and
+/// timeseries.csv, compare.csv, provider_totals.csv, commitments.csv, burndown.csv, the charts and
 /// index.html. `capsim run` and `capsim merge` both write through here, so that their files
 /// are the same.
 pub(super) fn write_results(

@@ -270,17 +270,20 @@ impl Commitment {
     /// The spend of a lease decided on `decision_day`, over `[from, to)` (days from the
     /// horizon's start, which counts nothing earlier), at `usd_per_month`, that counts towards
     /// this commitment (its holder's leases only).
-    pub fn counted_usd(
-        &self,
-        decision_day: f64,
-        (from, to): (f64, f64),
-        usd_per_month: f64,
-    ) -> f64 {
+    pub fn counted_usd(&self, decision_day: f64, held: (f64, f64), usd_per_month: f64) -> f64 {
+        self.counted_days(decision_day, held)
+            .map_or(0.0, |(from, to)| {
+                usd_per_month * (to - from) / DAYS_PER_MONTH
+            })
+    }
+
+    /// The days of `[from, to)` (within the horizon) whose spend counts towards this commitment
+    /// for a lease decided on `decision_day`: those within its window, if the lease counts.
+    pub fn counted_days(&self, decision_day: f64, (from, to): (f64, f64)) -> Option<(f64, f64)> {
         if decision_day < self.counts_leases_from_day {
-            return 0.0;
+            return None;
         }
-        // `from` and `to` are already within the horizon.
-        usd_per_month * days_within((from, to), self.window(f64::INFINITY)) / DAYS_PER_MONTH
+        overlap((from, to), self.window(f64::INFINITY))
     }
 
     /// The days spend counts, within a horizon of `horizon_days`: `[start, deadline)`.
@@ -289,15 +292,20 @@ impl Commitment {
     }
 }
 
-/// The days of `[from, to)` within `[start, end)`, 0 if none. Plain comparisons, not `f64::min`
+/// The days of `[from, to)` within `[start, end)`, 0 if none.
+#[inline]
+pub fn days_within(span: (f64, f64), window: (f64, f64)) -> f64 {
+    overlap(span, window).map_or(0.0, |(from, to)| to - from)
+}
+
+/// The part of `[from, to)` within `[start, end)`, if any. Plain comparisons, not `f64::min`
 /// and `max`, whose NaN handling no day needs: it runs for every lease and loss booked, with
 /// each commitment and revenue share of its provider.
 #[inline]
-pub fn days_within((from, to): (f64, f64), (start, end): (f64, f64)) -> f64 {
+pub fn overlap((from, to): (f64, f64), (start, end): (f64, f64)) -> Option<(f64, f64)> {
     let to = if to < end { to } else { end };
     let from = if from > start { from } else { start };
-    let days = to - from;
-    if days > 0.0 { days } else { 0.0 }
+    (from < to).then_some((from, to))
 }
 
 /// The rule that chooses among eligible providers with room.

@@ -32,7 +32,7 @@ pub const CALIBRATION_CSV: &str = "calibration.csv";
 pub const TRACE_CSV_PREFIX: &str = "trace-";
 
 /// Files a study writes, in the output folder.
-pub const STUDY_FILES: [&str; 7] = [
+pub const STUDY_FILES: [&str; 8] = [
     "study.csv",
     "replications.csv",
     "providers.csv",
@@ -40,6 +40,7 @@ pub const STUDY_FILES: [&str; 7] = [
     "compare.csv",
     "provider_totals.csv",
     "commitments.csv",
+    "burndown.csv",
 ];
 
 fn writer(dir: &Path, name: &str) -> Result<csv::Writer<BufWriter<File>>> {
@@ -159,7 +160,8 @@ impl ReplicationTables {
     }
 }
 
-/// Writes study.csv, timeseries.csv, compare.csv, provider_totals.csv and commitments.csv.
+/// Writes study.csv, timeseries.csv, compare.csv, provider_totals.csv, commitments.csv and
+/// burndown.csv.
 pub fn write_summaries(
     dir: &Path,
     scenario: &Scenario,
@@ -171,7 +173,8 @@ pub fn write_summaries(
     write_timeseries(dir, scenario, aggregate)?;
     write_compare(dir, scenario, aggregate)?;
     write_provider_totals(dir, scenario, aggregate)?;
-    write_commitments(dir, scenario, aggregate)
+    write_commitments(dir, scenario, aggregate)?;
+    write_burndown(dir, scenario, aggregate)
 }
 
 /// Writes study.csv: what was run (scenario, its `--set` overrides, one `set` row each,
@@ -379,6 +382,53 @@ fn write_commitments(dir: &Path, scenario: &Scenario, aggregate: &StudyAggregate
                 &cell(shortfall.mean()),
                 &cell(shortfall.quantile(0.95)),
             ])?;
+        }
+    }
+    w.flush()?;
+    Ok(())
+}
+
+/// Writes burndown.csv: for each regime's commitments, month by month from the month spend
+/// starts counting to the deadline's (within the horizon), the spend counted so far (mean and
+/// percentiles over replications) against the amount.
+fn write_burndown(dir: &Path, scenario: &Scenario, aggregate: &StudyAggregate) -> Result<()> {
+    let mut w = writer(dir, "burndown.csv")?;
+    w.write_record([
+        "regime",
+        "term",
+        "holder",
+        "month",
+        "amount_usd",
+        "cumulative_counted_usd_mean",
+        "cumulative_counted_usd_p05",
+        "cumulative_counted_usd_p50",
+        "cumulative_counted_usd_p95",
+    ])?;
+    for (r, (regime, agg)) in scenario.regimes.iter().zip(&aggregate.regimes).enumerate() {
+        let scenario = scenario.for_regime(r);
+        let calendar = &scenario.calendar;
+        for (commitment, months) in scenario.commitments(regime).zip(&agg.burndown) {
+            let Some((from_day, _)) = calendar.clip(commitment.start_day, commitment.deadline_day)
+            else {
+                continue;
+            };
+            let counting = calendar.month_of(from_day)..=commitment.payment_month(calendar);
+            for (m, s) in months.iter().enumerate() {
+                if !counting.contains(&m) {
+                    continue;
+                }
+                w.write_record([
+                    regime.name.as_str(),
+                    &scenario.terms[commitment.term.0 as usize].id,
+                    &scenario.providers[commitment.holder.0 as usize].id,
+                    calendar.label(m),
+                    &commitment.amount_usd.to_string(),
+                    &cell(s.mean()),
+                    &cell(s.quantile(0.05)),
+                    &cell(s.quantile(0.5)),
+                    &cell(s.quantile(0.95)),
+                ])?;
+            }
         }
     }
     w.flush()?;

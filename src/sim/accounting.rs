@@ -12,7 +12,7 @@ use crate::model::{
 };
 use crate::results::{CommitmentTotals, Metric, MonthlySeries, ProviderTotals, ReplicationResult};
 
-use super::{Fate, Outcome, commitments_by_provider};
+use super::{Fate, Outcome};
 
 /// Accounts one replication of one regime.
 pub fn account(
@@ -139,17 +139,25 @@ pub fn account(
     for (demand, unmet) in demand_mw.iter_mut().zip(&unmet_mw) {
         *demand += unmet;
     }
+    let counted_usd = (books.counted_usd_days.iter())
+        .map(|integral| {
+            (integral.per_month())
+                .map(|(_, [usd_days_per_month])| usd_days_per_month / DAYS_PER_MONTH)
+                .collect()
+        })
+        .collect();
     let mut monthly = MonthlySeries {
         served_mw,
         cost_usd,
         demand_mw,
         unmet_mw,
+        counted_usd,
     };
 
     // Commitments: what counted, what is short, and take-or-pay payments at the deadline.
     let mut commitment_totals = Vec::new();
     let mut take_or_pay_usd = 0.0;
-    for commitment in scenario.commitments(regime) {
+    for (c, commitment) in scenario.commitments(regime).enumerate() {
         let Commitment {
             term,
             holder,
@@ -162,8 +170,8 @@ pub fn account(
         // that day's price (see `Outcome::free_room_usd_days`), and the room it was handing
         // over to the lab (see `hand_over`), within the commitment's window and the horizon.
         let free_room_usd = outcome.free_room_usd_days[term.0 as usize] / DAYS_PER_MONTH;
-        let spent_usd = books.spent_usd_by_term[term.0 as usize];
-        let available_usd = free_room_usd + books.handed_over_usd_by_term[term.0 as usize];
+        let spent_usd = books.spent_usd[c];
+        let available_usd = free_room_usd + books.handed_over_usd[c];
         let shortfall = (amount - spent_usd).min(available_usd).max(0.0);
         commitment_totals.push(CommitmentTotals {
             counted_usd: spent_usd,
@@ -246,12 +254,15 @@ struct Books<'a> {
     unmet_mw_days: MonthlyIntegral<'a, 1>,
     /// The regime's revenue-share terms.
     shares: Vec<RevenueShare>,
-    /// A lease counts only towards its provider's commitments: it is booked against those alone.
-    commitments_of: PerProvider<Vec<Commitment>>,
-    /// Spend counted towards each commitment, by term (other terms' entries stay 0).
-    spent_usd_by_term: Vec<f64>,
-    /// Room handed over to the lab within each commitment's window, by term (see `hand_over`).
-    handed_over_usd_by_term: Vec<f64>,
+    /// A lease counts only towards its provider's commitments: it is booked against those
+    /// alone, each with its place in `Scenario::commitments` order, which indexes the sums below.
+    commitments_of: PerProvider<Vec<(usize, Commitment)>>,
+    /// Spend counted towards each commitment.
+    spent_usd: Vec<f64>,
+    /// The same spend by month, as USD per month over days: the commitment's burn-down.
+    counted_usd_days: Vec<MonthlyIntegral<'a, 1>>,
+    /// Room handed over to the lab within each commitment's window (see `hand_over`).
+    handed_over_usd: Vec<f64>,
 }
 
 /// A revenue-share term: its window as it turned out, its rate and cap, and what it is due.
@@ -282,6 +293,12 @@ impl<'a> Books<'a> {
                 }
             })
             .collect();
+        let mut commitments_of: PerProvider<Vec<(usize, Commitment)>> =
+            std::array::from_fn(|_| Vec::new());
+        for (c, commitment) in scenario.commitments(regime).enumerate() {
+            commitments_of[commitment.holder.0 as usize].push((c, commitment));
+        }
+        let commitments = scenario.commitments(regime).count();
         Self {
             calendar,
             totals: [0.0; Metric::COUNT],
@@ -289,9 +306,10 @@ impl<'a> Books<'a> {
             served_and_cost: vec![MonthlyIntegral::new(calendar); providers],
             unmet_mw_days: MonthlyIntegral::new(calendar),
             shares,
-            commitments_of: commitments_by_provider(scenario, regime),
-            spent_usd_by_term: vec![0.0; scenario.terms.len()],
-            handed_over_usd_by_term: vec![0.0; scenario.terms.len()],
+            commitments_of,
+            spent_usd: vec![0.0; commitments],
+            counted_usd_days: vec![MonthlyIntegral::new(calendar); commitments],
+            handed_over_usd: vec![0.0; commitments],
         }
     }
 
@@ -305,9 +323,8 @@ impl<'a> Books<'a> {
         let Some(held) = self.calendar.clip(decided, delivered) else {
             return;
         };
-        for commitment in &self.commitments_of[provider.0 as usize] {
-            self.handed_over_usd_by_term[commitment.term.0 as usize] +=
-                commitment.counted_usd(decided, held, cost);
+        for (c, commitment) in &self.commitments_of[provider.0 as usize] {
+            self.handed_over_usd[*c] += commitment.counted_usd(decided, held, cost);
         }
     }
 
@@ -345,9 +362,11 @@ impl<'a> Books<'a> {
             let days = days_within((from, to), (share.start_day, share.end_day));
             share.due_usd += sign * share.rate * revenue * days / DAYS_PER_MONTH;
         }
-        for commitment in &self.commitments_of[p] {
-            self.spent_usd_by_term[commitment.term.0 as usize] +=
-                sign * commitment.counted_usd(decision_day, (from, to), cost);
+        for (c, commitment) in &self.commitments_of[p] {
+            if let Some((from, to)) = commitment.counted_days(decision_day, (from, to)) {
+                self.spent_usd[*c] += sign * (cost * (to - from) / DAYS_PER_MONTH);
+                self.counted_usd_days[*c].add((from, to), [sign * cost]);
+            }
         }
         if lost {
             self.add(Metric::UnmetMwMonths, -mw * months);

@@ -709,7 +709,9 @@ fn an_incremental_commitment_counts_only_leases_decided_from_its_start() {
     // B at day 30, 5 MW for 100 days each; half of Azure is down on days 50..60, taking
     // 2.5 MW × 10 days from each. Counted, in MW-days at $1.2M per MW-month:
     // incremental, B alone: 500 − 25 = 475; otherwise A's days 20..110 too: 450 − 25 + 475.
-    let spent_usd = |incremental: bool| {
+    // By month (January is days 0..31, February 31..59, March 59..90, April 90..120), B: 5 × 1,
+    // 5 × 28 − 2.5 × 9, 5 × 31 − 2.5 × 1, 5 × 30, 5 × 10; A: 5 × 11, then as B to April's 5 × 20.
+    let counted_usd = |incremental: bool| {
         let terms = format!(
             "[terms.excl]\nkind = \"exclusivity\"\nholder = \"azure\"\n\
              [terms.c]\nkind = \"commitment\"\nholder = \"azure\"\namount_usd = 1.0e9\n\
@@ -727,6 +729,8 @@ fn an_incremental_commitment_counts_only_leases_decided_from_its_start() {
         let (outcome, result) = run(&s, &w);
         assert_eq!(outcome.leases.len(), 2);
         let spent = result.total(Metric::CommitmentSpentUsd);
+        let by_month = result.monthly.counted_usd[0].clone();
+        assert!(close(by_month.iter().sum(), spent));
         // Owed, either way: the room Azure left free from day 20 to the deadline (day 365), in
         // MW-days: 15 × 10 (days 20..30, A holding 5), 10 × 20 (A and B), 5 × 10 while the
         // outage takes half of the free 10 (50..60), 10 × 50, 15 × 20 (B alone) and 20 × 235,
@@ -736,11 +740,28 @@ fn an_incremental_commitment_counts_only_leases_decided_from_its_start() {
             result.total(Metric::CommitmentShortfallUsd),
             5900.0 * 1.2e6 / DAYS_PER_MONTH
         ));
-        spent
+        (spent, by_month)
     };
     let usd_per_mw_day = 1.2e6 / DAYS_PER_MONTH;
-    assert!(close(spent_usd(true), 475.0 * usd_per_mw_day));
-    assert!(close(spent_usd(false), 900.0 * usd_per_mw_day));
+    let agrees = |(spent, by_month): (f64, Vec<f64>), mw_days: f64, by_month_mw_days: [f64; 5]| {
+        assert!(close(spent, mw_days * usd_per_mw_day));
+        let expected = (by_month_mw_days.iter().chain(&[0.0; 7])).map(|d| d * usd_per_mw_day);
+        assert_eq!(by_month.len(), 12);
+        for (month, (got, want)) in by_month.iter().zip(expected).enumerate() {
+            assert!(
+                close(*got, want),
+                "month {month}: {got} counted, {want} expected"
+            );
+        }
+    };
+    let b = [5.0, 117.5, 152.5, 150.0, 50.0];
+    agrees(counted_usd(true), 475.0, b);
+    let a = [55.0, 117.5, 152.5, 100.0, 0.0];
+    agrees(
+        counted_usd(false),
+        900.0,
+        std::array::from_fn(|m| a[m] + b[m]),
+    );
 }
 
 #[test]
