@@ -65,6 +65,12 @@ impl Month {
     pub fn start_year_frac(self) -> f64 {
         f64::from(self.0) / 12.0
     }
+
+    /// Returns the end of the month as a fractional year (2025-12 -> 2026.0): where running
+    /// totals are drawn.
+    pub fn end_year_frac(self) -> f64 {
+        self.start_year_frac() + 1.0 / 12.0
+    }
 }
 
 /// Parses `YYYY-MM-DD` strictly into a calendar date.

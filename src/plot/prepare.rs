@@ -47,10 +47,7 @@ impl TimeAxis {
                 .iter()
                 .map(|m| m.start_year_frac() + 1.0 / 24.0)
                 .collect(),
-            month_end: months
-                .iter()
-                .map(|m| m.start_year_frac() + 1.0 / 12.0)
-                .collect(),
+            month_end: months.iter().map(|m| m.end_year_frac()).collect(),
         }
     }
 
