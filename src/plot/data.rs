@@ -19,6 +19,8 @@ pub const TIMESERIES_CSV: &str = "timeseries.csv";
 pub const COMPARE_CSV: &str = "compare.csv";
 /// Spend commitments per regime.
 pub const COMMITMENTS_CSV: &str = "commitments.csv";
+/// Each commitment's counted spend month by month.
+pub const BURNDOWN_CSV: &str = "burndown.csv";
 
 /// A calendar month, stored as `year * 12 + (month - 1)` so that months subtract.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -346,6 +348,28 @@ pub struct Commitment {
     pub shortfall_usd_mean: Option<f64>,
 }
 
+/// One commitment's burn-down from burndown.csv: the mean spend counted towards it so far,
+/// month by month.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BurnDown {
+    /// Regime the commitment belongs to.
+    pub regime: String,
+    /// Contract term id, as in commitments.csv.
+    pub term: String,
+    /// Provider the money is committed to.
+    pub holder: String,
+    /// (month, mean cumulative counted spend to the end of that month in USD), months
+    /// ascending, from the month spend starts counting to the deadline's.
+    pub months: Vec<(Month, f64)>,
+}
+
+impl BurnDown {
+    /// Whether this is the burn-down of `c`.
+    pub fn of(&self, c: &Commitment) -> bool {
+        self.regime == c.regime && self.term == c.term && self.holder == c.holder
+    }
+}
+
 /// Everything the charts and the report read, validated.
 #[derive(Clone, Debug)]
 pub struct Inputs {
@@ -357,6 +381,9 @@ pub struct Inputs {
     pub compare: Compare,
     /// commitments.csv rows.
     pub commitments: Vec<Commitment>,
+    /// burndown.csv, one entry per commitment in order of first appearance; empty where the
+    /// folder has no burndown.csv.
+    pub burndown: Vec<BurnDown>,
 }
 
 impl Inputs {
@@ -367,6 +394,11 @@ impl Inputs {
             timeseries: read_timeseries(&dir.join(TIMESERIES_CSV))?,
             compare: read_compare(&dir.join(COMPARE_CSV))?,
             commitments: read_commitments(&dir.join(COMMITMENTS_CSV))?,
+            // Written since the burn-down was recorded; older folders still plot without it.
+            burndown: match read_burndown(&dir.join(BURNDOWN_CSV)) {
+                Err(PlotError::MissingFile { .. }) => Vec::new(),
+                read => read?,
+            },
         })
     }
 }
@@ -804,6 +836,59 @@ pub fn read_commitments(path: &Path) -> Result<Vec<Commitment>, PlotError> {
         .collect()
 }
 
+/// Reads burndown.csv into one series per (regime, term, holder), months ascending; a header
+/// with no rows means a scenario without commitments. Only the mean is read: the chart draws
+/// no spread of the burn-down.
+pub fn read_burndown(path: &Path) -> Result<Vec<BurnDown>, PlotError> {
+    let table = Table::read(path)?;
+    let [regime, term, holder, month, mean] = [
+        "regime",
+        "term",
+        "holder",
+        "month",
+        "cumulative_counted_usd_mean",
+    ]
+    .map(|c| table.col(c));
+    let [regime, term, holder, month, mean] = [regime?, term?, holder?, month?, mean?];
+    let mut series: Vec<BurnDown> = Vec::new();
+    for raw in &table.rows {
+        let c = cells(&table, raw);
+        let (regime, term, holder) = (c.name(regime)?, c.name(term)?, c.name(holder)?);
+        let m = Month::parse(c.text(month)).ok_or_else(|| c.invalid(month, "a month YYYY-MM"))?;
+        let counted_usd = c.number(mean)?;
+        let i = match (series.iter()).position(|s| {
+            (s.regime.as_str(), s.term.as_str(), s.holder.as_str()) == (regime, term, holder)
+        }) {
+            Some(i) => i,
+            None => {
+                series.push(BurnDown {
+                    regime: regime.to_string(),
+                    term: term.to_string(),
+                    holder: holder.to_string(),
+                    months: Vec::new(),
+                });
+                series.len() - 1
+            }
+        };
+        if series[i].months.iter().any(|&(seen, _)| seen == m) {
+            return Err(PlotError::DuplicateRow {
+                path: path.to_path_buf(),
+                line: c.line,
+                what: format!(
+                    "regime {regime}, term {term}, holder {holder}, month {:04}-{:02}",
+                    m.year(),
+                    m.month()
+                ),
+            });
+        }
+        series[i].months.push((m, counted_usd));
+    }
+    for s in &mut series {
+        s.months.sort_by_key(|&(m, _)| m);
+    }
+    Ok(series)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -959,6 +1044,55 @@ mod tests {
         assert!(matches!(
             read_commitments(&path),
             Err(PlotError::InvalidValue { line: 2, .. })
+        ));
+    }
+
+    #[test]
+    fn burndown_is_read_per_commitment_months_ascending_and_bad_cells_are_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let header = "regime,term,holder,month,amount_usd,cumulative_counted_usd_mean,\
+                      cumulative_counted_usd_p05,cumulative_counted_usd_p50,cumulative_counted_usd_p95\n";
+        let rows =
+            "r,t,azure,2025-02,5,2,1,2,3\nr,t,azure,2025-01,5,1,1,1,1\nr,u,oracle,2025-01,9,4,,,\n";
+        let path = write(dir.path(), "b.csv", &format!("{header}{rows}"));
+        let read = read_burndown(&path).unwrap();
+        assert_eq!(read.len(), 2);
+        assert_eq!(
+            (read[0].term.as_str(), read[1].holder.as_str()),
+            ("t", "oracle")
+        );
+        let month = |m| Month::parse(m).unwrap();
+        assert_eq!(
+            read[0].months,
+            [(month("2025-01"), 1.0), (month("2025-02"), 2.0)]
+        );
+        assert!(
+            read_burndown(&write(dir.path(), "b.csv", header))
+                .unwrap()
+                .is_empty()
+        );
+        let with_row = |row: &str| {
+            read_burndown(&write(
+                dir.path(),
+                "b.csv",
+                &format!("{header}{rows}{row}\n"),
+            ))
+        };
+        let err = with_row("r,t,azure,2025-13,5,3,,,").unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("b.csv, line 5, column `month`: `2025-13`"),
+            "{err}"
+        );
+        let err = with_row("r,t,azure,2025-03,5,lots,,,").unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("b.csv, line 5, column `cumulative_counted_usd_mean`: `lots`"),
+            "{err}"
+        );
+        assert!(matches!(
+            with_row("r,t,azure,2025-01,5,3,,,"),
+            Err(PlotError::DuplicateRow { line: 5, .. })
         ));
     }
 

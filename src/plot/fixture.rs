@@ -1,5 +1,6 @@
 //! Test helper: writes small, synthetic but realistic run folders in the exact CSV schema the
-//! core writes (study, timeseries, compare, commitments; providers and replications too).
+//! core writes (study, timeseries, compare, commitments, burndown; providers and replications
+//! too).
 
 // Series here are parallel arrays indexed by month; indexing reads clearer than zips.
 #![allow(clippy::needless_range_loop)]
@@ -50,6 +51,12 @@ impl Default for Spec {
 const USD_PER_MW_MONTH: f64 = 1.1e6;
 /// The Azure commitment amount, USD.
 const AZURE_COMMITMENT_USD: f64 = 250e9;
+/// Share of the spend with Azure that counts towards its commitment (leases decided before
+/// the commitment's start do not count).
+const AZURE_COUNTED_SHARE: f64 = 0.9;
+/// The Oracle commitment's amount and the spend counted towards it by its deadline, USD.
+const ORACLE_COMMITMENT_USD: f64 = 300e9;
+const ORACLE_COUNTED_USD: f64 = 250e9;
 
 /// Monthly mean values for one regime: per provider served MW, and demand.
 struct RegimeSeries {
@@ -116,8 +123,8 @@ fn stat_row(
     );
 }
 
-/// Writes study.csv, timeseries.csv, compare.csv, commitments.csv, providers.csv and
-/// replications.csv into `dir`.
+/// Writes study.csv, timeseries.csv, compare.csv, commitments.csv, burndown.csv, providers.csv
+/// and replications.csv into `dir`.
 pub fn write(dir: &Path, spec: &Spec) {
     let month_name = |i: usize| {
         let m = spec.start_month as usize - 1 + i;
@@ -147,6 +154,8 @@ pub fn write(dir: &Path, spec: &Spec) {
     sorted.sort_by_key(|(_, p)| *p);
     let mut ts = String::from("regime,month,provider,metric,mean,p05,p50,p95\n");
     let mut totals = Vec::new();
+    // Per regime, the Azure commitment's cumulative counted spend, month by month.
+    let mut burndowns: Vec<Vec<f64>> = Vec::new();
     for (r, regime) in spec.regimes.iter().enumerate() {
         let s = regime_series(spec, r);
         let n = spec.months;
@@ -265,13 +274,21 @@ pub fn write(dir: &Path, spec: &Spec) {
         }
         let total_cost: f64 = all_served.iter().sum::<f64>() * USD_PER_MW_MONTH;
         let azure_cost = azure_cum.last().copied().unwrap_or(0.0);
+        // The Azure commitment counts from the first month to its deadline's, December three
+        // years on (the deadline is the 31st: its day before is in December), or to the last
+        // month simulated.
+        let deadline_month = 48 - spec.start_month as usize;
+        let counted: Vec<f64> = (azure_cum.iter().take(deadline_month + 1))
+            .map(|usd| usd * AZURE_COUNTED_SHARE)
+            .collect();
+        let counted_usd = counted.last().copied().unwrap_or(0.0);
         let unmet: f64 = s.unmet.iter().sum();
         let served: f64 = all_served.iter().sum();
         let demand: f64 = s.demand.iter().sum();
         let has_commitment = spec.commitments && r + 1 < spec.regimes.len();
         // Not applicable (NaN, an empty cell) where the regime has no commitment.
         let shortfall = if has_commitment {
-            (AZURE_COMMITMENT_USD - azure_cost).max(0.0)
+            (AZURE_COMMITMENT_USD - counted_usd).max(0.0)
         } else {
             f64::NAN
         };
@@ -289,7 +306,7 @@ pub fn write(dir: &Path, spec: &Spec) {
             (
                 "commitment_spent_usd",
                 if has_commitment {
-                    azure_cost.min(AZURE_COMMITMENT_USD)
+                    counted_usd
                 } else {
                     f64::NAN
                 },
@@ -302,6 +319,7 @@ pub fn write(dir: &Path, spec: &Spec) {
             ("revenue_share_usd", 80e9),
             ("revenue_lost_usd", unmet * 2e6),
         ]);
+        burndowns.push(counted);
     }
     std::fs::write(dir.join("timeseries.csv"), ts).unwrap();
 
@@ -350,6 +368,28 @@ pub fn write(dir: &Path, spec: &Spec) {
         "regime,term,holder,amount_usd,start,deadline,incremental,take_or_pay,counted_usd_mean,\
          shortfall_usd_mean,shortfall_usd_p95\n",
     );
+    let mut burndown = String::from(
+        "regime,term,holder,month,amount_usd,cumulative_counted_usd_mean,\
+         cumulative_counted_usd_p05,cumulative_counted_usd_p50,cumulative_counted_usd_p95\n",
+    );
+    let mut burndown_row = |regime: &str, term: &str, holder: &str, i: usize, amount: f64, mean| {
+        let _ = writeln!(
+            burndown,
+            "{regime},{term},{holder},{},{amount},{mean},{},{},{}",
+            month_name(i),
+            mean * (1.0 - spread),
+            mean * (1.0 - spread / 10.0),
+            mean * (1.0 + spread)
+        );
+    };
+    // The Oracle commitment counts from 2027-01 to 2031-12, or to the last month simulated:
+    // evenly, to what commitments.csv says counted.
+    let month_index = |year: i32, month: u32| {
+        (year - spec.start_year) * 12 + month as i32 - spec.start_month as i32
+    };
+    let oracle_months =
+        month_index(2027, 1).max(0)..=month_index(2031, 12).min(spec.months as i32 - 1);
+    let oracle_len = oracle_months.clone().count() as f64;
     if spec.commitments {
         for (r, regime) in spec.regimes[..spec.regimes.len() - 1].iter().enumerate() {
             let total = |name: &str| {
@@ -370,11 +410,34 @@ pub fn write(dir: &Path, spec: &Spec) {
             );
             let _ = writeln!(
                 commitments,
-                "{regime},oracle-stargate,oracle,300e9,2027-01-01,2031-12-31,false,true,250e9,50e9,80e9"
+                "{regime},oracle-stargate,oracle,{ORACLE_COMMITMENT_USD},2027-01-01,2031-12-31,\
+                 false,true,{ORACLE_COUNTED_USD},50e9,80e9"
             );
+            for (i, &usd) in burndowns[r].iter().enumerate() {
+                burndown_row(
+                    regime,
+                    "azure-incremental",
+                    "azure",
+                    i,
+                    AZURE_COMMITMENT_USD,
+                    usd,
+                );
+            }
+            for (k, i) in oracle_months.clone().enumerate() {
+                let usd = ORACLE_COUNTED_USD * (k + 1) as f64 / oracle_len;
+                burndown_row(
+                    regime,
+                    "oracle-stargate",
+                    "oracle",
+                    i as usize,
+                    ORACLE_COMMITMENT_USD,
+                    usd,
+                );
+            }
         }
     }
     std::fs::write(dir.join("commitments.csv"), commitments).unwrap();
+    std::fs::write(dir.join("burndown.csv"), burndown).unwrap();
 
     // Not read by the charts, but present as in a real run.
     let mut providers =

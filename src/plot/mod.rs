@@ -204,10 +204,11 @@ pub fn redraw(csv_dir: &Path, out_dir: &Path) -> Result<Vec<PathBuf>, PlotError>
 /// Draws every chart and index.html from the CSVs in `csv_dir` alone into `out_dir` (the same
 /// folder for a run).
 ///
-/// Reads study.csv, timeseries.csv, compare.csv and commitments.csv and validates all of them
-/// before drawing anything, then writes charts/NAME.png and .svg and index.html in place:
-/// meant for a staging folder (see `report::Staging`), which makes the whole output appear at
-/// once or not at all. Returns the paths written: the charts, then index.html.
+/// Reads study.csv, timeseries.csv, compare.csv, commitments.csv and burndown.csv (where the
+/// folder has one) and validates all of them before drawing anything, then writes
+/// charts/NAME.png and .svg and index.html in place: meant for a staging folder (see
+/// `report::Staging`), which makes the whole output appear at once or not at all. Returns the
+/// paths written: the charts, then index.html.
 pub fn draw_all(csv_dir: &Path, out_dir: &Path) -> Result<Vec<PathBuf>, PlotError> {
     let inputs = data::Inputs::read(csv_dir)?;
     let prepared = prepare::prepare(&inputs);
@@ -383,6 +384,10 @@ mod tests {
         }
         assert!(svg(dir.path(), "served_by_provider").contains("Compute served by provider"));
         assert!(svg(dir.path(), "azure_commitment").contains("commitment $250B"));
+        assert!(
+            svg(dir.path(), "azure_commitment")
+                .contains("mean spend counted towards the commitment to Microsoft Azure")
+        );
         assert!(svg(dir.path(), "regime_comparison").contains("rofr"));
         assert_eq!(
             outputs(dir.path()),
@@ -641,7 +646,7 @@ mod tests {
 
     #[test]
     fn bad_values_in_each_file_are_named() {
-        let cases: [(&str, &str, &str, &str); 4] = [
+        let cases: [(&str, &str, &str, &str); 5] = [
             (
                 "compare.csv",
                 ",total_cost_usd,40,",
@@ -649,6 +654,7 @@ mod tests {
                 "n",
             ),
             ("commitments.csv", "-12-31", "-13-31", "deadline"),
+            ("burndown.csv", ",2025-08,", ",2025-8,", "month"),
             ("study.csv", "replications,40", "replications,many", "value"),
             ("timeseries.csv", ",2025-08,", ",2025-8,", "month"),
         ];

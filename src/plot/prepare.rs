@@ -3,7 +3,9 @@
 
 use chrono::{Datelike, NaiveDate};
 
-use super::data::{Commitment, Inputs, Metric, Month, ProviderKey, Stat, TimeSeries};
+use super::data::{
+    BurnDown, Commitment, Inputs, Metric, Month, ProviderKey, Stat, TimeSeries, date_year_frac,
+};
 use super::units::{Ticks, Unit, X_INTERVALS, Y_INTERVALS, replications_per_regime};
 
 /// A chart's title and the line under it.
@@ -151,6 +153,11 @@ pub struct CommitmentMark {
     pub counted_usd: Option<f64>,
     /// Mean shortfall at the deadline, USD, from compare.csv.
     pub shortfall_usd: Option<f64>,
+    /// Mean spend counted towards it so far, from burndown.csv, as points (fractional year,
+    /// chart's unit) placed as `TimeAxis::running_points` places a running total: zero where
+    /// spend starts counting, then each month's end, the last cut at the deadline, where it
+    /// meets the dot of `counted_usd`. Empty without burndown.csv.
+    pub counted: Vec<(f64, f64)>,
 }
 
 /// Chart 3: a fan chart of the share of demand unmet, one panel per regime.
@@ -516,6 +523,32 @@ fn incumbent_commitments<'a>(
         .filter(move |c| c.regime == regime && c.holder == inputs.study.incumbent)
 }
 
+/// Returns the burn-down of `c` as points in `unit` (see `CommitmentMark::counted`), within
+/// `axis`: zero at the commitment's start, held to its first counting month (a start before the
+/// horizon counts from the horizon's start), then each month's end, cut at the deadline.
+fn burndown_points(
+    c: &Commitment,
+    burndown: &BurnDown,
+    axis: &TimeAxis,
+    unit: Unit,
+) -> Vec<(f64, f64)> {
+    let Some(&(first, _)) = burndown.months.first() else {
+        return Vec::new();
+    };
+    let deadline_x = date_year_frac(c.deadline);
+    let start_x = date_year_frac(c.start).clamp(first.start_year_frac(), first.end_year_frac());
+    let points: Vec<(f64, f64)> = std::iter::once((start_x, 0.0))
+        .chain(
+            (burndown.months.iter())
+                .map(|&(m, usd)| (m.end_year_frac().min(deadline_x), unit.apply(usd))),
+        )
+        // Months timeseries.csv does not cover would be drawn outside the panel.
+        .filter(|(x, _)| (axis.start..=axis.end).contains(x))
+        .collect();
+    // A point alone draws nothing, and the legend would show a line that is not there.
+    if points.len() < 2 { Vec::new() } else { points }
+}
+
 fn commitment(inputs: &Inputs) -> CommitmentChart {
     let ts = &inputs.timeseries;
     let regimes = regimes(inputs);
@@ -539,6 +572,11 @@ fn commitment(inputs: &Inputs) -> CommitmentChart {
                 .flat_map(|r| incumbent_commitments(inputs, r))
                 .map(|c| c.amount_usd),
         )
+        .chain(
+            (inputs.burndown.iter())
+                .filter(|b| b.holder == inputs.study.incumbent)
+                .flat_map(|b| b.months.iter().map(|&(_, usd)| usd)),
+        )
         .fold(0.0, f64::max);
     let unit = Unit::money(max_usd);
     let axis = TimeAxis::new(ts);
@@ -552,7 +590,7 @@ fn commitment(inputs: &Inputs) -> CommitmentChart {
             p95: s.iter().map(|x| unit.apply(x.p95)).collect(),
             commitments: incumbent_commitments(inputs, &ts.regimes[r])
                 .map(|c| {
-                    let deadline_x = super::data::date_year_frac(c.deadline);
+                    let deadline_x = date_year_frac(c.deadline);
                     CommitmentMark {
                         amount: unit.apply(c.amount_usd),
                         amount_usd: c.amount_usd,
@@ -562,12 +600,32 @@ fn commitment(inputs: &Inputs) -> CommitmentChart {
                             .counted_usd_mean
                             .filter(|_| (axis.start..=axis.end).contains(&deadline_x)),
                         shortfall_usd: c.shortfall_usd_mean,
+                        counted: (inputs.burndown.iter())
+                            .find(|b| b.of(c))
+                            .map_or_else(Vec::new, |b| burndown_points(c, b, &axis, unit)),
                     }
                 })
                 .collect(),
         })
         .collect();
     let name = &inputs.study.incumbent_name;
+    let marks: Vec<&CommitmentMark> = panels.iter().flat_map(|p| &p.commitments).collect();
+    let any_dot = marks.iter().any(|m| m.counted_usd.is_some());
+    let counted = if marks.iter().any(|m| !m.counted.is_empty()) {
+        format!(
+            "red line = spend counted towards it so far (its window, no take-or-pay){}",
+            if any_dot {
+                ", to the dot at the deadline"
+            } else {
+                ""
+            }
+        )
+    } else if any_dot {
+        // A folder written before burndown.csv: what counted is known at the deadline only.
+        "dot = mean spend that counted towards it (its window, no take-or-pay)".to_string()
+    } else {
+        String::new()
+    };
     CommitmentChart {
         header: Header {
             title: format!(
@@ -578,14 +636,11 @@ fn commitment(inputs: &Inputs) -> CommitmentChart {
                 "Scenario {}: line = mean, band = 5th-95th percentile across replications{}; {}",
                 inputs.study.scenario,
                 few_note(inputs),
-                if panels
-                    .iter()
-                    .any(|p: &CommitmentPanel| !p.commitments.is_empty())
-                {
+                if !marks.is_empty() {
                     format!(
-                        "line: all spend with {name} from the start, take-or-pay included; dashed = \
-                         commitment amount and deadline; dot = mean spend that counted towards it \
-                         (its window, no take-or-pay)"
+                        "line in the regime's colour: all spend with {name} from the start, \
+                         take-or-pay included; dashed = commitment amount and deadline{}{counted}",
+                        if counted.is_empty() { "" } else { "; " }
                     )
                 } else {
                     format!("no regime has a commitment to {name}")
@@ -944,6 +999,108 @@ mod tests {
         crate::plot::fixture::write(dir.path(), &crate::plot::fixture::Spec::default());
         std::fs::write(dir.path().join("timeseries.csv"), text).unwrap();
         Inputs::read(dir.path()).unwrap()
+    }
+
+    #[test]
+    fn the_burn_down_line_is_burndown_csv_in_the_charts_unit_at_month_ends() {
+        use crate::plot::fixture::{Spec, write};
+        // The fixture's Azure commitment runs from 2025-07-01, the first month simulated, to
+        // 2028-12-31. burndown.csv replaced: three months of it in the first regime (1, 3 and
+        // 6 $B counted so far, out of order), one in the second, and a month of the Oracle
+        // commitment, which is not the incumbent's.
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), &Spec::default());
+        std::fs::write(
+            dir.path().join("burndown.csv"),
+            "regime,term,holder,month,amount_usd,cumulative_counted_usd_mean,\
+             cumulative_counted_usd_p05,cumulative_counted_usd_p50,cumulative_counted_usd_p95\n\
+             exclusive,azure-incremental,azure,2025-09,250e9,6e9,,,\n\
+             exclusive,azure-incremental,azure,2025-07,250e9,1e9,,,\n\
+             exclusive,azure-incremental,azure,2025-08,250e9,3e9,,,\n\
+             exclusive,oracle-stargate,oracle,2027-01,300e9,900e9,,,\n\
+             rofr,azure-incremental,azure,2025-07,250e9,2e9,,,\n",
+        )
+        .unwrap();
+        let chart = commitment(&Inputs::read(dir.path()).unwrap());
+        assert_eq!(chart.unit, Unit::UsdBillions);
+        let axis = &chart.axis;
+        // Zero at the start, then each month's end, where the line of all spend has its points.
+        assert_eq!(
+            chart.panels[0].commitments[0].counted,
+            [
+                (axis.start, 0.0),
+                (axis.month_end[0], 1.0),
+                (axis.month_end[1], 3.0),
+                (axis.month_end[2], 6.0)
+            ]
+        );
+        let all_spend = axis.running_points(&chart.panels[0].mean);
+        assert_eq!(all_spend[3].0, axis.month_end[2]);
+        assert!((axis.month_end[2] - 2025.75).abs() < 1e-12);
+        assert_eq!(
+            chart.panels[1].commitments[0].counted,
+            [(axis.start, 0.0), (axis.month_end[0], 2.0)]
+        );
+        // The Oracle commitment's $900B is neither drawn nor in the scale.
+        assert!(chart.y_max < 900.0, "{}", chart.y_max);
+        assert!(
+            chart
+                .header
+                .subtitle
+                .contains("red line = spend counted towards it so far")
+        );
+
+        // The fixture's own burn-down: 42 months, July 2025 to December 2028, after the zero;
+        // the last is cut from the end of December (2029.0) to the deadline, the end of
+        // 2028-12-31, where the dot of what counted is.
+        write(dir.path(), &Spec::default());
+        let chart = commitment(&Inputs::read(dir.path()).unwrap());
+        let mark = &chart.panels[0].commitments[0];
+        assert_eq!(mark.counted.len(), 43);
+        let &(x, y) = mark.counted.last().unwrap();
+        assert_eq!(x, mark.deadline_x);
+        assert!(x > 2028.99 && x < 2029.0, "{x}");
+        assert!((y - chart.unit.apply(mark.counted_usd.unwrap())).abs() < 1e-9);
+        // Before that, the line of all spend's months; 90% of that spend counts.
+        let all_spend = chart.axis.running_points(&chart.panels[0].mean);
+        for (counted, all) in mark.counted[..42].iter().zip(&all_spend) {
+            assert_eq!(counted.0, all.0);
+            assert!(
+                (counted.1 - 0.9 * all.1).abs() < 1e-9,
+                "{counted:?} {all:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_folder_without_burndown_csv_still_plots() {
+        use crate::plot::fixture::{Spec, write};
+        // A folder written before burndown.csv: the dot of what counted at the deadline, and
+        // no burn-down line.
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), &Spec::default());
+        std::fs::remove_file(dir.path().join("burndown.csv")).unwrap();
+        let inputs = Inputs::read(dir.path()).unwrap();
+        assert!(inputs.burndown.is_empty());
+        let chart = commitment(&inputs);
+        let marks: Vec<&CommitmentMark> =
+            chart.panels.iter().flat_map(|p| &p.commitments).collect();
+        assert_eq!(marks.len(), 2);
+        assert!(
+            (marks.iter()).all(|m| m.counted.is_empty() && m.counted_usd.is_some()),
+            "{marks:?}"
+        );
+        let subtitle = &chart.header.subtitle;
+        assert!(
+            subtitle.contains("dot = mean spend that counted towards it")
+                && !subtitle.contains("red line"),
+            "{subtitle}"
+        );
+        crate::plot::draw_all(dir.path(), dir.path()).unwrap();
+        let svg = std::fs::read_to_string(dir.path().join("charts").join("azure_commitment.svg"))
+            .unwrap();
+        assert!(svg.contains("counted, "), "no label of what counted");
+        assert!(!svg.contains("spend counted towards the commitment"));
     }
 
     #[test]

@@ -37,10 +37,17 @@ where
         ),
         LegendItem::new("5th-95th percentile", Swatch::Band(NEUTRAL)),
     ];
-    if chart.panels.iter().any(|p| !p.commitments.is_empty()) {
+    let marks = || chart.panels.iter().flat_map(|p| &p.commitments);
+    if marks().next().is_some() {
         legend.push(LegendItem::new(
             format!("commitment to {name}: amount and deadline"),
             Swatch::Dashed(COMMITMENT),
+        ));
+    }
+    if marks().any(|m| !m.counted.is_empty()) {
+        legend.push(LegendItem::new(
+            format!("mean spend counted towards the commitment to {name}"),
+            Swatch::Line(COMMITMENT),
         ));
     }
     let body = common::header(root, &chart.header, &legend)?;
@@ -73,7 +80,14 @@ where
         let text_height =
             f64::from(LABEL_PX) * y_max / f64::from(ctx.plotting_area().dim_in_pixel().1.max(1));
         let mut notes: Vec<String> = Vec::new();
+        let mean = axis.running_points(&panel.mean);
         for mark in &panel.commitments {
+            // Under the dot that ends it, over the regime's line and band: the burn-down runs
+            // under the line of all spend, close to it where most spend counts.
+            ctx.draw_series(LineSeries::new(
+                mark.counted.iter().copied(),
+                COMMITMENT.stroke_width(2),
+            ))?;
             ctx.draw_series(DashedLineSeries::new(
                 [(axis.start, mark.amount), (axis.end, mark.amount)],
                 8,
@@ -103,7 +117,7 @@ where
                 axis.end - span * 0.015
             };
             let place = amount_label_place(
-                &axis.running_points(&panel.mean),
+                &[&mean, &mark.counted],
                 mark.amount,
                 amount_x..right_x,
                 (text_width, text_height),
@@ -167,7 +181,7 @@ where
                         )
                     } else {
                         // Above the line's end too: all spend with the incumbent, it ends above the dot.
-                        let line_end = (axis.running_points(&panel.mean).into_iter())
+                        let line_end = (mean.iter().copied())
                             .take_while(|&(x, _)| x <= mark.deadline_x)
                             .last()
                             .map_or(spent, |(_, y)| y.max(spent));
@@ -259,14 +273,15 @@ impl LabelPlace {
     }
 }
 
-/// Places the commitment amount's label by its dashed line, clear of the mean spend line:
-/// above it at the left (where the line, which only rises, is usually still low), else below
-/// it at the left, else below or above it at the right end of `x` (left and right anchors).
-/// Over a horizon of a few months spend rises about evenly, so the line crosses the amount
-/// under a label at the left; it always sat there. `size` is the text's (width, height) and
-/// every value in the chart's units; if no place inside the plot is clear, the first inside.
+/// Places the commitment amount's label by its dashed line, clear of the mean spend lines
+/// (all spend, and the burn-down): above it at the left (where the lines, which only rise, are
+/// usually still low), else below it at the left, else below or above it at the right end of
+/// `x` (left and right anchors). Over a horizon of a few months spend rises about evenly, so
+/// the line crosses the amount under a label at the left; it always sat there. `size` is the
+/// text's (width, height) and every value in the chart's units; if no place inside the plot is
+/// clear, the first inside.
 fn amount_label_place(
-    mean: &[(f64, f64)],
+    lines: &[&[(f64, f64)]],
     amount: f64,
     x: Range<f64>,
     size: (f64, f64),
@@ -294,7 +309,8 @@ fn amount_label_place(
     .filter(|(b, ..)| b.y.start >= 0.0 && b.y.end <= y_max)
     .collect();
     let blocks: Vec<Block> = places.iter().map(|(b, ..)| b.clone()).collect();
-    let chosen = common::first_clear(&blocks, &[Obstacle::Line(mean)])
+    let obstacles: Vec<Obstacle> = lines.iter().map(|l| Obstacle::Line(l)).collect();
+    let chosen = common::first_clear(&blocks, &obstacles)
         .or((!places.is_empty()).then_some(0))
         .map(|i| places[i].clone());
     // Too tall for the plot: where it always went.
@@ -318,18 +334,18 @@ mod tests {
         // below it at the left are taken; below it at the right (x 1.2..2), the line is at
         // 0.78 and more.
         let mean = [(0.0, 0.0), (1.0, 0.7), (2.0, 1.3)];
-        let place = amount_label_place(&mean, 0.3, 0.0..2.0, (0.8, 0.1), 2.0);
+        let place = amount_label_place(&[&mean], 0.3, 0.0..2.0, (0.8, 0.1), 2.0);
         assert!(place.right && place.below, "{place:?}");
         assert_eq!(place.x, 2.0);
         assert!((place.y - (0.3 - 0.024)).abs() < 1e-12, "{place:?}");
         // The default horizon: spend grows, crossing $250B late; the label stays top-left.
         let mean = [(0.0, 0.0), (4.0, 60.0), (6.0, 200.0), (8.0, 380.0)];
-        let place = amount_label_place(&mean, 250.0, 0.0..8.0, (2.0, 40.0), 1000.0);
+        let place = amount_label_place(&[&mean], 250.0, 0.0..8.0, (2.0, 40.0), 1000.0);
         assert!(!place.right && !place.below && place.x == 0.0, "{place:?}");
         // A commitment near the bottom with the line above it at the left: below the amount
         // line would run into the axis, so above it at the right, where the line has passed.
         let mean = [(0.0, 0.0), (0.1, 0.2), (2.0, 1.9)];
-        let place = amount_label_place(&mean, 0.05, 0.0..2.0, (0.8, 0.1), 2.0);
+        let place = amount_label_place(&[&mean], 0.05, 0.0..2.0, (0.8, 0.1), 2.0);
         assert!(place.right && !place.below, "{place:?}");
     }
 }
