@@ -68,8 +68,8 @@ pub struct RegimeRow {
 }
 
 /// Replications simulated together, ready to aggregate: their rows, and every monthly value
-/// of each laid out regime by regime, series by series (`results::series_labels` order), then
-/// month by month.
+/// of each laid out regime by regime as `MonthlySeries::extend_values` appends them (the
+/// series of `results::series_labels`, then a burn-down per commitment), month by month.
 #[derive(Debug, Clone, Default)]
 pub struct Batch {
     /// Totals, in the order pushed.
@@ -176,18 +176,23 @@ impl StudyAggregate {
     pub fn add_batch(&mut self, batch: &Batch, baseline: usize) {
         let (rows, monthly) = (&batch.rows, &batch.monthly);
         // Where each regime's values start in a replication's: regimes differ in commitments.
+        let mut values = 0;
         let firsts: Vec<usize> = (self.regimes.iter())
-            .scan(0, |first, regime| {
-                let at = *first;
-                *first += regime
-                    .monthly
-                    .iter()
-                    .chain(&regime.burndown)
+            .map(|regime| {
+                let first = values;
+                values += (regime.monthly.iter().chain(&regime.burndown))
                     .map(Vec::len)
                     .sum::<usize>();
-                Some(at)
+                first
             })
             .collect();
+        // Values laid out otherwise would be read as other series, silently.
+        assert!(
+            monthly
+                .iter()
+                .all(|replication| replication.len() == values),
+            "a replication's monthly values are laid out as the aggregate's series"
+        );
         self.regimes
             .par_iter_mut()
             .zip(firsts)

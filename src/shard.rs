@@ -30,7 +30,7 @@ pub const AGGREGATE_FILE: &str = "aggregate.json";
 /// The per-replication tables a shard may hold, concatenated by a merge.
 pub const ROW_FILES: [&str; 2] = ["replications.csv", "providers.csv"];
 /// Version of the shard folder format; merge refuses others.
-const FORMAT: u32 = 4;
+const FORMAT: u32 = 5;
 
 /// One of `count` equal slices of a study's replications; written `K/N` with `K = index + 1`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

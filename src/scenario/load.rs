@@ -156,8 +156,8 @@ pub fn load(text: &str, file: &str, overrides: &[Override]) -> Result<Scenario, 
         if shape(&variant) != shape(&scenario) {
             problems.push(problem(
                 None,
-                "found changes to providers, classes, terms or the horizon; allowed changes of \
-                 values only"
+                "found changes to providers, classes, terms, a term's kind or the horizon; allowed \
+                 changes of values only"
                     .into(),
             ));
             continue;

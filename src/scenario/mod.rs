@@ -134,12 +134,23 @@ pub fn load_str(text: &str, file: &str, overrides: &[Override]) -> Result<Scenar
     load::load(text, file, overrides)
 }
 
-/// What a regime's `set` must leave alone: the ids everything is reported by, and the horizon.
-fn shape(s: &Scenario) -> (Vec<&str>, Vec<&str>, Vec<&str>, Calendar) {
+/// What a regime's `set` must leave alone: the ids everything is reported by, the terms' kinds
+/// (a term made a commitment would add a burn-down the study's tables have no place for), and
+/// the horizon.
+type Shape<'s> = (
+    Vec<&'s str>,
+    Vec<&'s str>,
+    Vec<(&'s str, std::mem::Discriminant<TermKind>)>,
+    Calendar,
+);
+
+fn shape(s: &Scenario) -> Shape<'_> {
     (
         s.providers.iter().map(|p| p.id.as_str()).collect(),
         s.classes.iter().map(|c| c.id.as_str()).collect(),
-        s.terms.iter().map(|t| t.id.as_str()).collect(),
+        (s.terms.iter())
+            .map(|t| (t.id.as_str(), std::mem::discriminant(&t.kind)))
+            .collect(),
         s.calendar.clone(),
     )
 }
