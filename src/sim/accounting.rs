@@ -12,7 +12,7 @@ use crate::model::{
 };
 use crate::results::{CommitmentTotals, Metric, MonthlySeries, ProviderTotals, ReplicationResult};
 
-use super::{Fate, Outcome};
+use super::{Fate, Outcome, commitments_by_provider};
 
 /// Accounts one replication of one regime.
 pub fn account(
@@ -255,7 +255,8 @@ struct Books<'a> {
     /// The regime's revenue-share terms.
     shares: Vec<RevenueShare>,
     /// A lease counts only towards its provider's commitments: it is booked against those
-    /// alone, each with its place in `Scenario::commitments` order, which indexes the sums below.
+    /// alone, each with its place in `Scenario::commitments` order, which indexes the sums below
+    /// (see `commitments_by_provider`).
     commitments_of: PerProvider<Vec<(usize, Commitment)>>,
     /// Spend counted towards each commitment.
     spent_usd: Vec<f64>,
@@ -293,11 +294,6 @@ impl<'a> Books<'a> {
                 }
             })
             .collect();
-        let mut commitments_of: PerProvider<Vec<(usize, Commitment)>> =
-            std::array::from_fn(|_| Vec::new());
-        for (c, commitment) in scenario.commitments(regime).enumerate() {
-            commitments_of[commitment.holder.0 as usize].push((c, commitment));
-        }
         let commitments = scenario.commitments(regime).count();
         Self {
             calendar,
@@ -306,7 +302,7 @@ impl<'a> Books<'a> {
             served_and_cost: vec![MonthlyIntegral::new(calendar); providers],
             unmet_mw_days: MonthlyIntegral::new(calendar),
             shares,
-            commitments_of,
+            commitments_of: commitments_by_provider(scenario, regime),
             spent_usd: vec![0.0; commitments],
             counted_usd_days: vec![MonthlyIntegral::new(calendar); commitments],
             handed_over_usd: vec![0.0; commitments],

@@ -340,7 +340,7 @@ struct Simulation<'a, const TRACED: bool> {
     room_by_class_mw: PerClass<f64>,
     /// The regime's commitment terms by holder, which every quote and placement with the
     /// holder consults.
-    commitments_by_provider: PerProvider<Vec<Commitment>>,
+    commitments_by_provider: PerProvider<Vec<(usize, Commitment)>>,
     /// The regime's first-refusal terms, which every arriving need consults.
     first_refusals: Vec<FirstRefusal>,
     /// Providers holding a commitment in the regime (bit mask), whose free room is recorded
@@ -842,7 +842,7 @@ impl<'a, const TRACED: bool> Simulation<'a, TRACED> {
         let from = std::mem::replace(&mut self.free_since_usd_days[p], to);
         let mw = self.free_mw[p];
         if mw > ROOM_TOLERANCE_MW {
-            for c in &self.commitments_by_provider[p] {
+            for (_, c) in &self.commitments_by_provider[p] {
                 let (start, end) = self.free_room_windows[c.term.0 as usize];
                 self.outcome.free_room_usd_days[c.term.0 as usize] +=
                     mw * (to.clamp(start, end) - from.clamp(start, end));
@@ -861,6 +861,7 @@ impl<'a, const TRACED: bool> Simulation<'a, TRACED> {
         // The spend rate each commitment to `p` needs to be met by its deadline.
         let pace = self.commitments_by_provider[p.0 as usize]
             .iter()
+            .map(|(_, c)| c)
             .filter(|c| c.start_day <= now && now < c.deadline_day)
             .map(|c| {
                 let owed = (c.amount_usd - self.contracted_usd[c.term.0 as usize]).max(0.0);
@@ -1078,7 +1079,7 @@ impl<'a, const TRACED: bool> Simulation<'a, TRACED> {
         // Outages and commitments concern the lab's leases only.
         if lab {
             let decided_from_day = (self.commitments_by_provider[p].iter())
-                .map(|c| c.counts_leases_from_day)
+                .map(|(_, c)| c.counts_leases_from_day)
                 .filter(|&from| from <= now)
                 .fold(f64::NEG_INFINITY, f64::max);
             self.running_by_provider[p].push(Running {
@@ -1092,7 +1093,7 @@ impl<'a, const TRACED: bool> Simulation<'a, TRACED> {
                 decided_from_day,
                 lease: lease_index,
             });
-            for c in &self.commitments_by_provider[p] {
+            for (_, c) in &self.commitments_by_provider[p] {
                 self.contracted_usd[c.term.0 as usize] += c.counted_usd(
                     now,
                     (delivery_day, end_day),
@@ -1482,11 +1483,16 @@ fn free_room_windows(scenario: &Scenario, regime: &Regime, world: &World) -> Vec
     windows
 }
 
-/// The regime's commitment terms, listed under their holders in the regime's order.
-fn commitments_by_provider(scenario: &Scenario, regime: &Regime) -> PerProvider<Vec<Commitment>> {
-    let mut by_provider: PerProvider<Vec<Commitment>> = std::array::from_fn(|_| Vec::new());
-    for commitment in scenario.commitments(regime) {
-        by_provider[commitment.holder.0 as usize].push(commitment);
+/// The regime's commitment terms, listed under their holders in the regime's order, each with
+/// its place in `Scenario::commitments` order (which the accounting's sums are indexed by).
+fn commitments_by_provider(
+    scenario: &Scenario,
+    regime: &Regime,
+) -> PerProvider<Vec<(usize, Commitment)>> {
+    let mut by_provider: PerProvider<Vec<(usize, Commitment)>> =
+        std::array::from_fn(|_| Vec::new());
+    for (c, commitment) in scenario.commitments(regime).enumerate() {
+        by_provider[commitment.holder.0 as usize].push((c, commitment));
     }
     by_provider
 }
