@@ -221,8 +221,8 @@ pub const ALL_ONLY_SERIES: [&str; 3] = ["demand_mw", "unmet_mw", "unmet_share"];
 /// The provider label of a series summed over every provider (no provider may be named so).
 pub const ALL_PROVIDERS: &str = "all";
 
-/// Returns the (provider or `all`, metric) label of every monthly series, in the order
-/// `MonthlySeries::extend_values` appends them.
+/// Returns the (provider or `all`, metric) label of every monthly series every regime has, in
+/// the order `MonthlySeries::extend_values` appends them (before the regime's burn-downs).
 pub fn series_labels(provider_ids: &[String]) -> Vec<(String, &'static str)> {
     let mut labels = Vec::new();
     for id in provider_ids

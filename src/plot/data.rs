@@ -85,7 +85,8 @@ pub fn parse_date(text: &str) -> Option<NaiveDate> {
     NaiveDate::from_ymd_opt(y.parse().ok()?, m.parse().ok()?, d.parse().ok()?)
 }
 
-/// Returns a date as a fractional year at the end of that day (2025-12-31 -> 2026.0).
+/// Returns a date as a fractional year at the start of that day (2026-01-01 -> 2026.0): a
+/// deadline is the instant its day begins, as the simulation counts `[start, deadline)`.
 pub fn date_year_frac(date: NaiveDate) -> f64 {
     let days_in_year = if NaiveDate::from_ymd_opt(date.year(), 2, 29).is_some() {
         366.0

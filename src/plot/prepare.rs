@@ -146,7 +146,7 @@ pub struct CommitmentMark {
     pub amount_usd: f64,
     /// Deadline day.
     pub deadline: NaiveDate,
-    /// Deadline as a fractional year (end of that day).
+    /// Deadline as a fractional year (the start of that day).
     pub deadline_x: f64,
     /// Mean spend that counted towards the commitment (its window only, take-or-pay left
     /// out), USD, from compare.csv; `None` when the deadline is outside the period.
@@ -1051,7 +1051,7 @@ mod tests {
         );
 
         // The fixture's own burn-down: 42 months, July 2025 to December 2028, after the zero;
-        // the last is cut from the end of December (2029.0) to the deadline, the end of
+        // the last is cut from the end of December (2029.0) to the deadline, the start of
         // 2028-12-31, where the dot of what counted is.
         write(dir.path(), &Spec::default());
         let chart = commitment(&Inputs::read(dir.path()).unwrap());
