@@ -18,7 +18,7 @@ use crate::experiment::{Plan, RegimeRow, ReplicationRow, StudyAggregate};
 use crate::model::Scenario;
 use crate::results::{Metric, PROVIDER_TOTALS, series_labels};
 use crate::scenario::Override;
-use crate::stats::Summary;
+use crate::stats::{Distribution, Summary};
 pub use staging::{KEPT, MANIFEST, OutputError, Replaces, Staging, abandon_all};
 
 mod calibration;
@@ -228,21 +228,30 @@ fn write_timeseries(dir: &Path, scenario: &Scenario, aggregate: &StudyAggregate)
     for (regime, agg) in scenario.regimes.iter().zip(&aggregate.regimes) {
         for ((provider, metric), months) in labels.iter().zip(&agg.monthly) {
             for (m, s) in months.iter().enumerate() {
-                w.write_record([
+                let spread = spread_cells(s);
+                let keys = [
                     regime.name.as_str(),
                     scenario.calendar.label(m),
                     provider,
                     metric,
-                    &cell(s.mean()),
-                    &cell(s.quantile(0.05)),
-                    &cell(s.quantile(0.5)),
-                    &cell(s.quantile(0.95)),
-                ])?;
+                ];
+                w.write_record(keys.into_iter().chain(spread.iter().map(String::as_str)))?;
             }
         }
     }
     w.flush()?;
     Ok(())
+}
+
+/// Returns a monthly cell's mean, p05, p50 and p95, as timeseries.csv and burndown.csv write them.
+fn spread_cells(s: &Distribution) -> [String; 4] {
+    [
+        s.mean(),
+        s.quantile(0.05),
+        s.quantile(0.5),
+        s.quantile(0.95),
+    ]
+    .map(cell)
 }
 
 fn write_compare(dir: &Path, scenario: &Scenario, aggregate: &StudyAggregate) -> Result<()> {
@@ -417,17 +426,16 @@ fn write_burndown(dir: &Path, scenario: &Scenario, aggregate: &StudyAggregate) -
                 if !counting.contains(&m) {
                     continue;
                 }
-                w.write_record([
+                let amount_usd = commitment.amount_usd.to_string();
+                let keys = [
                     regime.name.as_str(),
                     &scenario.terms[commitment.term.0 as usize].id,
                     &scenario.providers[commitment.holder.0 as usize].id,
                     calendar.label(m),
-                    &commitment.amount_usd.to_string(),
-                    &cell(s.mean()),
-                    &cell(s.quantile(0.05)),
-                    &cell(s.quantile(0.5)),
-                    &cell(s.quantile(0.95)),
-                ])?;
+                    &amount_usd,
+                ];
+                let spread = spread_cells(s);
+                w.write_record(keys.into_iter().chain(spread.iter().map(String::as_str)))?;
             }
         }
     }
